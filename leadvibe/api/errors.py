@@ -1,0 +1,93 @@
+"""The one error format of the API: `{"status": code, "error": message, "details"?: {...}}`.
+
+Every error leaves in this shape, whether raised in a DRF view, by Django itself (404 from the
+resolver, 500 from a crash, 413 from the body limit) or by middleware: no HTML error pages.
+"""
+
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from leadvibe.exceptions import ApplicationError
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_body(status: int, message: str | None = None, details: dict | None = None) -> dict:
+    body = {"status": status, "error": message or reason_phrase(status)}
+    if details:
+        body["details"] = details
+    return body
+
+
+def error_response(
+    status: int, message: str | None = None, details: dict | None = None
+) -> JsonResponse:
+    return JsonResponse(error_body(status, message, details), status=status)
+
+
+def validation_details(detail) -> dict:
+    """DRF's nested error structure as `{field: [messages]}`."""
+    if isinstance(detail, dict):
+        return {str(field): _messages(value) for field, value in detail.items()}
+    return {"non_field_errors": _messages(detail)}
+
+
+def _messages(value) -> list:
+    if isinstance(value, dict):
+        return [validation_details(value)]
+    if isinstance(value, list):
+        flat = []
+        for item in value:
+            flat.extend(_messages(item) if isinstance(item, list) else [_message(item)])
+        return flat
+    return [str(value)]
+
+
+def _message(item):
+    return validation_details(item) if isinstance(item, dict) else str(item)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.status_code, exc.message, exc.details), exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body(413, "Request body too large"), status=413)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        response.data = error_body(400, "Validation failed", validation_details(exc.detail))
+    elif isinstance(exc, Http404):
+        response.data = error_body(404)
+    elif isinstance(exc, PermissionDenied):
+        response.data = error_body(403)
+    else:
+        detail = getattr(exc, "detail", None)
+        response.data = error_body(response.status_code, str(detail) if detail else None)
+    return response
+
+
+def bad_request_view(request, exception=None):
+    return error_response(400)
+
+
+def permission_denied_view(request, exception=None):
+    return error_response(403)
+
+
+def not_found_view(request, exception=None):
+    return error_response(404)
+
+
+def server_error_view(request):
+    return error_response(500)

@@ -1,0 +1,49 @@
+"""Pagination helpers for the two envelope styles of the API.
+
+- envelope: `{"<items key>": [...], "total": n, "page": p, "limit": l}`;
+- bare list: `[...]` with the total in the `X-Total-Count` header.
+
+`page >= 1` (default 1) and `limit` in `1..500` (default 50); anything else is a 400.
+"""
+
+from dataclasses import dataclass
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int
+    limit: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+    def slice(self, queryset):
+        return queryset[self.offset : self.offset + self.limit]
+
+
+class PageParamsSerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+
+
+def page_request_from(query_params) -> PageRequest:
+    params = PageParamsSerializer(
+        data={key: query_params[key] for key in ("page", "limit") if key in query_params}
+    )
+    params.is_valid(raise_exception=True)
+    return PageRequest(**params.validated_data)
+
+
+def envelope_response(items: list, *, key: str, total: int, page: PageRequest) -> Response:
+    return Response({key: items, "total": total, "page": page.page, "limit": page.limit})
+
+
+def bare_list_response(items: list, *, total: int) -> Response:
+    return Response(items, headers={"X-Total-Count": str(total)})

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LeadvibeConfig(AppConfig):
+    name = "leadvibe"
+    verbose_name = "Leadvibe platform"

@@ -1,0 +1,223 @@
+"""The development stack in one foreground command.
+
+Starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset (settings do
+that as they load), applies migrations, creates a demo organization on an empty database, then
+runs the web server, one Celery worker and Celery beat. Ctrl-C (or SIGTERM) stops every
+process it started, the embedded servers last.
+"""
+
+import contextlib
+import ctypes
+import io
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from leadvibe import embedded
+
+_PR_SET_PDEATHSIG = 1
+_READY_TIMEOUT_SECONDS = 90
+_STOP_TIMEOUT_SECONDS = 20
+
+DEMO_EMAIL = "admin@leadvibe.local"
+
+
+def _die_with_parent() -> None:
+    """Child-side: get SIGTERM if the runner itself is killed, so nothing is orphaned."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Command(BaseCommand):
+    help = "Run the whole stack (web, Celery worker, Celery beat) on embedded defaults."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args, port, host, web_workers, **options):
+        self._stop_requested = False
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGTERM, self._request_stop)
+
+        _reset_metrics_dir()
+        call_command("migrate", interactive=False, verbosity=0)
+        demo = self._create_demo_data()
+
+        children = self._start_children(host=host, port=port, web_workers=web_workers)
+        try:
+            local_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
+            base_url = f"http://{local_host}:{port}"
+            self._wait_until_ready(base_url, children)
+            self._print_banner(base_url, demo)
+            self._supervise(children)
+        finally:
+            _stop(children)
+            self.stdout.write("leadvibe: stopped web, worker and beat; stopping embedded services")
+
+    def _request_stop(self, signum, frame):
+        self._stop_requested = True
+
+    def _create_demo_data(self) -> dict:
+        output = io.StringIO()
+        password = secrets.token_urlsafe(12)
+        call_command(
+            "bootstrap",
+            org="Demo organization",
+            ou="Default",
+            email=DEMO_EMAIL,
+            password=password,
+            only_if_empty=True,
+            stdout=output,
+        )
+        demo = json.loads(output.getvalue())
+        # Generated for this first run and shown only now.
+        demo["password"] = password
+        return demo
+
+    def _start_children(self, *, host, port, web_workers) -> dict[str, subprocess.Popen]:
+        env = {**os.environ, "PORT": str(port), "LEADVIBE_KEEP_METRICS": "1"}
+        data_dir = embedded.default_data_dir().resolve()
+        commands = {
+            "web": [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(Path(settings.BASE_DIR) / "leadvibe" / "gunicorn_conf.py"),
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(web_workers),
+            ],
+            "worker": [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "leadvibe",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--without-mingle",
+            ],
+            "beat": [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "leadvibe",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(data_dir / "celerybeat-schedule"),
+            ],
+        }
+        return {
+            name: subprocess.Popen(
+                command,
+                env=env,
+                cwd=settings.BASE_DIR,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+            for name, command in commands.items()
+        }
+
+    def _wait_until_ready(self, base_url: str, children) -> None:
+        deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and not self._stop_requested:
+            _raise_if_any_exited(children)
+            try:
+                with urllib.request.urlopen(f"{base_url}/readyz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        if not self._stop_requested:
+            raise CommandError(f"the web server did not become ready at {base_url}/readyz")
+
+    def _print_banner(self, base_url: str, demo: dict) -> None:
+        if demo.get("created"):
+            client_id, client_secret = demo["client_id"], demo["client_secret"]
+            login = (
+                f"  demo admin    {demo['email']}  password: {demo['password']}\n"
+                f"  API client    id: {client_id}  secret: {client_secret}\n"
+            )
+        else:
+            client_id, client_secret = "$CLIENT_ID", "$CLIENT_SECRET"
+            login = (
+                "  existing data: use your credentials, or create some with\n"
+                "  python manage.py bootstrap --org NAME --ou NAME --email EMAIL --password PW\n"
+            )
+        event = json.dumps(
+            {
+                "lead_id": "lead-1",
+                "event_type": "page_view",
+                "metadata": {"channel": "web", "path": "/pricing"},
+            }
+        )
+        self.stdout.write(
+            "\nLeadvibe is running (Ctrl-C stops everything)\n"
+            f"  API           {base_url}/api/v1/\n"
+            f"  API docs      {base_url}/api/v1/docs\n"
+            f"  metrics       {base_url}/metrics\n"
+            f"  readiness     {base_url}/readyz\n"
+            f"{login}"
+            "Ingest an event:\n"
+            f"  curl -u '{client_id}:{client_secret}' -H 'Content-Type: application/json' \\\n"
+            f"       -d '{event}' {base_url}/api/v1/events\n"
+        )
+        self.stdout.flush()
+
+    def _supervise(self, children) -> None:
+        while not self._stop_requested:
+            _raise_if_any_exited(children)
+            time.sleep(0.3)
+
+
+def _reset_metrics_dir() -> None:
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+
+
+def _raise_if_any_exited(children) -> None:
+    for name, process in children.items():
+        if process.poll() is not None:
+            raise CommandError(f"{name} exited with code {process.returncode}; stopping")
+
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
+    for process in children.values():
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + _STOP_TIMEOUT_SECONDS
+    for process in children.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(max(0.1, deadline - time.monotonic()))
+    # Whatever is left of each group (a hung child, a worker's pool process) is killed.
+    for process in children.values():
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)

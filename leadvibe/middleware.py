@@ -1,0 +1,110 @@
+"""Platform middleware: request context and access log, body size limit, JSON errors, metrics."""
+
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+
+from leadvibe.api.errors import error_body, error_response
+from leadvibe.logging import request_id_var
+from leadvibe.metrics import HTTP_REQUESTS
+
+access_logger = logging.getLogger("leadvibe.access")
+
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (the client's `X-Request-ID` when sane) and logs one line."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        client_id = request.headers.get("X-Request-ID", "")
+        request.id = client_id if _CLIENT_REQUEST_ID.match(client_id) else uuid.uuid4().hex
+        token = request_id_var.set(request.id)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.id
+            access_logger.info(
+                "request finished",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class HttpMetricsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        HTTP_REQUESTS.labels(code=str(response.status_code), method=request.method).inc()
+        return response
+
+
+class JsonErrorMiddleware:
+    """Last line of defence for the error format: any error response that is not JSON
+    (Django's own 404/405/500 pages, an empty 405 from a plain view) is replaced."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code >= 400 and not _is_json(response):
+            replacement = error_response(response.status_code)
+            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if header in response:
+                    replacement[header] = response[header]
+            return replacement
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RequestDataTooBig):
+            return error_response(413, "Request body too large")
+        return None
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over the limit from their Content-Length, before reading them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.REQUEST_BODY_LIMITS_BY_PATH.get(
+            request.path_info, settings.MAX_REQUEST_BODY_BYTES
+        )
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(400, "Invalid Content-Length header")
+        if length > limit:
+            return error_response(413, f"Request body too large: the limit is {limit} bytes")
+        return self.get_response(request)
+
+
+__all__ = [
+    "BodySizeLimitMiddleware",
+    "HttpMetricsMiddleware",
+    "JsonErrorMiddleware",
+    "RequestContextMiddleware",
+    "error_body",
+]

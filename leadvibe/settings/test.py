@@ -1,0 +1,17 @@
+"""Test settings: throwaway embedded PostgreSQL and Redis unless the environment names servers."""
+
+import tempfile
+from pathlib import Path
+
+from leadvibe import embedded
+
+TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="leadvibe-test-"))
+embedded.activate(TEST_DATA_DIR, ephemeral=True)
+
+import os  # noqa: E402
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(TEST_DATA_DIR / "metrics"))
+
+from leadvibe.settings.base import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

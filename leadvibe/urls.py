@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.urls import include, path
+from django_prometheus.exports import ExportToDjangoView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from leadvibe.api import views
+
+api_patterns = [
+    path("", include("orgunits.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.root, name="root"),
+    path("home", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", ExportToDjangoView, name="metrics"),
+    path(f"{settings.API_PREFIX}schema", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        f"{settings.API_PREFIX}docs",
+        SpectacularSwaggerView.as_view(url_name="schema"),
+        name="docs",
+    ),
+    path(settings.API_PREFIX, include(api_patterns)),
+]
+
+handler400 = "leadvibe.api.errors.bad_request_view"
+handler403 = "leadvibe.api.errors.permission_denied_view"
+handler404 = "leadvibe.api.errors.not_found_view"
+handler500 = "leadvibe.api.errors.server_error_view"

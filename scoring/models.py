@@ -1,0 +1,1 @@
+"""Models of the scoring app (built by later issues)."""

@@ -1,0 +1,1 @@
+"""Models of the segments app (built by later issues)."""

@@ -1,0 +1,1 @@
+"""Models of the triggers app (built by later issues)."""
