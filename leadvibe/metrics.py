@@ -4,15 +4,13 @@ Every process writes to PROMETHEUS_MULTIPROC_DIR and `/metrics` sums the files, 
 are right with several web and worker processes.
 """
 
-from prometheus_client import Counter, Gauge, Histogram
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 EVENTS_INGESTED = Counter("events_ingested", "Total number of events ingested (accepted).")
-
-QUEUE_DEPTH = Gauge(
-    "queue_depth",
-    "Current depth of the async processing queue.",
-    multiprocess_mode="mostrecent",
-)
 
 EVENT_TO_SLACK_LATENCY = Histogram(
     "event_to_slack_latency_seconds",
@@ -31,3 +29,29 @@ REDIS_UNAVAILABLE = Counter(
     "Operations that went on without Redis because it could not be reached.",
     ["operation"],
 )
+
+
+# The queue is the set of pending events in Postgres, so its depth is read at scrape time
+# rather than kept as a gauge that each worker process would report differently. The app that
+# owns events registers the reader; the platform does not import it.
+_queue_depth_reader: Callable[[], int] = lambda: 0  # noqa: E731
+
+
+def register_queue_depth_reader(reader: Callable[[], int]) -> None:
+    global _queue_depth_reader
+    _queue_depth_reader = reader
+
+
+class QueueDepthCollector:
+    def collect(self):
+        yield GaugeMetricFamily(
+            "queue_depth", "Current depth of the async processing queue.", _queue_depth_reader()
+        )
+
+
+def render_latest() -> tuple[bytes, str]:
+    """Exposition text of every process's metrics plus the scrape-time gauges."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(QueueDepthCollector())
+    return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.urls import include, path
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from leadvibe.api import views
@@ -14,7 +13,7 @@ urlpatterns = [
     path("home", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("metrics", ExportToDjangoView, name="metrics"),
+    path("metrics", views.metrics, name="metrics"),
     path(f"{settings.API_PREFIX}schema", SpectacularAPIView.as_view(), name="schema"),
     path(
         f"{settings.API_PREFIX}docs",

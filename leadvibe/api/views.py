@@ -3,6 +3,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from leadvibe.health import service_checks
+from leadvibe.metrics import render_latest
 
 
 def _wants_html(request) -> bool:
@@ -36,3 +37,9 @@ def readyz(request):
     return JsonResponse(
         {"status": 503, "error": "Service Unavailable", "checks": checks}, status=503
     )
+
+
+@require_GET
+def metrics(request):
+    body, content_type = render_latest()
+    return HttpResponse(body, content_type=content_type)

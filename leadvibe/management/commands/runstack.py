@@ -7,7 +7,6 @@ process it started, the embedded servers last.
 """
 
 import contextlib
-import ctypes
 import io
 import json
 import os
@@ -27,17 +26,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from leadvibe import embedded
 
-_PR_SET_PDEATHSIG = 1
 _READY_TIMEOUT_SECONDS = 90
 _STOP_TIMEOUT_SECONDS = 20
 
 DEMO_EMAIL = "admin@leadvibe.local"
-
-
-def _die_with_parent() -> None:
-    """Child-side: get SIGTERM if the runner itself is killed, so nothing is orphaned."""
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Command(BaseCommand):
@@ -135,7 +127,7 @@ class Command(BaseCommand):
                 env=env,
                 cwd=settings.BASE_DIR,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=embedded.terminate_with_parent,  # never orphaned
             )
             for name, command in commands.items()
         }

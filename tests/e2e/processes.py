@@ -1,0 +1,90 @@
+"""Starting and stopping real server processes for end-to-end tests."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url(settings_dict: dict) -> str:
+    user = quote(settings_dict.get("USER") or "")
+    password = settings_dict.get("PASSWORD")
+    auth = f"{user}:{quote(password)}" if password else user
+    host = quote(settings_dict.get("HOST") or "", safe="")
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{settings_dict['NAME']}"
+
+
+def start_process(command: list[str], *, env: dict, log_dir: Path, name: str):
+    stdout = open(log_dir / f"{name}.out", "wb")  # noqa: SIM115 - closed by stop_process
+    stderr = open(log_dir / f"{name}.err", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,
+    )
+    process.log_files = (stdout, stderr)
+    return process
+
+
+def start_web(*, env: dict, port: int, log_dir: Path, workers: int = 2):
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(PROJECT_ROOT / "leadvibe" / "gunicorn_conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+    ]
+    process = start_process(command, env=env, log_dir=log_dir, name="web")
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+    return process
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    for log_file in getattr(process, "log_files", ()):
+        log_file.close()
+
+
+def json_lines(path: Path) -> list[dict]:
+    records = []
+    for line in path.read_text().splitlines():
+        if line.startswith("{"):
+            records.append(json.loads(line))
+    return records
