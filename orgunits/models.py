@@ -7,10 +7,30 @@ from leadvibe.db import PrefixedIdField, TimestampedModel
 
 
 class Organization(TimestampedModel):
+    class RateLimitMode(models.TextChoices):
+        OFF = "off"
+        OBSERVE = "observe"
+        ENFORCE = "enforce"
+
+    class RateLimitKeyBy(models.TextChoices):
+        ORG = "org"
+        CREDENTIAL = "credential"
+        IP = "ip"
+
     id = PrefixedIdField(prefix="org")
     name = models.CharField(max_length=200)
     allow_negative_scores = models.BooleanField(default=False)
     abm_enabled = models.BooleanField(default=False)
+    # Rate-limit policy of the organization; empty or null fields take the deployment's
+    # defaults (RATE_LIMIT_* settings).
+    rate_limit_mode = models.CharField(
+        max_length=10, choices=RateLimitMode.choices, blank=True, default=""
+    )
+    rate_limit_key_by = models.CharField(
+        max_length=10, choices=RateLimitKeyBy.choices, blank=True, default=""
+    )
+    rate_limit_rps = models.FloatField(null=True)
+    rate_limit_burst = models.PositiveIntegerField(null=True)
 
     def __str__(self) -> str:
         return self.name
@@ -78,6 +98,9 @@ class OUMembership(models.Model):
         OPERATOR = "Operator"
         VIEWER = "Viewer"
 
+    # What each role may do, in increasing order of rights.
+    ROLE_RANK = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.OWNER: 3}
+
     org = models.ForeignKey(Organization, on_delete=models.CASCADE)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
@@ -91,6 +114,11 @@ class OUMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} is {self.role} of {self.unit_id}"
+
+
+class ApiCredentialQuerySet(models.QuerySet):
+    def for_ou(self, unit: OrgUnit):
+        return self.filter(unit=unit)
 
 
 class ApiCredential(models.Model):
@@ -109,6 +137,8 @@ class ApiCredential(models.Model):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True)
+
+    objects = ApiCredentialQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.client_id})"

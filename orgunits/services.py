@@ -1,13 +1,22 @@
 """Writes for organizations, OUs, members, memberships and credentials."""
 
+import datetime
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
+from leadvibe.exceptions import ConflictError
 from orgunits.models import ApiCredential, Member, Organization, OrgUnit, OUMembership
+
+# last_used_at is a hint for people, not an audit trail: writing it at most once a minute
+# keeps a database write off almost every authenticated request.
+_LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)
 
 
 def organization_create(*, name: str) -> Organization:
@@ -18,10 +27,18 @@ def org_unit_create(*, org: Organization, name: str) -> OrgUnit:
     return OrgUnit.objects.create(org=org, name=name, slug=_unique_slug(org=org, name=name))
 
 
-def _unique_slug(*, org: Organization, name: str) -> str:
+def org_unit_rename(*, unit: OrgUnit, name: str) -> OrgUnit:
+    unit.name = name
+    unit.slug = _unique_slug(org=unit.org, name=name, exclude_id=unit.id)
+    unit.save(update_fields=["name", "slug", "updated_at"])
+    return unit
+
+
+def _unique_slug(*, org: Organization, name: str, exclude_id: str | None = None) -> str:
     base = slugify(name)[:200] or "unit"
     slug, suffix = base, 1
-    while OrgUnit.objects.for_org(org).filter(slug=slug).exists():
+    taken = OrgUnit.objects.for_org(org).exclude(id=exclude_id)
+    while taken.filter(slug=slug).exists():
         suffix += 1
         slug = f"{base}-{suffix}"
     return slug
@@ -37,17 +54,60 @@ def member_create(
     last_name: str = "",
     verified: bool = False,
 ) -> Member:
+    email = Member.objects.normalize_email(email).strip().lower()
+    if Member.objects.filter(email=email).exists():
+        raise ConflictError("A member with this email already exists")
     member = Member(
         org=org,
-        email=Member.objects.normalize_email(email).lower(),
+        email=email,
         role=role,
         first_name=first_name,
         last_name=last_name,
         verified=verified,
     )
     member.set_password(password)
-    member.save()
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:  # a concurrent create with the same email won the race
+        raise ConflictError("A member with this email already exists") from exc
     return member
+
+
+def member_update(*, member: Member, **fields) -> Member:
+    if "email" in fields:
+        email = Member.objects.normalize_email(fields["email"]).strip().lower()
+        if Member.objects.filter(email=email).exclude(id=member.id).exists():
+            raise ConflictError("A member with this email already exists")
+        fields["email"] = email
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.save(update_fields=list(fields))
+    return member
+
+
+def member_delete(*, member: Member) -> None:
+    member.delete()
+
+
+def ou_membership_remove(*, membership: OUMembership) -> None:
+    _keep_an_owner(membership=membership, new_role=None)
+    membership.delete()
+
+
+def ou_membership_change_role(*, membership: OUMembership, role: str) -> OUMembership:
+    _keep_an_owner(membership=membership, new_role=role)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+def _keep_an_owner(*, membership: OUMembership, new_role: str | None) -> None:
+    if membership.role != OUMembership.Role.OWNER or new_role == OUMembership.Role.OWNER:
+        return
+    owners = OUMembership.objects.filter(unit_id=membership.unit_id, role=OUMembership.Role.OWNER)
+    if owners.count() <= 1:
+        raise ConflictError("An OU must keep at least one Owner")
 
 
 def ou_membership_assign(*, unit: OrgUnit, member: Member, role: str) -> OUMembership:
@@ -80,6 +140,28 @@ def api_credential_create(
         created_by=created_by,
     )
     return IssuedCredential(credential=credential, client_secret=secret)
+
+
+def api_credential_revoke(*, credential: ApiCredential) -> None:
+    credential.delete()
+
+
+def api_credential_authenticate(*, client_id: str, secret: str) -> ApiCredential | None:
+    """The credential these Basic-auth values name, or None; records its use."""
+    credential = (
+        ApiCredential.objects.filter(client_id=client_id).select_related("unit__org").first()
+    )
+    if credential is None or not hmac.compare_digest(
+        credential.secret_hash, api_credential_hash(secret)
+    ):
+        return None
+    now = timezone.now()
+    if credential.last_used_at is None or now - credential.last_used_at > _LAST_USED_RESOLUTION:
+        ApiCredential.objects.filter(id=credential.id).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+        credential.last_used_at = now
+    return credential
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "leadvibe.middleware.RequestContextMiddleware",
+    "leadvibe.audit.AuditLogMiddleware",
     "leadvibe.middleware.JsonErrorMiddleware",
     "leadvibe.middleware.HttpMetricsMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
@@ -120,7 +121,22 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Audit log: Redis list -> PostgreSQL. A run not started within 10 s is dropped (the next
+    # one drains the same list), so a stopped worker does not pile runs up in the broker.
+    "audit-log-flush": {
+        "task": "leadvibe.tasks.audit_log_flush_task",
+        "schedule": 2.0,
+        "options": {"expires": 10},
+    },
+    "audit-log-prune": {
+        "task": "leadvibe.tasks.audit_log_prune_task",
+        "schedule": timedelta(days=1),
+        "options": {"expires": 3600},
+    },
+}
+# Days audit-log entries are kept; 0 keeps them forever.
+AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 90)
 
 # --- API ----------------------------------------------------------------------------------
 API_PREFIX = "api/v1/"
@@ -171,6 +187,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "OURoleEnum": ["Owner", "Operator", "Viewer"],
+        "OrgRoleEnum": ["admin", "member"],
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------
@@ -203,3 +223,10 @@ LOGGING = {
 }
 
 PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# --- Rate limiting (defaults; each organization may override) -----------------------------
+RATE_LIMIT_MODE = env_str("RATE_LIMIT_MODE", "enforce")
+RATE_LIMIT_KEY_BY = env_str("RATE_LIMIT_KEY_BY", "org")
+RATE_LIMIT_RPS = float(env_str("RATE_LIMIT_RPS", "200"))
+RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 400)
+ACTIVE_OU_COOKIE_MAX_AGE = 30 * 24 * 3600

@@ -1,0 +1,131 @@
+"""The base class of every authenticated API view.
+
+It resolves, once per request: the caller (a member's JWT or an API credential), the
+organization, the active OU and the caller's role in it; checks the role the method needs;
+applies the rate limit; and stamps OU-scoped responses with `X-OU-ID` / `X-Org-ID`. Views
+below it read `request.org`, `request.ou`, `request.ou_access` and never look a tenant up
+themselves.
+"""
+
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.views import APIView
+
+from leadvibe.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from leadvibe.ratelimit import rate_limit_check, rate_limit_headers, rate_limit_key
+from orgunits.authentication import (
+    ApiClient,
+    CredentialBasicAuthentication,
+    MemberJWTAuthentication,
+)
+from orgunits.models import Member, OUMembership
+from orgunits.selectors import OUAccess, org_unit_get, ou_access_for, rate_limit_policy_for
+
+Role = OUMembership.Role
+
+ACTIVE_OU_COOKIE = "activeOu"
+ACTIVE_OU_HEADER = "X-OU-ID"
+
+
+class NoActiveOUError(ApplicationError):
+    status_code = 400
+    default_message = "No active OU"
+
+
+class RateLimitedError(ApplicationError):
+    status_code = 429
+    default_message = "Too Many Requests"
+
+
+class ApiView(APIView):
+    authentication_classes = [MemberJWTAuthentication, CredentialBasicAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    #: Only a member's JWT may call this route (HTTP Basic answers 403).
+    jwt_only = False
+    #: The route works on the caller's active OU.
+    needs_ou = True
+    #: Roles in the active OU needed to read and to change things.
+    read_role = Role.VIEWER
+    write_role = Role.OPERATOR
+    #: Methods only members with the org role `admin` may call.
+    org_admin_methods: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        member = request.user if isinstance(request.user, Member) else None
+        client = request.user if isinstance(request.user, ApiClient) else None
+        if self.jwt_only and member is None:
+            raise PermissionDeniedError("This route needs a member's JWT, not an API credential")
+        is_admin = member is not None and member.role == Member.OrgRole.ADMIN
+        if request.method in self.org_admin_methods and not is_admin:
+            raise PermissionDeniedError("Only organization admins may do this")
+        request.member = member
+        request.org = member.org if member else client.credential.unit.org
+        self._apply_rate_limit(request, client)
+        request.ou_access = None
+        if self.needs_ou:
+            request.ou_access = _member_active_ou(request, member) if member else _client_ou(client)
+            needed = self.read_role if request.method in SAFE_METHODS else self.write_role
+            if not request.ou_access.allows(needed):
+                raise PermissionDeniedError(f"This needs the {needed} role in the OU")
+        request.ou = request.ou_access.unit if request.ou_access else None
+        # Middleware (audit log) sees the Django request, not DRF's wrapper.
+        request._request.ou = request.ou
+
+    def _apply_rate_limit(self, request, client: ApiClient | None) -> None:
+        policy, _ = rate_limit_policy_for(org=request.org)
+        key = caller_rate_limit_key(request, policy.key_by, client)
+        decision = rate_limit_check(policy=policy, key=key)
+        if decision is None:
+            return
+        self.rate_limit_headers = rate_limit_headers(decision, policy)
+        if not decision.allowed:
+            raise RateLimitedError(
+                f"Rate limit exceeded; retry in {decision.retry_after_seconds} s"
+            )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in getattr(self, "rate_limit_headers", {}).items():
+            response[name] = value
+        ou = getattr(request, "ou", None)
+        if ou is not None:
+            response["X-OU-ID"] = ou.id
+            response["X-Org-ID"] = ou.org_id
+        return response
+
+    def get_ou_access(self, unit_id: str) -> OUAccess:
+        """Access of the calling member to the OU named in the path (404 outside their org,
+        403 when they hold no role in it)."""
+        unit = org_unit_get(org=self.request.org, unit_id=unit_id)
+        if unit is None:
+            raise NotFoundError()
+        access = ou_access_for(member=self.request.member, unit=unit)
+        if access is None:
+            raise PermissionDeniedError("You are not a member of this OU")
+        return access
+
+
+def caller_rate_limit_key(request, key_by: str, client: ApiClient | None) -> str:
+    return rate_limit_key(
+        key_by=key_by,
+        org_id=request.org.id,
+        credential_id=client.credential.id if client else None,
+        ip=request.META.get("REMOTE_ADDR", ""),
+    )
+
+
+def _member_active_ou(request, member: Member) -> OUAccess:
+    unit_id = request.headers.get(ACTIVE_OU_HEADER) or request.COOKIES.get(ACTIVE_OU_COOKIE)
+    if not unit_id:
+        raise NoActiveOUError()
+    unit = org_unit_get(org=member.org, unit_id=unit_id)
+    access = ou_access_for(member=member, unit=unit) if unit else None
+    if access is None:
+        raise PermissionDeniedError("You are not a member of the active OU")
+    return access
+
+
+def _client_ou(client: ApiClient) -> OUAccess:
+    # A credential acts in the OU it was created in, with Operator rights (data and config).
+    return OUAccess(unit=client.credential.unit, role=Role.OPERATOR)

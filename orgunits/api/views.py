@@ -1,0 +1,368 @@
+"""Auth, organization units, memberships, members and API credentials."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.exceptions import NotFoundError, PermissionDeniedError
+from orgunits import selectors, services
+from orgunits.api.base import ACTIVE_OU_COOKIE, ApiView, Role, caller_rate_limit_key
+from orgunits.models import Member
+
+ROLE_CHOICES = [Role.OWNER, Role.OPERATOR, Role.VIEWER]
+ORG_ROLE_CHOICES = [Member.OrgRole.ADMIN, Member.OrgRole.MEMBER]
+
+
+class MemberOutput(serializers.Serializer):
+    org_member_id = serializers.CharField(source="id")
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
+class UnitOutput(serializers.Serializer):
+    unit_id = serializers.CharField(source="id")
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    session_timeout_minutes = serializers.IntegerField()
+
+
+class MeView(ApiView):
+    jwt_only = True
+    needs_ou = False
+
+    @extend_schema(responses=MemberOutput, summary="Current member")
+    def get(self, request):
+        return Response(MemberOutput(request.member).data)
+
+
+class RateLimitOutput(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    mode = serializers.CharField()
+    key_by = serializers.CharField()
+    key = serializers.CharField()
+    rps = serializers.FloatField()
+    burst = serializers.IntegerField()
+    stage = serializers.CharField(help_text="`org`: the organization's own policy; `default`")
+
+
+class MyRateLimitView(ApiView):
+    jwt_only = True
+    needs_ou = False
+
+    @extend_schema(responses=RateLimitOutput, summary="Caller's rate-limit policy")
+    def get(self, request):
+        policy, stage = selectors.rate_limit_policy_for(org=request.org)
+        return Response(
+            RateLimitOutput(
+                {
+                    "enabled": policy.mode != "off",
+                    "mode": policy.mode,
+                    "key_by": policy.key_by,
+                    "key": caller_rate_limit_key(request, policy.key_by, None),
+                    "rps": policy.rps,
+                    "burst": policy.burst,
+                    "stage": stage,
+                }
+            ).data
+        )
+
+
+class CleanupView(APIView):
+    """Removes any residual cookies of earlier auth flows (and the active OU)."""
+
+    authentication_classes = []
+    permission_classes = []
+    RESIDUAL_COOKIES = (ACTIVE_OU_COOKIE, "sessionid", "csrftoken", "access_token", "refresh_token")
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("CleanupOutput", {"cleared": serializers.ListField()}),
+    )
+    def post(self, request):
+        response = Response({"cleared": list(self.RESIDUAL_COOKIES)})
+        for name in self.RESIDUAL_COOKIES:
+            response.delete_cookie(name, samesite="Lax")
+        return response
+
+
+class OrgUnitsView(ApiView):
+    jwt_only = True
+    needs_ou = False
+    org_admin_methods = frozenset({"POST"})
+
+    class UnitWithRole(UnitOutput):
+        role = serializers.CharField()
+
+    class OrganizationOutput(serializers.Serializer):
+        org_id = serializers.CharField(source="id")
+        name = serializers.CharField()
+        allow_negative_scores = serializers.BooleanField()
+        abm_enabled = serializers.BooleanField()
+
+    class OrgUnitNameInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "OrgUnitsOutput",
+            {"units": UnitWithRole(many=True), "organization": OrganizationOutput()},
+        )
+    )
+    def get(self, request):
+        units = []
+        for unit, role in selectors.org_units_for_member(member=request.member):
+            unit.role = role
+            units.append(unit)
+        return Response(
+            {
+                "units": self.UnitWithRole(units, many=True).data,
+                "organization": self.OrganizationOutput(request.org).data,
+            }
+        )
+
+    @extend_schema(request=OrgUnitNameInput, responses={201: UnitOutput})
+    def post(self, request):
+        data = self.OrgUnitNameInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = services.org_unit_create(org=request.org, **data.validated_data)
+        return Response(UnitOutput(unit).data, status=status.HTTP_201_CREATED)
+
+
+class OrgUnitDetailView(ApiView):
+    jwt_only = True
+    needs_ou = False
+
+    @extend_schema(request=OrgUnitsView.OrgUnitNameInput, responses=UnitOutput)
+    def put(self, request, unit_id):
+        access = self.get_ou_access(unit_id)
+        _require(access.allows(Role.OWNER), "Only the OU's Owners may rename it")
+        data = OrgUnitsView.OrgUnitNameInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = services.org_unit_rename(unit=access.unit, **data.validated_data)
+        return Response(UnitOutput(unit).data)
+
+
+class ActiveOUView(ApiView):
+    jwt_only = True
+    needs_ou = False
+
+    class ActiveOUInput(serializers.Serializer):
+        ouId = serializers.CharField(max_length=64)
+
+    @extend_schema(
+        request=ActiveOUInput,
+        responses=inline_serializer(
+            "ActiveOUOutput",
+            {
+                "ou_id": serializers.CharField(),
+                "org_id": serializers.CharField(),
+                "role": serializers.CharField(),
+            },
+        ),
+    )
+    def post(self, request):
+        data = self.ActiveOUInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        access = self.get_ou_access(data.validated_data["ouId"])
+        request.ou = access.unit
+        response = Response(
+            {"ou_id": access.unit.id, "org_id": access.unit.org_id, "role": access.role}
+        )
+        response.set_cookie(
+            ACTIVE_OU_COOKIE,
+            access.unit.id,
+            max_age=settings.ACTIVE_OU_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        return response
+
+
+class MembershipOutput(serializers.Serializer):
+    org_member_id = serializers.CharField(source="member.id")
+    email = serializers.EmailField(source="member.email")
+    first_name = serializers.CharField(source="member.first_name")
+    last_name = serializers.CharField(source="member.last_name")
+    ou_id = serializers.CharField(source="unit_id")
+    role = serializers.CharField()
+
+
+class MembershipsView(ApiView):
+    jwt_only = True
+    needs_ou = False
+
+    class MembershipAssignInput(serializers.Serializer):
+        org_member_id = serializers.CharField(max_length=64)
+        role = serializers.ChoiceField(choices=ROLE_CHOICES, default=Role.VIEWER)
+
+    @extend_schema(responses=MembershipOutput(many=True))
+    def get(self, request, unit_id):
+        access = self.get_ou_access(unit_id)
+        memberships = selectors.ou_memberships_list(unit=access.unit)
+        return Response(MembershipOutput(memberships, many=True).data)
+
+    @extend_schema(request=MembershipAssignInput, responses=MembershipOutput)
+    def post(self, request, unit_id):
+        access = self.get_ou_access(unit_id)
+        _require(access.allows(Role.OWNER), "Only the OU's Owners manage its memberships")
+        data = self.MembershipAssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = _org_member_or_404(request, data.validated_data["org_member_id"])
+        membership = services.ou_membership_assign(
+            unit=access.unit, member=member, role=data.validated_data["role"]
+        )
+        return Response(MembershipOutput(membership).data)
+
+
+class MembershipDetailView(ApiView):
+    jwt_only = True
+    needs_ou = False
+
+    class MembershipRoleInput(serializers.Serializer):
+        role = serializers.ChoiceField(choices=ROLE_CHOICES)
+
+    def _membership(self, unit_id, member_id):
+        access = self.get_ou_access(unit_id)
+        _require(access.allows(Role.OWNER), "Only the OU's Owners manage its memberships")
+        membership = selectors.ou_membership_get(unit=access.unit, member_id=member_id)
+        if membership is None:
+            raise NotFoundError()
+        return membership
+
+    @extend_schema(request=MembershipRoleInput, responses=MembershipOutput)
+    def put(self, request, unit_id, member_id):
+        membership = self._membership(unit_id, member_id)
+        data = self.MembershipRoleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.ou_membership_change_role(
+            membership=membership, role=data.validated_data["role"]
+        )
+        return Response(MembershipOutput(membership).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, unit_id, member_id):
+        services.ou_membership_remove(membership=self._membership(unit_id, member_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrgMembersView(ApiView):
+    jwt_only = True
+    needs_ou = False
+    org_admin_methods = frozenset({"POST"})
+
+    class MemberCreateInput(serializers.Serializer):
+        first_name = serializers.CharField(max_length=150)
+        last_name = serializers.CharField(max_length=150)
+        email = serializers.EmailField()
+        password = serializers.CharField(min_length=8, max_length=128, write_only=True)
+        role = serializers.ChoiceField(choices=ORG_ROLE_CHOICES)
+
+    @extend_schema(responses=MemberOutput(many=True))
+    def get(self, request):
+        return Response(MemberOutput(selectors.org_members_list(org=request.org), many=True).data)
+
+    @extend_schema(request=MemberCreateInput, responses={201: MemberOutput})
+    def post(self, request):
+        data = self.MemberCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_create(org=request.org, **data.validated_data)
+        return Response(MemberOutput(member).data, status=status.HTTP_201_CREATED)
+
+
+class OrgMemberDetailView(ApiView):
+    jwt_only = True
+    needs_ou = False
+    org_admin_methods = frozenset({"PUT", "DELETE"})
+
+    class MemberUpdateInput(serializers.Serializer):
+        first_name = serializers.CharField(max_length=150, required=False)
+        last_name = serializers.CharField(max_length=150, required=False)
+        email = serializers.EmailField(required=False)
+        role = serializers.ChoiceField(choices=ORG_ROLE_CHOICES, required=False)
+
+    @extend_schema(request=MemberUpdateInput, responses=MemberOutput)
+    def put(self, request, member_id):
+        member = _org_member_or_404(request, member_id)
+        data = self.MemberUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_update(member=member, **data.validated_data)
+        return Response(MemberOutput(member).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, member_id):
+        member = _org_member_or_404(request, member_id)
+        _require(member.id != request.member.id, "You cannot delete yourself")
+        services.member_delete(member=member)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CredentialOutput(serializers.Serializer):
+    secret_id = serializers.CharField(source="id")
+    client_id = serializers.CharField()
+    name = serializers.CharField()
+    ou_id = serializers.CharField(source="unit_id")
+    created_at = RFC3339DateTimeField()
+    last_used_at = RFC3339DateTimeField(allow_null=True)
+
+
+class SecretsView(ApiView):
+    jwt_only = True
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+
+    class CredentialCreateInput(serializers.Serializer):
+        name = serializers.CharField(min_length=1, max_length=50)
+
+    class CreatedOutput(serializers.Serializer):
+        secret_id = serializers.CharField(source="credential.id")
+        client_id = serializers.CharField(source="credential.client_id")
+        client_secret = serializers.CharField()
+        name = serializers.CharField(source="credential.name")
+        created_at = RFC3339DateTimeField(source="credential.created_at")
+
+    @extend_schema(responses=CredentialOutput(many=True))
+    def get(self, request):
+        credentials = selectors.api_credentials_list(unit=request.ou)
+        return Response(CredentialOutput(credentials, many=True).data)
+
+    @extend_schema(request=CredentialCreateInput, responses={201: CreatedOutput})
+    def post(self, request):
+        data = self.CredentialCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.api_credential_create(
+            unit=request.ou, name=data.validated_data["name"], created_by=request.member
+        )
+        return Response(self.CreatedOutput(issued).data, status=status.HTTP_201_CREATED)
+
+
+class SecretDetailView(ApiView):
+    jwt_only = True
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, secret_id):
+        credential = selectors.api_credential_get(unit=request.ou, credential_id=secret_id)
+        if credential is None:
+            raise NotFoundError()
+        services.api_credential_revoke(credential=credential)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDeniedError(message)
+
+
+def _org_member_or_404(request, member_id: str) -> Member:
+    member = selectors.org_member_get(org=request.org, member_id=member_id)
+    if member is None:
+        raise NotFoundError()
+    return member

@@ -1,0 +1,98 @@
+"""Rate limits as API callers meet them."""
+
+import base64
+
+import pytest
+
+from leadvibe.embedded import free_port
+from leadvibe.redis_client import get_redis
+from tests.factories import make_credential
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_tests")]
+
+
+@pytest.fixture
+def client_with_policy(api_client):
+    def build(mode: str, burst: int = 5, rps: float = 0.01):
+        issued = make_credential()
+        org = issued.credential.org
+        org.rate_limit_mode, org.rate_limit_burst, org.rate_limit_rps = mode, burst, rps
+        org.save()
+        token = f"{issued.credential.client_id}:{issued.client_secret}"
+        api_client.credentials(
+            HTTP_AUTHORIZATION="Basic " + base64.b64encode(token.encode()).decode()
+        )
+        return api_client
+
+    return build
+
+
+def test_enforce_mode_refuses_the_sixth_immediate_request(client_with_policy):
+    client = client_with_policy("enforce", burst=5)
+    remaining = []
+    for _ in range(5):
+        response = client.get("/api/v1/_test/whoami")
+        assert response.status_code == 200
+        assert response["X-RateLimit-Limit"] == "5"
+        remaining.append(int(response["X-RateLimit-Remaining"]))
+    assert remaining == [4, 3, 2, 1, 0]
+
+    refused = client.get("/api/v1/_test/whoami")
+    assert refused.status_code == 429
+    assert refused.json()["status"] == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert refused["X-RateLimit-Remaining"] == "0"
+    assert "RateLimit" in refused
+    assert "RateLimit-Policy" in refused
+
+
+def test_observe_mode_never_refuses(client_with_policy):
+    client = client_with_policy("observe", burst=2)
+    statuses = {client.get("/api/v1/_test/whoami").status_code for _ in range(6)}
+    assert statuses == {200}
+
+
+def test_off_mode_sends_no_rate_limit_headers(client_with_policy):
+    response = client_with_policy("off").get("/api/v1/_test/whoami")
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    get_redis.cache_clear()
+    yield
+    get_redis.cache_clear()
+
+
+def test_requests_still_succeed_when_redis_is_down(client_with_policy, redis_down):
+    client = client_with_policy("enforce", burst=1)
+    assert [client.get("/api/v1/_test/whoami").status_code for _ in range(3)] == [200] * 3
+
+
+def test_login_attempts_are_throttled_per_address(api_client):
+    statuses = [
+        api_client.post(
+            "/api/v1/auth/login", {"email": "x@y.test", "password": "nope"}, format="json"
+        ).status_code
+        for _ in range(11)
+    ]
+    assert statuses == [401] * 10 + [429]
+
+
+def test_me_rate_limit_reports_the_policy(api_client):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from tests.factories import make_member
+
+    member = make_member()
+    api_client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(member).access_token}"
+    )
+    body = api_client.get("/api/v1/me/rate-limit").json()
+    assert body["mode"] == "enforce"
+    assert body["key_by"] == "org"
+    assert body["key"] == f"rl:org:{member.org_id}"
+    assert body["stage"] == "default"
+    assert body["enabled"] is True
