@@ -14,3 +14,10 @@ def _empty_redis():
     from leadvibe.redis_client import get_redis
 
     get_redis().flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _forget_verified_credentials():
+    from orgunits.services import verified_credentials
+
+    verified_credentials.clear()

@@ -230,3 +230,6 @@ RATE_LIMIT_KEY_BY = env_str("RATE_LIMIT_KEY_BY", "org")
 RATE_LIMIT_RPS = float(env_str("RATE_LIMIT_RPS", "200"))
 RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 400)
 ACTIVE_OU_COOKIE_MAX_AGE = 30 * 24 * 3600
+# How long a web process trusts a verified API credential without asking the database; also
+# the longest a revoked credential keeps working in processes other than the revoking one.
+CREDENTIAL_CACHE_SECONDS = env_int("CREDENTIAL_CACHE_SECONDS", 5)

@@ -1,6 +1,7 @@
 """A new user's way in: log in, pick an OU, make a credential, use it, revoke it."""
 
 import base64
+import logging
 
 import pytest
 
@@ -23,7 +24,8 @@ def login(api_client, email: str) -> str:
     return response.json()["access"]
 
 
-def test_login_activate_create_use_and_revoke_a_credential(api_client):
+def test_login_activate_create_use_and_revoke_a_credential(api_client, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
     unit = make_unit(name="Marketing")
     owner = make_member(unit.org, email="owner@acme.test", password=PASSWORD, role="member")
     make_membership(unit, owner, "Owner")
@@ -70,6 +72,11 @@ def test_login_activate_create_use_and_revoke_a_credential(api_client):
     refused = api_client.get("/api/v1/_test/whoami")
     assert refused.status_code == 401
     assert refused.json()["status"] == 401
+
+    logged = caplog.text + capsys.readouterr().out
+    assert "request finished" in logged
+    assert secret["client_secret"] not in logged
+    assert PASSWORD not in logged
 
 
 def test_wrong_secret_and_garbage_basic_headers_are_401(api_client):
