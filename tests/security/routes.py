@@ -1,0 +1,79 @@
+"""How each API route declares the data the tenancy matrix test needs.
+
+Every named route of the URL conf must appear in ROUTES, or the matrix test fails: a new route
+is covered the moment it is declared. Declare a route with one of:
+
+- `Public()`: answers without credentials (login, docs, health).
+- `OwnData()`: needs credentials, takes no object id and returns only the caller's own data.
+- `Listing(foreign_ids)`: needs credentials and lists rows of the caller's tenant;
+  `foreign_ids(world)` returns ids of the other tenant that must never appear in the body.
+- `ObjectOf(scope, kwargs, body=None)`: needs credentials and addresses one object; called
+  with `kwargs(world)` (path parameters) and `body(world)` (JSON), naming an object of the
+  other tenant, it must answer 404. `scope="org"`: the object belongs to another
+  organization; `scope="ou"`: to another OU of the caller's own organization.
+
+`world` (see test_tenancy_matrix.py) holds `a` (the caller's OU, org, member, credential)
+and `b` (another org's) and `a2` (a sibling OU of `a` in the same org).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Public:
+    pass
+
+
+@dataclass(frozen=True)
+class OwnData:
+    pass
+
+
+@dataclass(frozen=True)
+class Listing:
+    foreign_ids: Callable
+
+
+@dataclass(frozen=True)
+class ObjectOf:
+    scope: str
+    kwargs: Callable
+    body: Callable = field(default=lambda world: {})
+
+
+ROUTES = {
+    "root": Public(),
+    "home": Public(),
+    "healthz": Public(),
+    "readyz": Public(),
+    "metrics": Public(),
+    "schema": Public(),
+    "docs": Public(),
+    "auth-login": Public(),
+    "auth-refresh": Public(),
+    "auth-cleanup": Public(),
+    "auth-me": OwnData(),
+    "me-rate-limit": OwnData(),
+    "org-units": Listing(lambda w: [w.b.unit.id, w.b.org.id]),
+    "org-units-active": ObjectOf("org", kwargs=lambda w: {}, body=lambda w: {"ouId": w.b.unit.id}),
+    "org-unit": ObjectOf(
+        "org", kwargs=lambda w: {"unit_id": w.b.unit.id}, body=lambda w: {"name": "taken over"}
+    ),
+    "ou-memberships": ObjectOf(
+        "org",
+        kwargs=lambda w: {"unit_id": w.b.unit.id},
+        body=lambda w: {"org_member_id": w.a.member.id},
+    ),
+    "ou-membership": ObjectOf(
+        "org",
+        kwargs=lambda w: {"unit_id": w.b.unit.id, "member_id": w.b.member.id},
+        body=lambda w: {"role": "Viewer"},
+    ),
+    "org-members": Listing(lambda w: [w.b.member.id, w.b.member.email]),
+    "org-member": ObjectOf(
+        "org", kwargs=lambda w: {"member_id": w.b.member.id}, body=lambda w: {"first_name": "X"}
+    ),
+    "secrets": Listing(lambda w: [w.a2.credential.client_id, w.b.credential.client_id]),
+    "secret": ObjectOf("ou", kwargs=lambda w: {"secret_id": w.a2.credential.id}),
+}

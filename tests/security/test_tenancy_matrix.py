@@ -1,0 +1,133 @@
+"""Every route of the URL conf, walked: no credentials → 401; another tenant's object → 404;
+another tenant's rows never listed. Routes declare their data in tests/security/routes.py."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
+from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def named_routes(patterns=None, prefix=""):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from named_routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield entry.name, prefix + str(entry.pattern), entry.callback
+
+
+def methods_of(callback) -> list[str]:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        return ["get"]
+    return [m for m in HTTP_METHODS if hasattr(view_class, m)]
+
+
+ALL_ROUTES = sorted(named_routes(), key=lambda route: str(route[0]))
+PROTECTED = [
+    (name, method)
+    for name, _, callback in ALL_ROUTES
+    if not isinstance(ROUTES.get(name), Public)
+    for method in methods_of(callback)
+]
+
+
+def test_every_route_declares_its_tenancy_fixture():
+    undeclared = [
+        f"{name or '(unnamed)'}: /{path}" for name, path, _ in ALL_ROUTES if name not in ROUTES
+    ]
+    assert not undeclared, "Declare these routes in tests/security/routes.py:\n" + "\n".join(
+        undeclared
+    )
+    stale = set(ROUTES) - {name for name, _, _ in ALL_ROUTES}
+    assert not stale, f"ROUTES names routes that no longer exist: {sorted(stale)}"
+
+
+@dataclass
+class Tenant:
+    org: object
+    unit: object
+    member: object
+    credential: object
+
+
+@dataclass
+class World:
+    a: Tenant
+    a2: Tenant
+    b: Tenant
+
+
+def _tenant(org, role="Owner", member_role="member"):
+    unit = make_unit(org)
+    member = make_member(org, role=member_role)
+    make_membership(unit, member, role)
+    return Tenant(org, unit, member, make_credential(unit).credential)
+
+
+@pytest.fixture
+def world(db) -> World:
+    org_a = make_org()
+    a = _tenant(org_a, member_role="admin")  # the strongest caller of org A
+    return World(a=a, a2=_tenant(org_a), b=_tenant(make_org()))
+
+
+def caller(world: World) -> APIClient:
+    client = APIClient()
+    token = RefreshToken.for_user(world.a.member).access_token
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=world.a.unit.id)
+    return client
+
+
+def _call(client, method, path, body=None):
+    return getattr(client, method)(path, body or {}, format="json")
+
+
+def _path(name, declaration, world):
+    kwargs = declaration.kwargs(world) if isinstance(declaration, ObjectOf) else {}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), PROTECTED)
+def test_no_credentials_is_401(name, method, world):
+    declaration = ROUTES[name]
+    response = _call(APIClient(), method, _path(name, declaration, world))
+    assert response.status_code == 401, response.content
+    assert response.json()["status"] == 401
+
+
+OBJECT_ROUTES = [(n, m) for n, m in PROTECTED if isinstance(ROUTES[n], ObjectOf)]
+LISTING_ROUTES = [
+    (n, m) for n, m in PROTECTED if isinstance(ROUTES[n], Listing | OwnData) and m == "get"
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), OBJECT_ROUTES)
+def test_another_tenants_object_is_404(name, method, world):
+    declaration = ROUTES[name]
+    response = _call(
+        caller(world), method, _path(name, declaration, world), declaration.body(world)
+    )
+    assert response.status_code == 404, response.content
+    assert response.json() == {"status": 404, "error": "Not Found"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), LISTING_ROUTES)
+def test_another_tenants_rows_are_never_listed(name, method, world):
+    declaration = ROUTES[name]
+    response = _call(caller(world), method, _path(name, declaration, world))
+    assert response.status_code == 200, response.content
+    body = response.content.decode()
+    foreign = declaration.foreign_ids(world) if isinstance(declaration, Listing) else []
+    foreign += [world.b.org.id, world.b.unit.id, world.b.member.email]
+    for value in foreign:
+        assert value not in body, f"{name} shows {value} of another tenant"
