@@ -23,6 +23,7 @@ urlpatterns = [
     path("org/members", views.OrgMembersView.as_view(), name="org-members"),
     path("org/members/<str:member_id>", views.OrgMemberDetailView.as_view(), name="org-member"),
     path("me/rate-limit", views.MyRateLimitView.as_view(), name="me-rate-limit"),
+    path("admin/audit-logs", views.AuditLogsView.as_view(), name="admin-audit-logs"),
     path("secrets", views.SecretsView.as_view(), name="secrets"),
     path("secrets/<str:secret_id>", views.SecretDetailView.as_view(), name="secret"),
 ]

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.audit import audit_log_entries
 from leadvibe.exceptions import NotFoundError, PermissionDeniedError
 from orgunits import selectors, services
 from orgunits.api.base import ACTIVE_OU_COOKIE, ApiView, Role, caller_rate_limit_key
@@ -354,6 +355,69 @@ class SecretDetailView(ApiView):
             raise NotFoundError()
         services.api_credential_revoke(credential=credential)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuditLogsView(ApiView):
+    """Audit log of the active OU (Owners and org admins)."""
+
+    jwt_only = True
+    read_role = Role.OWNER
+
+    class AuditLogQuery(serializers.Serializer):
+        limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+        offset = serializers.IntegerField(min_value=0, default=0)
+        search = serializers.CharField(required=False, max_length=200)
+        method = serializers.ChoiceField(
+            choices=["GET", "POST", "PUT", "PATCH", "DELETE"], required=False
+        )
+        status_min = serializers.IntegerField(required=False, min_value=100, max_value=599)
+        status_max = serializers.IntegerField(required=False, min_value=100, max_value=599)
+        user_email = serializers.CharField(required=False, max_length=254)
+        sort_by = serializers.ChoiceField(
+            choices=["created_at", "user_email", "method", "path", "status", "ip", "latency_ms"],
+            default="created_at",
+        )
+        sort_order = serializers.ChoiceField(choices=["ASC", "DESC", "asc", "desc"], default="DESC")
+
+    class AuditLogEntryOutput(serializers.Serializer):
+        id = serializers.IntegerField()
+        created_at = RFC3339DateTimeField()
+        user_email = serializers.CharField(source="member_email", allow_null=True)
+        client_id = serializers.CharField(source="credential_client_id", allow_null=True)
+        org_id = serializers.CharField(allow_null=True)
+        ou_id = serializers.CharField(source="unit_id", allow_null=True)
+        method = serializers.CharField()
+        path = serializers.CharField()
+        status = serializers.IntegerField()
+        ip = serializers.CharField(allow_null=True)
+        latency_ms = serializers.FloatField()
+        request_id = serializers.CharField()
+
+    @extend_schema(
+        parameters=[AuditLogQuery],
+        responses=inline_serializer(
+            "AuditLogPage",
+            {
+                "items": AuditLogEntryOutput(many=True),
+                "limit": serializers.IntegerField(),
+                "offset": serializers.IntegerField(),
+            },
+        ),
+    )
+    def get(self, request):
+        query = self.AuditLogQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        limit, offset = params.pop("limit"), params.pop("offset")
+        entries = audit_log_entries(org_id=request.org.id, unit_id=request.ou.id, **params)
+        page = entries[offset : offset + limit]
+        return Response(
+            {
+                "items": self.AuditLogEntryOutput(page, many=True).data,
+                "limit": limit,
+                "offset": offset,
+            }
+        )
 
 
 def _require(condition: bool, message: str) -> None:

@@ -74,6 +74,7 @@ ROUTES = {
     "org-member": ObjectOf(
         "org", kwargs=lambda w: {"member_id": w.b.member.id}, body=lambda w: {"first_name": "X"}
     ),
+    "admin-audit-logs": Listing(lambda w: [w.b.member.email, w.a2.unit.id]),
     "secrets": Listing(lambda w: [w.a2.credential.client_id, w.b.credential.client_id]),
     "secret": ObjectOf("ou", kwargs=lambda w: {"secret_id": w.a2.credential.id}),
 }
