@@ -21,3 +21,15 @@ def _forget_verified_credentials():
     from orgunits.services import verified_credentials
 
     verified_credentials.clear()
+
+
+@pytest.fixture
+def unreachable_redis(settings):
+    """Redis as seen when its server is down: the URL names a port nobody listens on."""
+    from leadvibe.embedded import free_port
+    from leadvibe.redis_client import get_redis
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    get_redis.cache_clear()
+    yield
+    get_redis.cache_clear()

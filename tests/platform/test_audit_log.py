@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadvibe.audit import PENDING_KEY, audit_log_entries, audit_log_flush, audit_log_prune
-from leadvibe.embedded import free_port
 from leadvibe.exceptions import ApplicationError
 from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.models import AuditLogEntry
@@ -57,14 +56,6 @@ def empty_pending_list():
     get_redis().delete(PENDING_KEY)
     yield
     get_redis().delete(PENDING_KEY)
-
-
-@pytest.fixture
-def unreachable_redis(settings):
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
-    get_redis.cache_clear()
-    yield
-    get_redis.cache_clear()
 
 
 def pending() -> list[dict]:

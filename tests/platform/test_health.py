@@ -1,8 +1,5 @@
 import pytest
 
-from leadvibe.embedded import free_port
-from leadvibe.redis_client import get_redis
-
 pytestmark = pytest.mark.django_db
 
 
@@ -14,14 +11,6 @@ def test_readyz_when_postgres_and_redis_answer(api_client):
     response = api_client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"postgres": "ok", "redis": "ok"}
-
-
-@pytest.fixture
-def unreachable_redis(settings):
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
-    get_redis.cache_clear()
-    yield
-    get_redis.cache_clear()
 
 
 def test_readyz_is_503_json_when_redis_is_unreachable(api_client, unreachable_redis):

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from leadvibe.embedded import free_port
 from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.ratelimit import (
     RateLimitPolicy,
@@ -132,14 +131,6 @@ def test_concurrent_requests_never_spend_a_token_twice():
     for thread in threads:
         thread.join()
     assert sum(allowed) == 50
-
-
-@pytest.fixture
-def unreachable_redis(settings):
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
-    get_redis.cache_clear()
-    yield
-    get_redis.cache_clear()
 
 
 def test_fails_open_when_redis_is_unreachable(unreachable_redis, caplog):
