@@ -7,11 +7,18 @@ below it read `request.org`, `request.ou`, `request.ou_access` and never look a 
 themselves.
 """
 
+from django.conf import settings
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.views import APIView
 
 from leadvibe.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
-from leadvibe.ratelimit import rate_limit_check, rate_limit_headers, rate_limit_key
+from leadvibe.ratelimit import (
+    RateLimitPolicy,
+    rate_limit_check,
+    rate_limit_headers,
+    rate_limit_key,
+)
 from orgunits.authentication import (
     ApiClient,
     CredentialBasicAuthentication,
@@ -29,6 +36,15 @@ ACTIVE_OU_HEADER = "X-OU-ID"
 class NoActiveOUError(ApplicationError):
     status_code = 400
     default_message = "No active OU"
+
+
+def anonymous_rate_limit_policy() -> RateLimitPolicy:
+    return RateLimitPolicy(
+        mode=settings.RATE_LIMIT_MODE,
+        key_by="ip",
+        rps=settings.RATE_LIMIT_RPS,
+        burst=settings.RATE_LIMIT_BURST,
+    )
 
 
 class RateLimitedError(ApplicationError):
@@ -71,6 +87,27 @@ class ApiView(APIView):
         request.ou = request.ou_access.unit if request.ou_access else None
         # Middleware (audit log) sees the Django request, not DRF's wrapper.
         request._request.ou = request.ou
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+            # Callers that fail to authenticate spend tokens of their address's bucket under
+            # the deployment's default policy, so guessing secrets is slowed like any traffic.
+            decision = rate_limit_check(
+                policy=anonymous_rate_limit_policy(),
+                key=rate_limit_key(
+                    key_by="ip",
+                    org_id="",
+                    credential_id=None,
+                    ip=self.request.META.get("REMOTE_ADDR", ""),
+                ),
+            )
+            if decision is not None:
+                self.rate_limit_headers = rate_limit_headers(
+                    decision, anonymous_rate_limit_policy()
+                )
+                if not decision.allowed:
+                    exc = RateLimitedError()
+        return super().handle_exception(exc)
 
     def _apply_rate_limit(self, request, client: ApiClient | None) -> None:
         policy, _ = rate_limit_policy_for(org=request.org)

@@ -86,3 +86,12 @@ def test_me_rate_limit_reports_the_policy(api_client):
     assert body["key"] == f"rl:org:{member.org_id}"
     assert body["stage"] == "default"
     assert body["enabled"] is True
+
+
+def test_failed_authentication_spends_the_address_bucket(api_client, settings):
+    settings.RATE_LIMIT_BURST, settings.RATE_LIMIT_RPS = 3, 0.01
+    api_client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"x:y").decode())
+    responses = [api_client.get("/api/v1/_test/whoami") for _ in range(4)]
+    assert [r.status_code for r in responses] == [401, 401, 401, 429]
+    assert [r["X-RateLimit-Remaining"] for r in responses[:3]] == ["2", "1", "0"]
+    assert int(responses[3]["Retry-After"]) >= 1
