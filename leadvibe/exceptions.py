@@ -29,3 +29,8 @@ class ConflictError(ApplicationError):
 class PayloadTooLargeError(ApplicationError):
     status_code = 413
     default_message = "Payload Too Large"
+
+
+class TooManyRequestsError(ApplicationError):
+    status_code = 429
+    default_message = "Too Many Requests"

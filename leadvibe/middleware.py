@@ -8,9 +8,10 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
-from leadvibe.api.errors import error_body, error_response
+from leadvibe.api.errors import error_response
 from leadvibe.logging import request_id_var
 from leadvibe.metrics import HTTP_REQUESTS
+from leadvibe.ratelimit import address_key, address_policy, rate_limit_check, rate_limit_headers
 
 access_logger = logging.getLogger("leadvibe.access")
 
@@ -66,9 +67,9 @@ class JsonErrorMiddleware:
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
             replacement = error_response(response.status_code)
-            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-                if header in response:
-                    replacement[header] = response[header]
+            for header, value in response.items():
+                if header.lower() not in ("content-type", "content-length"):
+                    replacement[header] = value
             return replacement
         return response
 
@@ -101,10 +102,41 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
-__all__ = [
-    "BodySizeLimitMiddleware",
-    "HttpMetricsMiddleware",
-    "JsonErrorMiddleware",
-    "RequestContextMiddleware",
-    "error_body",
-]
+class ApiRateLimitMiddleware:
+    """Rate-limit headers on every API response, and the per-address limit for callers that
+    send no credentials (login, docs, unknown paths).
+
+    Authenticated routes settle their limit in the view (their organization's bucket, see
+    `RateLimitedViewMixin`); any other request that sent an Authorization header (refresh,
+    an unknown path) spends the address's bucket afterwards, so it is counted and stamped.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.api_path = f"/{settings.API_PREFIX}"
+
+    def __call__(self, request):
+        if not request.path.startswith(self.api_path):
+            return self.get_response(request)
+        decision = None
+        if "HTTP_AUTHORIZATION" not in request.META:
+            decision = rate_limit_check(policy=address_policy(), key=address_key(request))
+            if decision is not None and not decision.allowed:
+                response = error_response(
+                    429, f"Rate limit exceeded; retry in {decision.retry_after_seconds} s"
+                )
+                return _stamp(response, rate_limit_headers(decision, address_policy()))
+        response = self.get_response(request)
+        if getattr(request, "rate_limit_applied", False):
+            return response
+        if decision is None:
+            decision = rate_limit_check(policy=address_policy(), key=address_key(request))
+        if decision is not None:
+            _stamp(response, rate_limit_headers(decision, address_policy()))
+        return response
+
+
+def _stamp(response, headers: dict[str, str]):
+    for name, value in headers.items():
+        response[name] = value
+    return response

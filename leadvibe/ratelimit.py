@@ -197,3 +197,22 @@ def rate_limit_headers(decision: RateLimitDecision, policy: RateLimitPolicy) -> 
     if decision.retry_after_seconds is not None:
         headers["Retry-After"] = str(decision.retry_after_seconds)
     return headers
+
+
+def address_policy() -> RateLimitPolicy:
+    """The deployment's default policy applied per client address: for callers that are not
+    (or fail to be) authenticated, so no organization's policy applies."""
+    from django.conf import settings
+
+    return RateLimitPolicy(
+        mode=settings.RATE_LIMIT_MODE,
+        key_by="ip",
+        rps=settings.RATE_LIMIT_RPS,
+        burst=settings.RATE_LIMIT_BURST,
+    )
+
+
+def address_key(request) -> str:
+    return rate_limit_key(
+        key_by="ip", org_id="", credential_id=None, ip=request.META.get("REMOTE_ADDR", "")
+    )

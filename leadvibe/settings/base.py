@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "leadvibe.audit.AuditLogMiddleware",
     "leadvibe.middleware.JsonErrorMiddleware",
     "leadvibe.middleware.HttpMetricsMiddleware",
+    "leadvibe.middleware.ApiRateLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "leadvibe.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",

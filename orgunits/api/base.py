@@ -7,18 +7,18 @@ below it read `request.org`, `request.ou`, `request.ou_access` and never look a 
 themselves.
 """
 
-from django.conf import settings
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.views import APIView
 
-from leadvibe.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
-from leadvibe.ratelimit import (
-    RateLimitPolicy,
-    rate_limit_check,
-    rate_limit_headers,
-    rate_limit_key,
+from leadvibe.api.throttling import RateLimitedViewMixin
+from leadvibe.exceptions import (
+    ApplicationError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooManyRequestsError,
 )
+from leadvibe.ratelimit import address_key, address_policy, rate_limit_key
 from orgunits.authentication import (
     ApiClient,
     CredentialBasicAuthentication,
@@ -38,21 +38,7 @@ class NoActiveOUError(ApplicationError):
     default_message = "No active OU"
 
 
-def anonymous_rate_limit_policy() -> RateLimitPolicy:
-    return RateLimitPolicy(
-        mode=settings.RATE_LIMIT_MODE,
-        key_by="ip",
-        rps=settings.RATE_LIMIT_RPS,
-        burst=settings.RATE_LIMIT_BURST,
-    )
-
-
-class RateLimitedError(ApplicationError):
-    status_code = 429
-    default_message = "Too Many Requests"
-
-
-class ApiView(APIView):
+class ApiView(RateLimitedViewMixin, APIView):
     authentication_classes = [MemberJWTAuthentication, CredentialBasicAuthentication]
     permission_classes = [IsAuthenticated]
 
@@ -89,42 +75,24 @@ class ApiView(APIView):
         request._request.ou = request.ou
 
     def handle_exception(self, exc):
-        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
-            # Callers that fail to authenticate spend tokens of their address's bucket under
-            # the deployment's default policy, so guessing secrets is slowed like any traffic.
-            decision = rate_limit_check(
-                policy=anonymous_rate_limit_policy(),
-                key=rate_limit_key(
-                    key_by="ip",
-                    org_id="",
-                    credential_id=None,
-                    ip=self.request.META.get("REMOTE_ADDR", ""),
-                ),
-            )
-            if decision is not None:
-                self.rate_limit_headers = rate_limit_headers(
-                    decision, anonymous_rate_limit_policy()
-                )
-                if not decision.allowed:
-                    exc = RateLimitedError()
+        if isinstance(exc, AuthenticationFailed):
+            # Wrong credentials spend tokens of the caller address's bucket, so guessing
+            # secrets is slowed like any traffic. (Requests without credentials were already
+            # counted per address by ApiRateLimitMiddleware.)
+            try:
+                self.spend_rate_limit_token(policy=address_policy(), key=address_key(self.request))
+            except TooManyRequestsError as refused:
+                exc = refused
         return super().handle_exception(exc)
 
     def _apply_rate_limit(self, request, client: ApiClient | None) -> None:
         policy, _ = rate_limit_policy_for(org=request.org)
-        key = caller_rate_limit_key(request, policy.key_by, client)
-        decision = rate_limit_check(policy=policy, key=key)
-        if decision is None:
-            return
-        self.rate_limit_headers = rate_limit_headers(decision, policy)
-        if not decision.allowed:
-            raise RateLimitedError(
-                f"Rate limit exceeded; retry in {decision.retry_after_seconds} s"
-            )
+        self.spend_rate_limit_token(
+            policy=policy, key=caller_rate_limit_key(request, policy.key_by, client)
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        for name, value in getattr(self, "rate_limit_headers", {}).items():
-            response[name] = value
         ou = getattr(request, "ou", None)
         if ou is not None:
             response["X-OU-ID"] = ou.id

@@ -95,3 +95,32 @@ def test_failed_authentication_spends_the_address_bucket(api_client, settings):
     assert [r.status_code for r in responses] == [401, 401, 401, 429]
     assert [r["X-RateLimit-Remaining"] for r in responses[:3]] == ["2", "1", "0"]
     assert int(responses[3]["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("get", "/api/v1/nope", {}),
+        ("get", "/api/v1/nope", {"HTTP_AUTHORIZATION": "Bearer not-a-token"}),
+        ("post", "/api/v1/auth/refresh", {}),
+        ("post", "/api/v1/auth/cleanup", {}),
+        ("get", "/api/v1/_test/whoami", {}),
+        ("get", "/api/v1/schema", {}),
+    ],
+)
+def test_every_api_response_carries_rate_limit_headers(api_client, method, path, headers):
+    response = getattr(api_client, method)(path, **headers)
+    for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit"):
+        assert name in response, f"{name} missing on {method.upper()} {path}"
+
+
+def test_callers_without_credentials_are_limited_per_address(api_client, settings):
+    settings.RATE_LIMIT_BURST, settings.RATE_LIMIT_RPS = 2, 0.01
+    responses = [api_client.get("/api/v1/nope") for _ in range(3)]
+    assert [r.status_code for r in responses] == [404, 404, 429]
+    assert responses[2].json()["status"] == 429
+    assert int(responses[2]["Retry-After"]) >= 1
+
+
+def test_health_and_metrics_are_not_rate_limited(api_client):
+    assert "X-RateLimit-Limit" not in api_client.get("/healthz")
