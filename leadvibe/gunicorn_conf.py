@@ -1,14 +1,12 @@
 """Gunicorn settings for the web process (`gunicorn -c leadvibe/gunicorn_conf.py ...`)."""
 
 import os
-import shutil
-from pathlib import Path
 
-from prometheus_client import multiprocess
+from leadvibe.metrics_dir import configure_metrics_dir, reset_metrics_dir
 
-from leadvibe.embedded import default_data_dir
+configure_metrics_dir()
 
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(default_data_dir().resolve() / "metrics"))
+from prometheus_client import multiprocess  # noqa: E402 - needs the folder configured first
 
 bind = os.environ.get("WEB_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -21,11 +19,8 @@ wsgi_app = "leadvibe.wsgi:application"
 
 
 def on_starting(server):
-    """Start metrics from zero: files of processes from an earlier run would be summed in."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory and os.environ.get("LEADVIBE_KEEP_METRICS") != "1":
-        shutil.rmtree(directory, ignore_errors=True)
-        Path(directory).mkdir(parents=True, exist_ok=True)
+    if os.environ.get("LEADVIBE_KEEP_METRICS") != "1":
+        reset_metrics_dir()
 
 
 def child_exit(server, worker):

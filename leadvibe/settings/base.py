@@ -12,18 +12,14 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from leadvibe import embedded
+from leadvibe.metrics_dir import configure_metrics_dir
 from leadvibe.settings.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 embedded.activate()
 
-# prometheus_client picks its storage when first imported, so this must be set before any
-# metric exists: every web and worker process writes to this folder and /metrics sums them.
-os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", str(embedded.default_data_dir().resolve() / "metrics")
-)
-Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+configure_metrics_dir()
 
 # --- Core ---------------------------------------------------------------------------------
 DEBUG = env_bool("DEBUG", False)

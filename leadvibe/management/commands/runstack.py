@@ -11,7 +11,6 @@ import io
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from leadvibe import embedded
+from leadvibe.metrics_dir import reset_metrics_dir
 
 _READY_TIMEOUT_SECONDS = 90
 _STOP_TIMEOUT_SECONDS = 20
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
 
-        _reset_metrics_dir()
+        reset_metrics_dir()
         call_command("migrate", interactive=False, verbosity=0)
         demo = self._create_demo_data()
 
@@ -183,12 +183,6 @@ class Command(BaseCommand):
         while not self._stop_requested:
             _raise_if_any_exited(children)
             time.sleep(0.3)
-
-
-def _reset_metrics_dir() -> None:
-    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True, exist_ok=True)
 
 
 def _raise_if_any_exited(children) -> None:
