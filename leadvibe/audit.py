@@ -287,3 +287,11 @@ def audit_log_entries(
     if order == "desc":
         return entries.order_by(F(column).desc(nulls_last=nulls_last), F("id").desc())
     return entries.order_by(F(column).asc(nulls_last=nulls_last), F("id").asc())
+
+
+def audit_log_request_count(*, org_id: str, unit_id: str | None, since: datetime) -> int:
+    """API requests of the organization (or of one OU) recorded since `since`."""
+    entries = AuditLogEntry.objects.filter(org_id=org_id, created_at__gte=since)
+    if unit_id is not None:
+        entries = entries.filter(unit_id=unit_id)
+    return entries.count()

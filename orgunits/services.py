@@ -30,6 +30,30 @@ def organization_create(*, name: str) -> Organization:
     return Organization.objects.create(name=name)
 
 
+def organization_rate_limit_set(
+    *,
+    org: Organization,
+    mode: str | None,
+    key_by: str | None,
+    rps: float | None,
+    burst: int | None,
+) -> Organization:
+    org.rate_limit_mode = mode or ""
+    org.rate_limit_key_by = key_by or ""
+    org.rate_limit_rps = rps
+    org.rate_limit_burst = burst
+    org.save(
+        update_fields=[
+            "rate_limit_mode",
+            "rate_limit_key_by",
+            "rate_limit_rps",
+            "rate_limit_burst",
+            "updated_at",
+        ]
+    )
+    return org
+
+
 def org_unit_create(*, org: Organization, name: str) -> OrgUnit:
     return OrgUnit.objects.create(org=org, name=name, slug=_unique_slug(org=org, name=name))
 

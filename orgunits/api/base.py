@@ -46,6 +46,8 @@ class ApiView(RateLimitedViewMixin, APIView):
     jwt_only = False
     #: The route works on the caller's active OU.
     needs_ou = True
+    #: The route works without an active OU but reports on it when one is given.
+    uses_ou_if_given = False
     #: Roles in the active OU needed to read and to change things.
     read_role = Role.VIEWER
     write_role = Role.OPERATOR
@@ -65,6 +67,8 @@ class ApiView(RateLimitedViewMixin, APIView):
         request.org = member.org if member else client.credential.unit.org
         self._apply_rate_limit(request, client)
         request.ou_access = None
+        if self.uses_ou_if_given and member and _requested_ou_id(request):
+            request.ou_access = _member_active_ou(request, member)
         if self.needs_ou:
             request.ou_access = _member_active_ou(request, member) if member else _client_ou(client)
             needed = self.read_role if request.method in SAFE_METHODS else self.write_role
@@ -120,8 +124,12 @@ def caller_rate_limit_key(request, key_by: str, client: ApiClient | None) -> str
     )
 
 
+def _requested_ou_id(request) -> str | None:
+    return request.headers.get(ACTIVE_OU_HEADER) or request.COOKIES.get(ACTIVE_OU_COOKIE)
+
+
 def _member_active_ou(request, member: Member) -> OUAccess:
-    unit_id = request.headers.get(ACTIVE_OU_HEADER) or request.COOKIES.get(ACTIVE_OU_COOKIE)
+    unit_id = _requested_ou_id(request)
     if not unit_id:
         raise NoActiveOUError()
     unit = org_unit_get(org=member.org, unit_id=unit_id)

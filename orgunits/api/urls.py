@@ -22,6 +22,8 @@ urlpatterns = [
     ),
     path("org/members", views.OrgMembersView.as_view(), name="org-members"),
     path("org/members/<str:member_id>", views.OrgMemberDetailView.as_view(), name="org-member"),
+    path("usage", views.UsageView.as_view(), name="usage"),
+    path("settings/rate-limit", views.RateLimitSettingsView.as_view(), name="settings-rate-limit"),
     path("me/rate-limit", views.MyRateLimitView.as_view(), name="me-rate-limit"),
     path("admin/audit-logs", views.AuditLogsView.as_view(), name="admin-audit-logs"),
     path("secrets", views.SecretsView.as_view(), name="secrets"),

@@ -1,6 +1,7 @@
 """Auth, organization units, memberships, members and API credentials."""
 
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -9,6 +10,7 @@ from rest_framework.views import APIView
 from leadvibe.api.fields import RFC3339DateTimeField
 from leadvibe.audit import audit_log_entries
 from leadvibe.exceptions import NotFoundError, PermissionDeniedError
+from leadvibe.usage import month_bounds, usage_counts
 from orgunits import selectors, services
 from orgunits.api.base import ACTIVE_OU_COOKIE, ApiView, Role, caller_rate_limit_key
 from orgunits.models import Member
@@ -72,6 +74,86 @@ class MyRateLimitView(ApiView):
                 }
             ).data
         )
+
+
+class UsageView(ApiView):
+    """Current-month usage of the organization, and of the active OU when one is given."""
+
+    jwt_only = True
+    needs_ou = False
+    uses_ou_if_given = True
+
+    @extend_schema(
+        responses=inline_serializer(
+            "UsageOutput",
+            {
+                "period": inline_serializer(
+                    "UsagePeriod",
+                    {"start": serializers.DateTimeField(), "end": serializers.DateTimeField()},
+                ),
+                "org": inline_serializer(
+                    "OrgUsage",
+                    {"org_id": serializers.CharField(), "api_requests": serializers.IntegerField()},
+                ),
+                "ou": inline_serializer(
+                    "OUUsage",
+                    {"ou_id": serializers.CharField(), "api_requests": serializers.IntegerField()},
+                    allow_null=True,
+                ),
+            },
+        ),
+        summary="Current-month usage (org and OU)",
+        description="Counters: `api_requests`, and `events_ingested` once events exist.",
+    )
+    def get(self, request):
+        start, end = month_bounds(timezone.now())
+        ou = request.ou
+        return Response(
+            {
+                "period": {"start": start, "end": end},
+                "org": {
+                    "org_id": request.org.id,
+                    **usage_counts(org_id=request.org.id, unit_id=None, since=start),
+                },
+                "ou": {"ou_id": ou.id, **usage_counts(org_id=ou.org_id, unit_id=ou.id, since=start)}
+                if ou
+                else None,
+            }
+        )
+
+
+class RateLimitSettingsView(ApiView):
+    """The organization's own rate-limit policy (org admins); unset fields use the defaults."""
+
+    jwt_only = True
+    needs_ou = False
+    org_admin_methods = frozenset({"GET", "PUT"})
+
+    class RateLimitSettingsInput(serializers.Serializer):
+        mode = serializers.ChoiceField(choices=["off", "observe", "enforce"], allow_null=True)
+        key_by = serializers.ChoiceField(choices=["org", "credential", "ip"], allow_null=True)
+        rps = serializers.FloatField(min_value=0.001, max_value=100_000, allow_null=True)
+        burst = serializers.IntegerField(min_value=1, max_value=1_000_000, allow_null=True)
+
+    @extend_schema(responses=RateLimitSettingsInput)
+    def get(self, request):
+        return Response(_rate_limit_settings(request.org))
+
+    @extend_schema(request=RateLimitSettingsInput, responses=RateLimitSettingsInput)
+    def put(self, request):
+        data = self.RateLimitSettingsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = services.organization_rate_limit_set(org=request.org, **data.validated_data)
+        return Response(_rate_limit_settings(org))
+
+
+def _rate_limit_settings(org) -> dict:
+    return {
+        "mode": org.rate_limit_mode or None,
+        "key_by": org.rate_limit_key_by or None,
+        "rps": org.rate_limit_rps,
+        "burst": org.rate_limit_burst,
+    }
 
 
 class CleanupView(APIView):

@@ -55,6 +55,8 @@ ROUTES = {
     "auth-cleanup": Public(),
     "auth-me": OwnData(),
     "me-rate-limit": OwnData(),
+    "usage": OwnData(),
+    "settings-rate-limit": OwnData(),
     "org-units": Listing(lambda w: [w.b.unit.id, w.b.org.id]),
     "org-units-active": ObjectOf("org", kwargs=lambda w: {}, body=lambda w: {"ouId": w.b.unit.id}),
     "org-unit": ObjectOf(
