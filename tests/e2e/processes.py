@@ -61,9 +61,11 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> N
         if process.poll() is not None:
             raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        # The listening socket accepts connections while workers still boot: a slow answer
+        # means "not ready yet", like a refused connection.
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
