@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class ScoringConfig(AppConfig):
     name = "scoring"
+    verbose_name = "Engagement scoring"
+
+    def ready(self):
+        from leadvibe.metrics import register_queue_depth_reader
+        from leadvibe.usage import register_usage_counter
+        from scoring.selectors.events import events_ingested_count
+        from scoring.services.pipeline import pending_event_count
+
+        register_queue_depth_reader(pending_event_count)
+        register_usage_counter("events_ingested", events_ingested_count)

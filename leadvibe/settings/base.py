@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -130,6 +131,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-log-prune": {
         "task": "leadvibe.tasks.audit_log_prune_task",
         "schedule": timedelta(days=1),
+        "options": {"expires": 3600},
+    },
+    # Pending events whose doorbell was lost (Redis down when they were ingested).
+    "scoring-sweep-pending": {
+        "task": "scoring.tasks.sweep_pending_events_task",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
+    "scoring-expire-idempotency-keys": {
+        "task": "scoring.tasks.expire_idempotency_keys_task",
+        "schedule": timedelta(hours=1),
         "options": {"expires": 3600},
     },
 }

@@ -28,8 +28,8 @@ def test_usage_counts_this_months_api_requests_for_org_and_ou(api_client):
     audit_log_flush()
 
     body = client.get("/api/v1/usage").json()
-    assert body["org"] == {"org_id": unit.org_id, "api_requests": 3}
-    assert body["ou"] == {"ou_id": unit.id, "api_requests": 2}
+    assert body["org"] == {"org_id": unit.org_id, "api_requests": 3, "events_ingested": 0}
+    assert body["ou"] == {"ou_id": unit.id, "api_requests": 2, "events_ingested": 0}
     assert body["period"]["start"].endswith("-01T00:00:00Z")
 
     without_ou = bearer(api_client, admin).get("/api/v1/usage").json()

@@ -4,7 +4,8 @@ Every named route of the URL conf must appear in ROUTES, or the matrix test fail
 is covered the moment it is declared. Declare a route with one of:
 
 - `Public()`: answers without credentials (login, docs, health).
-- `OwnData()`: needs credentials, takes no object id and returns only the caller's own data.
+- `OwnData()`: needs credentials, takes no object id and reads or writes only the caller's
+  own data (e.g. ingestion into the caller's OU).
 - `Listing(foreign_ids)`: needs credentials and lists rows of the caller's tenant;
   `foreign_ids(world)` returns ids of the other tenant that must never appear in the body.
 - `ObjectOf(scope, kwargs, body=None)`: needs credentials and addresses one object; called
@@ -77,6 +78,8 @@ ROUTES = {
         "org", kwargs=lambda w: {"member_id": w.b.member.id}, body=lambda w: {"first_name": "X"}
     ),
     "admin-audit-logs": Listing(lambda w: [w.b.member.email, w.a2.unit.id]),
+    "events": OwnData(),
+    "events-batch": OwnData(),
     "secrets": Listing(lambda w: [w.a2.credential.client_id, w.b.credential.client_id]),
     "secret": ObjectOf("ou", kwargs=lambda w: {"secret_id": w.a2.credential.id}),
 }

@@ -1,0 +1,131 @@
+"""Event ingestion routes: one event, and batches of up to 1,000."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from leadvibe.api.errors import validation_details
+from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.exceptions import ApplicationError
+from orgunits.api.base import ApiView
+from scoring.models import LeadAlias
+from scoring.services.events import EventInput, event_ingest, events_ingest_batch
+from scoring.services.leads import AliasInput
+
+MAX_BATCH = 1000
+
+
+class AliasIn(serializers.Serializer):
+    alias_kind = serializers.ChoiceField(choices=LeadAlias.Kind.choices)
+    raw_value = serializers.CharField(max_length=320, trim_whitespace=False)
+
+
+class EventIn(serializers.Serializer):
+    lead_id = serializers.CharField(max_length=200, required=False, allow_null=True)
+    aliases = AliasIn(many=True, required=False, max_length=20)
+    alias_kind = serializers.ChoiceField(
+        choices=LeadAlias.Kind.choices, required=False, help_text="Deprecated: use aliases."
+    )
+    alias = serializers.CharField(
+        max_length=320, required=False, help_text="Deprecated: use aliases."
+    )
+    event_type = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="1 to 100 printable characters"
+    )
+    timestamp = RFC3339DateTimeField(required=False, help_text="Defaults to now")
+    metadata = serializers.DictField(required=False, help_text="JSON object, at most 100 KB")
+    idempotency_key = serializers.CharField(
+        max_length=255, required=False, help_text="Or the Idempotency-Key header; 7 days per OU"
+    )
+
+    def validate(self, attrs):
+        if ("alias_kind" in attrs) != ("alias" in attrs):
+            raise serializers.ValidationError(
+                {"alias": ["alias_kind and alias (deprecated) go together."]}
+            )
+        return attrs
+
+
+def event_input(data: dict, *, idempotency_key: str | None = None) -> EventInput:
+    aliases = [AliasInput(a["alias_kind"], a["raw_value"]) for a in data.get("aliases", [])]
+    if "alias_kind" in data:
+        aliases.append(AliasInput(data["alias_kind"], data["alias"]))
+    return EventInput(
+        event_type=data["event_type"],
+        metadata=data.get("metadata", {}),
+        occurred_at=data.get("timestamp"),
+        lead_id=data.get("lead_id"),
+        aliases=aliases,
+        idempotency_key=data.get("idempotency_key") or idempotency_key,
+    )
+
+
+IngestOut = inline_serializer(
+    "EventIngested",
+    {
+        "message": serializers.CharField(),
+        "event_id": serializers.CharField(),
+        "lead_id": serializers.CharField(),
+        "metadata": serializers.DictField(),
+        "alias_conflicts": serializers.ListField(child=serializers.DictField(), required=False),
+    },
+)
+
+
+class EventsView(ApiView):
+    @extend_schema(
+        request=EventIn,
+        responses={202: IngestOut},
+        parameters=[OpenApiParameter("Idempotency-Key", location="header", required=False)],
+        summary="Ingest one engagement event",
+    )
+    def post(self, request):
+        data = EventIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        header_key = request.headers.get("Idempotency-Key")
+        result = event_ingest(
+            ou=request.ou, event=event_input(data.validated_data, idempotency_key=header_key)
+        )
+        headers = {"Idempotent-Replayed": "true"} if result.duplicate else {}
+        return Response(result.as_response(), status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+class EventBatchView(ApiView):
+    class EventBatchIn(serializers.Serializer):
+        events = serializers.ListField(
+            child=serializers.JSONField(), min_length=1, max_length=MAX_BATCH
+        )
+
+    @extend_schema(
+        request=inline_serializer("EventBatch", {"events": EventIn(many=True)}),
+        responses={
+            202: inline_serializer(
+                "EventBatchResult",
+                {
+                    "accepted": serializers.IntegerField(),
+                    "failed": serializers.IntegerField(),
+                    "results": serializers.ListField(child=serializers.DictField()),
+                },
+            )
+        },
+        summary="Ingest up to 1,000 events; each item is validated on its own",
+    )
+    def post(self, request):
+        batch = self.EventBatchIn(data=request.data)
+        batch.is_valid(raise_exception=True)
+        items = [_parse_item(raw) for raw in batch.validated_data["events"]]
+        results = events_ingest_batch(ou=request.ou, events=items)
+        accepted = sum(1 for r in results if r.status < 400)
+        body = {
+            "accepted": accepted,
+            "failed": len(results) - accepted,
+            "results": [{"index": r.index, "status": r.status, **r.body} for r in results],
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED if accepted else 400)
+
+
+def _parse_item(raw) -> EventInput | ApplicationError:
+    item = EventIn(data=raw)
+    if not item.is_valid():
+        return ApplicationError("Validation failed", details=validation_details(item.errors))
+    return event_input(item.validated_data)

@@ -1,0 +1,80 @@
+"""The processing queue of pending events (architecture.md §3).
+
+Workers claim the oldest pending events in batches with `FOR UPDATE SKIP LOCKED`, so any
+number of them share the queue without waiting on each other, run the registered stages on
+each batch inside the claiming transaction, and mark the events processed. A worker that dies
+mid-batch holds no claim: its transaction rolls back and the events are pending again.
+
+Redis only rings the doorbell (a debounced Celery task); the periodic sweep rings it too, so a
+lost doorbell delays events by at most one sweep interval.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from redis.exceptions import RedisError
+
+from leadvibe.metrics import REDIS_UNAVAILABLE
+from leadvibe.redis_client import get_redis
+from scoring.models import EngagementEvent
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+DOORBELL_KEY = "scoring:doorbell"
+# One wake-up task per this many seconds is enough: each task drains the whole queue.
+DOORBELL_DEBOUNCE_SECONDS = 1
+
+BatchStage = Callable[[list[EngagementEvent]], None]
+_stages: list[BatchStage] = []
+
+
+def register_batch_stage(stage: BatchStage) -> None:
+    """Add a step run on every claimed batch, in registration order (scoring, triggers)."""
+    _stages.append(stage)
+
+
+def ring_doorbell() -> None:
+    from scoring.tasks import process_pending_events_task
+
+    try:
+        if get_redis().set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_DEBOUNCE_SECONDS):
+            process_pending_events_task.delay()
+    except (RedisError, OSError) as exc:
+        REDIS_UNAVAILABLE.labels(operation="doorbell").inc()
+        logger.warning(
+            "doorbell not rung; the sweep will pick events up", extra={"error": str(exc)}
+        )
+
+
+def process_pending_batch(*, batch_size: int = BATCH_SIZE) -> int:
+    """Claim and process one batch of the oldest pending events; returns how many."""
+    with transaction.atomic():
+        batch = list(
+            EngagementEvent.objects.filter(status=EngagementEvent.Status.PENDING)
+            .order_by("seq")
+            .select_for_update(skip_locked=True)[:batch_size]
+        )
+        if not batch:
+            return 0
+        for stage in _stages:
+            stage(batch)
+        EngagementEvent.objects.filter(seq__in=[event.seq for event in batch]).update(
+            status=EngagementEvent.Status.PROCESSED
+        )
+    return len(batch)
+
+
+def process_pending_events(*, max_batches: int = 100) -> int:
+    processed = 0
+    for _ in range(max_batches):
+        count = process_pending_batch()
+        processed += count
+        if count == 0:
+            break
+    return processed
+
+
+def pending_event_count() -> int:
+    return EngagementEvent.objects.filter(status=EngagementEvent.Status.PENDING).count()

@@ -1,0 +1,274 @@
+"""POST /events and /events/batch as an API client meets them."""
+
+import datetime
+import json
+
+import pytest
+from django.utils import timezone
+
+from scoring.models import EngagementEvent, Lead, LeadAlias
+from tests.factories import make_credential
+
+pytestmark = pytest.mark.django_db
+
+
+def post_event(client, body, **headers):
+    return client.post("/api/v1/events", body, format="json", **headers)
+
+
+def test_aliases_create_a_lead_then_reuse_it(client, ou):
+    first = post_event(
+        client,
+        {
+            "event_type": "page_view",
+            "aliases": [{"alias_kind": "email", "raw_value": " Ann@Example.COM "}],
+            "metadata": {"channel": "website", "path": "/pricing"},
+        },
+    )
+    assert first.status_code == 202
+    body = first.json()
+    assert body["message"] == "event ingested"
+    assert body["event_id"].startswith("ev_")
+    assert body["metadata"] == {"channel": "website", "path": "/pricing"}
+
+    again = post_event(
+        client,
+        {
+            "event_type": "email_open",
+            "aliases": [
+                {"alias_kind": "email", "raw_value": "ann@example.com"},
+                {"alias_kind": "phone", "raw_value": "+1 (555) 010-2000"},
+            ],
+        },
+    )
+    assert again.json()["lead_id"] == body["lead_id"]
+    lead = Lead.objects.get(unit=ou, lead_id=body["lead_id"])
+    assert sorted(lead.aliases.values_list("kind", "normalized_value")) == [
+        ("email", "ann@example.com"),
+        ("phone", "+15550102000"),
+    ]
+    events = EngagementEvent.objects.filter(lead=lead).order_by("seq")
+    assert [(e.event_type, e.channel, e.status) for e in events] == [
+        ("page_view", "web", "pending"),
+        ("email_open", "email", "pending"),
+    ]
+
+
+def test_external_id_wins_and_other_leads_aliases_are_reported(client):
+    a = post_event(
+        client, {"event_type": "x", "aliases": [{"alias_kind": "email", "raw_value": "a@x.test"}]}
+    ).json()["lead_id"]
+    b = post_event(
+        client,
+        {"event_type": "x", "aliases": [{"alias_kind": "external_id", "raw_value": "crm-7"}]},
+    ).json()["lead_id"]
+    mixed = post_event(
+        client,
+        {
+            "event_type": "x",
+            "aliases": [
+                {"alias_kind": "email", "raw_value": "a@x.test"},
+                {"alias_kind": "external_id", "raw_value": "crm-7"},
+                {"alias_kind": "cookie", "raw_value": "c-1"},
+            ],
+        },
+    ).json()
+    assert mixed["lead_id"] == b
+    assert mixed["alias_conflicts"] == [{"alias_kind": "email", "value": "a@x.test", "lead_id": a}]
+    assert LeadAlias.objects.get(normalized_value="c-1").lead.lead_id == b
+    assert LeadAlias.objects.get(normalized_value="a@x.test").lead.lead_id == a
+
+
+def test_deprecated_alias_fields_are_accepted(client):
+    response = post_event(client, {"event_type": "x", "alias_kind": "email", "alias": "d@x.test"})
+    assert response.status_code == 202
+    assert "alias" not in response.json()
+    assert LeadAlias.objects.get(normalized_value="d@x.test")
+
+
+def test_lead_id_must_exist_and_own_its_aliases(client, ou):
+    assert post_event(client, {"event_type": "x", "lead_id": "nobody"}).status_code == 404
+    Lead.objects.create(org_id=ou.org_id, unit=ou, lead_id="L1")
+    other = post_event(
+        client, {"event_type": "x", "aliases": [{"alias_kind": "email", "raw_value": "o@x.test"}]}
+    ).json()["lead_id"]
+    assert other != "L1"
+    conflict = post_event(
+        client,
+        {
+            "event_type": "x",
+            "lead_id": "L1",
+            "aliases": [{"alias_kind": "email", "raw_value": "o@x.test"}],
+        },
+    )
+    assert conflict.status_code == 409
+    assert EngagementEvent.objects.filter(lead__lead_id="L1").count() == 0
+    ok = post_event(
+        client,
+        {
+            "event_type": "x",
+            "lead_id": "L1",
+            "aliases": [{"alias_kind": "cookie", "raw_value": "k"}],
+        },
+    )
+    assert ok.json()["lead_id"] == "L1"
+
+
+def test_a_lead_of_another_ou_is_not_found(client):
+    other = make_credential().credential.unit
+    Lead.objects.create(org_id=other.org_id, unit=other, lead_id="theirs")
+    assert post_event(client, {"event_type": "x", "lead_id": "theirs"}).status_code == 404
+
+
+def test_metadata_of_100_kb_is_accepted_and_one_byte_more_is_413(client):
+    def metadata_of(size):
+        skeleton = len(json.dumps({"p": ""}, separators=(",", ":")))
+        return {"p": "x" * (size - skeleton)}
+
+    ok = post_event(
+        client,
+        {"event_type": "x", "lead_id": None}
+        | {
+            "aliases": [{"alias_kind": "cookie", "raw_value": "big"}],
+            "metadata": metadata_of(100 * 1024),
+        },
+    )
+    assert ok.status_code == 202, ok.content
+    too_big = post_event(
+        client,
+        {
+            "event_type": "x",
+            "aliases": [{"alias_kind": "cookie", "raw_value": "big"}],
+            "metadata": metadata_of(100 * 1024 + 1),
+        },
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["status"] == 413
+    assert EngagementEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"event_type": ""}, "event_type"),
+        ({"event_type": "x" * 101}, "event_type"),
+        ({"event_type": "bad\ntype"}, "event_type"),
+        ({"event_type": "x", "timestamp": "2025-01-01T00:00:00"}, "timestamp"),
+        ({"event_type": "x", "metadata": [1, 2]}, "metadata"),
+        ({"event_type": "x", "aliases": [{"alias_kind": "fax", "raw_value": "1"}]}, "aliases"),
+        ({"event_type": "x", "alias_kind": "email"}, "alias"),
+        ({}, "event_type"),
+    ],
+)
+def test_bad_events_are_400_with_the_field(client, body, field):
+    body.setdefault("aliases", [{"alias_kind": "cookie", "raw_value": "c"}])
+    response = post_event(client, body)
+    assert response.status_code == 400, response.content
+    assert field in response.json()["details"]
+    assert EngagementEvent.objects.count() == 0
+
+
+def test_no_lead_identity_is_400(client):
+    response = post_event(client, {"event_type": "x"})
+    assert response.status_code == 400
+    assert "lead_id" in response.json()["details"]
+
+
+def test_timestamps_more_than_five_minutes_ahead_are_refused(client):
+    soon = timezone.now() + datetime.timedelta(minutes=4)
+    late = timezone.now() + datetime.timedelta(minutes=6)
+    alias = [{"alias_kind": "cookie", "raw_value": "t"}]
+    assert (
+        post_event(
+            client, {"event_type": "x", "aliases": alias, "timestamp": soon.isoformat()}
+        ).status_code
+        == 202
+    )
+    assert (
+        post_event(
+            client, {"event_type": "x", "aliases": alias, "timestamp": late.isoformat()}
+        ).status_code
+        == 400
+    )
+
+
+def test_an_idempotent_repeat_returns_the_first_answer_and_stores_nothing(client):
+    body = {"event_type": "signup", "aliases": [{"alias_kind": "email", "raw_value": "i@x.test"}]}
+    first = post_event(client, body, HTTP_IDEMPOTENCY_KEY="k-1")
+    again = post_event(client, {**body, "event_type": "other"}, HTTP_IDEMPOTENCY_KEY="k-1")
+    in_body = post_event(client, {**body, "idempotency_key": "k-1"})
+    assert first.json() == again.json() == in_body.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert EngagementEvent.objects.count() == 1
+
+
+def test_batch_stores_valid_items_and_reports_each_invalid_one(client):
+    alias = [{"alias_kind": "cookie", "raw_value": "b"}]
+    response = client.post(
+        "/api/v1/events/batch",
+        {
+            "events": [
+                {"event_type": "a", "aliases": alias},
+                {"event_type": "", "aliases": alias},
+                {"event_type": "c", "lead_id": "missing"},
+                "not an object",
+                {"event_type": "e", "aliases": alias, "metadata": {"n": 5}},
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["accepted"], body["failed"]) == (2, 3)
+    assert [r["status"] for r in body["results"]] == [202, 400, 404, 400, 202]
+    assert "event_type" in body["results"][1]["details"]
+    assert sorted(EngagementEvent.objects.values_list("event_type", flat=True)) == ["a", "e"]
+
+
+def test_batch_limits(client):
+    assert client.post("/api/v1/events/batch", {"events": []}, format="json").status_code == 400
+    too_many = [{"event_type": "x", "lead_id": "l"}] * 1001
+    response = client.post("/api/v1/events/batch", {"events": too_many}, format="json")
+    assert response.status_code == 400
+
+
+def test_viewers_cannot_ingest(api_client, ou):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from tests.factories import make_member, make_membership
+
+    viewer = make_member(ou.org)
+    make_membership(ou, viewer, "Viewer")
+    api_client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(viewer).access_token}",
+        HTTP_X_OU_ID=ou.id,
+    )
+    response = post_event(api_client, {"event_type": "x", "lead_id": "l"})
+    assert response.status_code == 403
+
+
+def test_with_redis_down_the_event_is_still_accepted_and_pending(client, unreachable_redis):
+    response = post_event(
+        client, {"event_type": "x", "aliases": [{"alias_kind": "cookie", "raw_value": "r"}]}
+    )
+    assert response.status_code == 202
+    event = EngagementEvent.objects.get()
+    assert event.status == "pending"
+
+
+def test_usage_counts_ingested_events(client, ou):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from tests.factories import make_member
+
+    for n in range(3):
+        post_event(
+            client, {"event_type": "x", "aliases": [{"alias_kind": "cookie", "raw_value": f"u{n}"}]}
+        )
+    admin = make_member(ou.org, role="admin")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(admin).access_token}", HTTP_X_OU_ID=ou.id
+    )
+    body = client.get("/api/v1/usage").json()
+    assert body["org"]["events_ingested"] == 3
+    assert body["ou"]["events_ingested"] == 3
