@@ -55,6 +55,24 @@ def start_web(*, env: dict, port: int, log_dir: Path, workers: int = 2):
     return process
 
 
+def start_worker(*, env: dict, log_dir: Path):
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "leadvibe",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "1",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    return start_process(command, env=env, log_dir=log_dir, name="worker")
+
+
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

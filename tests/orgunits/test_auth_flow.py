@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from scoring.models import EngagementEvent
 from tests.factories import make_member, make_membership, make_unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_tests")]
@@ -60,17 +61,23 @@ def test_login_activate_create_use_and_revoke_a_credential(api_client, caplog, c
 
     api_client.credentials(HTTP_AUTHORIZATION=basic(secret["client_id"], secret["client_secret"]))
     api_client.cookies.clear()
-    whoami = api_client.get("/api/v1/_test/whoami")
-    assert whoami.status_code == 200
-    assert whoami.json() == {"ou_id": unit.id, "org_id": unit.org_id}
+    event = {
+        "event_type": "page_view",
+        "aliases": [{"alias_kind": "email", "raw_value": "x@y.test"}],
+    }
+    ingested = api_client.post("/api/v1/events", event, format="json")
+    assert ingested.status_code == 202
+    assert ingested["X-OU-ID"] == unit.id
+    assert EngagementEvent.objects.get().unit_id == unit.id
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}", HTTP_X_OU_ID=unit.id)
     revoked = api_client.delete(f"/api/v1/secrets/{secret['secret_id']}")
     assert revoked.status_code == 204
 
     api_client.credentials(HTTP_AUTHORIZATION=basic(secret["client_id"], secret["client_secret"]))
-    refused = api_client.get("/api/v1/_test/whoami")
+    refused = api_client.post("/api/v1/events", event, format="json")
     assert refused.status_code == 401
+    assert EngagementEvent.objects.count() == 1
     assert refused.json()["status"] == 401
 
     logged = caplog.text + capsys.readouterr().out

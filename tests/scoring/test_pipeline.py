@@ -1,0 +1,85 @@
+"""The pending-event queue: claiming in batches, concurrent workers, the doorbell."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from leadvibe.redis_client import get_redis
+from scoring.models import EngagementEvent
+from scoring.services import pipeline
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def ingest(client, count: int) -> None:
+    events = [
+        {"event_type": "t", "aliases": [{"alias_kind": "cookie", "raw_value": f"c{n % 7}"}]}
+        for n in range(count)
+    ]
+    assert client.post("/api/v1/events/batch", {"events": events}, format="json").status_code == 202
+
+
+def test_a_batch_claims_the_oldest_pending_events_and_marks_them_processed(client, monkeypatch):
+    ingest(client, 12)
+    seen = []
+    monkeypatch.setattr(pipeline, "_stages", [lambda batch: seen.append([e.seq for e in batch])])
+
+    assert pipeline.process_pending_batch(batch_size=5) == 5
+    assert pipeline.pending_event_count() == 7
+    assert pipeline.process_pending_events() == 7
+    assert pipeline.process_pending_batch() == 0
+    oldest_first = sorted(EngagementEvent.objects.values_list("seq", flat=True))
+    assert seen[0] == oldest_first[:5]
+    assert set(EngagementEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_a_failing_stage_leaves_the_batch_pending(client, monkeypatch):
+    ingest(client, 3)
+
+    def broken(batch):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(pipeline, "_stages", [broken])
+    with pytest.raises(RuntimeError):
+        pipeline.process_pending_batch()
+    assert pipeline.pending_event_count() == 3
+
+
+def test_two_concurrent_workers_never_claim_the_same_event(client, monkeypatch):
+    ingest(client, 40)
+    claimed: list[int] = []
+    lock = threading.Lock()
+    both_inside = threading.Barrier(2, timeout=10)
+
+    def stage(batch):
+        with lock:
+            claimed.extend(event.seq for event in batch)
+        both_inside.wait()  # both workers hold their claims at the same moment
+
+    monkeypatch.setattr(pipeline, "_stages", [stage])
+
+    def worker():
+        try:
+            pipeline.process_pending_batch(batch_size=20)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed) == 40
+    assert len(set(claimed)) == 40
+    assert pipeline.pending_event_count() == 0
+
+
+def test_the_doorbell_enqueues_one_wake_up_per_debounce_window(client):
+    redis = get_redis()
+    ingest(client, 3)
+    ingest(client, 3)
+    assert redis.llen("celery") == 1
+    redis.delete(pipeline.DOORBELL_KEY)
+    ingest(client, 1)
+    assert redis.llen("celery") == 2
