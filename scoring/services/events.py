@@ -96,35 +96,38 @@ def event_ingest(*, ou: OrgUnit, event: EventInput) -> IngestResult:
 
 
 def _ingest_one(*, ou: OrgUnit, event: EventInput, now: datetime.datetime) -> IngestResult:
-    if event.idempotency_key:
-        earlier = _idempotent_match(ou=ou, key=event.idempotency_key)
-        if earlier is not None:
-            return earlier
+    if not event.idempotency_key:
+        return _store(ou=ou, event=event, now=now)
+    earlier = _idempotent_match(ou=ou, key=event.idempotency_key)
+    if earlier is not None:
+        return earlier
     try:
         with transaction.atomic():
-            resolution = lead_resolve(ou=ou, lead_id=event.lead_id, aliases=event.aliases)
-            row = EngagementEvent.objects.create(
-                org_id=ou.org_id,
-                unit=ou,
-                lead=resolution.lead,
-                event_type=event.event_type,
-                occurred_at=event.occurred_at or now,
-                received_at=now,
-                channel=normalize_channel(
-                    metadata=event.metadata, event_type=event.event_type, source=event.source
-                ),
-                metadata=event.metadata,
-                source=event.source,
-                idempotency_key=event.idempotency_key or None,
-            )
+            return _store(ou=ou, event=event, now=now)
     except IntegrityError:
         # Only the idempotency key can collide here: a concurrent repeat committed first.
-        earlier = (
-            _idempotent_match(ou=ou, key=event.idempotency_key) if event.idempotency_key else None
-        )
+        earlier = _idempotent_match(ou=ou, key=event.idempotency_key)
         if earlier is None:
             raise
         return earlier
+
+
+def _store(*, ou: OrgUnit, event: EventInput, now: datetime.datetime) -> IngestResult:
+    resolution = lead_resolve(ou=ou, lead_id=event.lead_id, aliases=event.aliases)
+    row = EngagementEvent.objects.create(
+        org_id=ou.org_id,
+        unit=ou,
+        lead_id=resolution.lead.pk,
+        event_type=event.event_type,
+        occurred_at=event.occurred_at or now,
+        received_at=now,
+        channel=normalize_channel(
+            metadata=event.metadata, event_type=event.event_type, source=event.source
+        ),
+        metadata=event.metadata,
+        source=event.source,
+        idempotency_key=event.idempotency_key or None,
+    )
     return IngestResult(
         event=row,
         lead_id=resolution.lead.lead_id,

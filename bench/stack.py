@@ -1,0 +1,130 @@
+"""A throwaway copy of the production stack for benchmarks: embedded PostgreSQL and Redis,
+gunicorn with several workers and a Celery worker, each in its own process."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def running_stack(*, web_workers: int = 4, web_threads: int = 2, celery_worker: bool = True):
+    """Yields (base_url, env, credential) with the whole stack up; stops everything after."""
+    sys.path.insert(0, str(ROOT))
+    data_dir = Path(tempfile.mkdtemp(prefix="leadvibe-bench-"))
+    from leadvibe import embedded
+
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        os.environ.pop(name, None)
+    embedded.activate(data_dir, ephemeral=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": "bench",
+        "PROMETHEUS_MULTIPROC_DIR": str(data_dir / "metrics"),
+        # The limiter still runs on every request (its cost is part of the figures) but does
+        # not refuse: the load generator is one client.
+        "RATE_LIMIT_MODE": "observe",
+        "WEB_CONCURRENCY": str(web_workers),
+        "WEB_THREADS": str(web_threads),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
+    credential = json.loads(
+        subprocess.run(
+            [
+                *manage,
+                "bootstrap",
+                "--org",
+                "Bench",
+                "--ou",
+                "Bench",
+                "--email",
+                "bench@example.com",
+                "--password",
+                "bench-password",
+            ],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    port = embedded.free_port()
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "leadvibe/gunicorn_conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
+    if celery_worker:
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "leadvibe",
+                    "worker",
+                    "--concurrency",
+                    "1",
+                    "--loglevel",
+                    "WARNING",
+                    "--without-mingle",
+                    "--without-gossip",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base_url)
+        yield base_url, env, credential, processes
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(30)
+        shutil.rmtree(data_dir / "metrics", ignore_errors=True)
+
+
+def _wait_ready(base_url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base_url}/readyz", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the stack did not become ready")

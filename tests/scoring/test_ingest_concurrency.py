@@ -1,0 +1,44 @@
+"""Concurrent events naming the same new person resolve to one lead."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from scoring.models import EngagementEvent, Lead, LeadAlias
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_simultaneous_first_events_of_a_person_create_one_lead(client):
+    start = threading.Barrier(8, timeout=10)
+    statuses = []
+
+    def send(n):
+        try:
+            start.wait()
+            response = client.post(
+                "/api/v1/events",
+                {
+                    "event_type": "signup",
+                    "aliases": [
+                        {"alias_kind": "email", "raw_value": "same@x.test"},
+                        {"alias_kind": "cookie", "raw_value": f"device-{n}"},
+                    ],
+                },
+                format="json",
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [202] * 8
+    assert Lead.objects.count() == 1
+    assert EngagementEvent.objects.filter(lead=Lead.objects.get()).count() == 8
+    assert LeadAlias.objects.filter(kind="cookie").count() == 8
