@@ -20,14 +20,14 @@ RUN pip install -r requirements.lock
 
 COPY . .
 
-# Unprivileged user. /tmp/metrics is created here, owned by that user, so that a named volume
-# mounted there starts with the same owner (Docker copies the image's folder into an empty
-# volume) and every process can write its Prometheus files.
+# Unprivileged user. /tmp/metrics and /srv/imports are created here, owned by that user, so
+# that a named volume mounted there starts with the same owner (Docker copies the image's
+# folder into an empty volume) and every process can write its Prometheus and upload files.
 RUN groupadd --system --gid 10001 leadvibe \
     && useradd --system --uid 10001 --gid leadvibe --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin leadvibe \
-    && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" \
-    && chown leadvibe:leadvibe "$PROMETHEUS_MULTIPROC_DIR"
+    && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" /srv/imports \
+    && chown leadvibe:leadvibe "$PROMETHEUS_MULTIPROC_DIR" /srv/imports
 USER leadvibe:leadvibe
 
 EXPOSE 8000

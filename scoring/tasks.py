@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from scoring.services import events, pipeline
+from scoring.services import events, imports, lead_changes, pipeline
 
 
 @shared_task(ignore_result=True, acks_late=True)
@@ -18,3 +18,27 @@ def sweep_pending_events_task() -> None:
 @shared_task(ignore_result=True)
 def expire_idempotency_keys_task() -> None:
     events.idempotency_keys_expire()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def lead_deletion_task(deletion_id: int) -> None:
+    lead_changes.lead_deletion_run(deletion_id=deletion_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_lead_deletions_task() -> None:
+    """Periodic: runs deletions whose task was never enqueued (Redis down) or whose worker
+    died."""
+    lead_changes.lead_deletions_sweep()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def import_job_run_task(job_id: str) -> None:
+    imports.import_job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_import_jobs_task() -> None:
+    """Periodic: runs imports whose task was never enqueued (Redis down) or whose worker
+    died."""
+    imports.import_jobs_sweep()

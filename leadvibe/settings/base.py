@@ -144,6 +144,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3600},
     },
+    # Lead deletions and CSV imports whose task was lost (Redis down, worker killed).
+    "scoring-sweep-lead-deletions": {
+        "task": "scoring.tasks.sweep_lead_deletions_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "scoring-sweep-imports": {
+        "task": "scoring.tasks.sweep_import_jobs_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
 }
 # Days audit-log entries are kept; 0 keeps them forever.
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 90)
@@ -152,8 +163,15 @@ AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 90)
 API_PREFIX = "api/v1/"
 # Request bodies larger than this are answered 413 before they are read.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024)
+# Largest CSV file POST /events/import accepts.
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 50 * 1024 * 1024)
+# Uploaded CSV files wait here for a worker: in production, a folder web and worker share.
+IMPORT_STORAGE_DIR = Path(env_str("IMPORT_STORAGE_DIR") or embedded.default_data_dir() / "imports")
 # Larger limits for routes that take uploads: {path: bytes}.
-REQUEST_BODY_LIMITS_BY_PATH: dict[str, int] = {}
+REQUEST_BODY_LIMITS_BY_PATH: dict[str, int] = {
+    # The file plus room for the multipart envelope around it.
+    f"/{API_PREFIX}events/import": IMPORT_MAX_FILE_BYTES + 64 * 1024,
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 APPEND_SLASH = False

@@ -15,3 +15,4 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(TEST_DATA_DIR / "metrics")
 from leadvibe.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+IMPORT_STORAGE_DIR = TEST_DATA_DIR / "imports"

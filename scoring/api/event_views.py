@@ -8,6 +8,7 @@ from leadvibe.api.errors import validation_details
 from leadvibe.api.fields import RFC3339DateTimeField
 from leadvibe.exceptions import ApplicationError
 from orgunits.api.base import ApiView
+from scoring.api.event_read_views import events_list_response, events_list_schema
 from scoring.models import LeadAlias
 from scoring.services.events import EventInput, event_ingest, events_ingest_batch
 from scoring.services.leads import AliasInput
@@ -73,6 +74,10 @@ IngestOut = inline_serializer(
 
 
 class EventsView(ApiView):
+    @events_list_schema
+    def get(self, request):
+        return events_list_response(request)
+
     @extend_schema(
         request=EventIn,
         responses={202: IngestOut},

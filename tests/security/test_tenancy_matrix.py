@@ -4,10 +4,15 @@ another tenant's rows never listed. Routes declare their data in tests/security/
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from scoring.services.events import EventInput, event_ingest
+from scoring.services.imports import import_job_create
+from scoring.services.leads import lead_create
+from scoring.services.orders import order_create
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
 
@@ -55,6 +60,11 @@ class Tenant:
     unit: object
     member: object
     credential: object
+    # Data of the tenant; names and types embed the unit id, so a leak is easy to spot.
+    lead: object = None
+    event: object = None
+    order: object = None
+    import_job: object = None
 
 
 @dataclass
@@ -68,14 +78,34 @@ def _tenant(org, role="Owner", member_role="member"):
     unit = make_unit(org)
     member = make_member(org, role=member_role)
     make_membership(unit, member, role)
-    return Tenant(org, unit, member, make_credential(unit).credential)
+    lead = lead_create(ou=unit, lead_id=f"lead-{unit.id}", metadata={"ou": unit.id})
+    event = event_ingest(
+        ou=unit,
+        event=EventInput(
+            event_type=f"type-{unit.id}", lead_id=lead.lead_id, metadata={"ou": unit.id}
+        ),
+    ).event
+    order = order_create(
+        ou=unit,
+        order_id=f"order-{unit.id}",
+        lead_id=lead.lead_id,
+        amount=1,
+        currency="EUR",
+        items=[],
+    )
+    return Tenant(org, unit, member, make_credential(unit).credential, lead, event, order)
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, settings, tmp_path) -> World:
     org_a = make_org()
     a = _tenant(org_a, member_role="admin")  # the strongest caller of org A
-    return World(a=a, a2=_tenant(org_a), b=_tenant(make_org()))
+    a2 = _tenant(org_a)
+    settings.IMPORT_STORAGE_DIR = tmp_path / "imports"
+    a2.import_job = import_job_create(
+        ou=a2.unit, created_by=a2.member, upload=SimpleUploadedFile("a2.csv", b"event_type\n")
+    )
+    return World(a=a, a2=a2, b=_tenant(make_org()))
 
 
 def caller(world: World) -> APIClient:
@@ -91,7 +121,8 @@ def _call(client, method, path, body=None):
 
 def _path(name, declaration, world):
     kwargs = declaration.kwargs(world) if isinstance(declaration, ObjectOf) else {}
-    return reverse(name, kwargs=kwargs)
+    query = declaration.query(world) if isinstance(declaration, Listing) else None
+    return reverse(name, kwargs=kwargs, query=query)
 
 
 @pytest.mark.django_db
@@ -126,7 +157,8 @@ def test_another_tenants_rows_are_never_listed(name, method, world):
     declaration = ROUTES[name]
     response = _call(caller(world), method, _path(name, declaration, world))
     assert response.status_code == 200, response.content
-    body = response.content.decode()
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    body = content.decode()
     foreign = declaration.foreign_ids(world) if isinstance(declaration, Listing) else []
     foreign += [world.b.org.id, world.b.unit.id, world.b.member.email]
     for value in foreign:

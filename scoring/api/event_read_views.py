@@ -1,0 +1,443 @@
+"""Reading stored events: lists with metadata filters, types, channels, properties, the CSV
+export, one lead's events and activity stream; deleting events; orders.
+
+Items never show the deprecated `alias_kind` / `alias` fields (the spec: accepted on ingest,
+never returned by reads).
+"""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.pagination import PageParamsSerializer, bare_list_response, page_request_from
+from leadvibe.timefmt import to_rfc3339
+from orgunits.api.base import ApiView
+from scoring.models import EngagementEvent
+from scoring.selectors.events import (
+    EXPORT_COLUMNS,
+    PROPERTIES_SAMPLE_SIZE,
+    TIME_RANGES,
+    event_channels_list,
+    event_items,
+    event_type_properties,
+    event_types_list,
+    events_export_rows,
+    events_list,
+    lead_activity,
+    lead_events,
+    orders_list,
+    time_window,
+)
+from scoring.services.event_changes import events_delete
+from scoring.services.orders import order_create
+
+MAX_DELETE_IDS = 1000
+MAX_METADATA_FILTERS = 20
+ACTIVITY_DEFAULT_LIMIT = 100
+ACTIVITY_MAX_LIMIT = 500
+CHANNELS = [choice.value for choice in EngagementEvent.Channel]
+STRING_LIST = {"type": "array", "items": {"type": "string"}}
+
+
+# --- Serializers ----------------------------------------------------------------------------
+
+
+class MetadataFilterField(serializers.CharField):
+    """`key:value`, split at the first colon; parsed to a `(key, value)` pair."""
+
+    default_error_messages = {"format": 'Must be "key:value": a metadata key, a colon, a value.'}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=500, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        key, colon, value = super().to_internal_value(data).partition(":")
+        if not colon or not key:
+            self.fail("format")
+        return key, value
+
+
+class EventFilterQuery(serializers.Serializer):
+    metadata = serializers.ListField(
+        child=MetadataFilterField(),
+        required=False,
+        max_length=MAX_METADATA_FILTERS,
+        help_text=(
+            "Repeatable `key:value` filter on top-level metadata keys (split at the first "
+            "colon), e.g. `metadata=utm_campaign:fall2025`. The value matches the string and, "
+            "when it spells a JSON number or `true`/`false`, that number or boolean too "
+            '(`count:3` finds both `"3"` and `3`). Without a colon: 400.'
+        ),
+    )
+    logic = serializers.ChoiceField(
+        choices=["and", "or"], default="and", help_text="Combine metadata filters"
+    )
+
+
+class EngagementEventOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id", help_text="`ev_<n>`")
+    lead_id = serializers.CharField(source="lead.lead_id")
+    event_type = serializers.CharField()
+    timestamp = RFC3339DateTimeField(source="occurred_at", help_text="When it happened")
+    received_at = RFC3339DateTimeField()
+    channel = serializers.CharField(help_text=f"One of: {', '.join(CHANNELS)}")
+    source = serializers.CharField(help_text="api, csv, seed or system")
+    metadata = serializers.DictField()
+    status = serializers.CharField(help_text="pending (not scored yet) or processed")
+
+
+class OrderOutput(serializers.Serializer):
+    order_id = serializers.CharField()
+    lead_id = serializers.CharField(source="lead.lead_id")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField(help_text="ISO 4217 code, upper case")
+    items = serializers.ListField(child=serializers.DictField())
+    timestamp = RFC3339DateTimeField(source="occurred_at")
+    created_at = RFC3339DateTimeField()
+
+
+def _event_filters(query_params) -> dict:
+    query = EventFilterQuery(data=query_params)
+    query.is_valid(raise_exception=True)
+    return {
+        "metadata": query.validated_data.get("metadata", []),
+        "logic": query.validated_data["logic"],
+    }
+
+
+# --- GET /events (served by event_views.EventsView, which shares the path with ingestion) ---
+
+events_list_schema = extend_schema(
+    parameters=[PageParamsSerializer, EventFilterQuery],
+    responses=EngagementEventOutput(many=True),
+    summary="List engagement events (OU-scoped)",
+    description="Newest first (`timestamp`, then arrival). The total is in `X-Total-Count`.",
+)
+
+
+def events_list_response(request) -> Response:
+    page = page_request_from(request.query_params)
+    events = events_list(ou=request.ou, **_event_filters(request.query_params))
+    items = EngagementEventOutput(page.slice(event_items(events)), many=True).data
+    return bare_list_response(items, total=events.count())
+
+
+# --- Other event routes ---------------------------------------------------------------------
+
+
+class EventIdField(serializers.CharField):
+    """`ev_<n>`, parsed to n (at most 18 digits, so it fits the bigint column)."""
+
+    default_error_messages = {"format": "Must be an event id such as ev_123."}
+    PATTERN = re.compile(rf"{EngagementEvent.ID_PREFIX}([0-9]{{1,18}})")
+
+    def to_internal_value(self, data):
+        match = self.PATTERN.fullmatch(super().to_internal_value(data))
+        if match is None:
+            self.fail("format")
+        return int(match.group(1))
+
+
+class EventsDeleteView(ApiView):
+    class EventsDeleteInput(serializers.Serializer):
+        ids = serializers.ListField(
+            child=EventIdField(), min_length=1, max_length=MAX_DELETE_IDS, help_text="ev_ ids"
+        )
+
+    @extend_schema(
+        request=EventsDeleteInput,
+        responses=inline_serializer("EventsDeleted", {"deleted": serializers.IntegerField()}),
+        summary="Batch delete events (OU-scoped)",
+        description="1 to 1,000 ids. Ids of events not in the active OU are skipped and not "
+        "counted.",
+    )
+    def post(self, request):
+        data = self.EventsDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        deleted = events_delete(ou=request.ou, seqs=data.validated_data["ids"])
+        return Response({"deleted": deleted})
+
+
+class EventTypesView(ApiView):
+    @extend_schema(
+        responses={200: STRING_LIST},
+        summary="List event types (OU-scoped)",
+        description="Distinct event types of the OU's events, sorted. Hidden types will be "
+        "left out once event-type settings exist.",
+    )
+    def get(self, request):
+        return Response(event_types_list(ou=request.ou))
+
+
+class EventTypePropertiesView(ApiView):
+    @extend_schema(
+        responses=inline_serializer(
+            "EventTypeProperties",
+            {
+                "event_type": serializers.CharField(),
+                "properties": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+        summary="Distinct metadata keys of an event type (OU-scoped)",
+        description=(
+            f"Top-level metadata keys, sorted, found in the type's latest "
+            f"{PROPERTIES_SAMPLE_SIZE:,} events (a bounded sample, so keys seen only in older "
+            "events may be missing). 404 when the OU has no event of this type."
+        ),
+    )
+    def get(self, request, event_type):
+        properties = event_type_properties(ou=request.ou, event_type=event_type)
+        return Response({"event_type": event_type, "properties": properties})
+
+
+class EventChannelsView(ApiView):
+    @extend_schema(
+        responses={200: STRING_LIST},
+        summary="List channels seen in the OU's events",
+        description=f"Normalized channels, sorted; a subset of: {', '.join(CHANNELS)}.",
+    )
+    def get(self, request):
+        return Response(event_channels_list(ou=request.ou))
+
+
+# Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_CSV_FLUSH_ROWS = 500
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    text = to_rfc3339(value) if hasattr(value, "astimezone") else str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def _csv_stream(rows: Iterable[tuple]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_csv_cell(value) for value in row])
+        if count % _CSV_FLUSH_ROWS == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+class EventsExportView(ApiView):
+    @extend_schema(
+        parameters=[EventFilterQuery],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")},
+        summary="Export events as CSV (OU-scoped), streamed",
+        description=(
+            "All events matching the filters, newest first, as an attachment. Header `"
+            + ",".join(EXPORT_COLUMNS)
+            + "`; metadata as compact JSON. Cells that start with = + - @ (or a tab or "
+            "carriage return) are prefixed with `'` so spreadsheets do not run them as "
+            "formulas. A bad filter is a JSON 400 before any CSV is sent."
+        ),
+    )
+    def get(self, request):
+        # Filters are validated before the first byte, so a bad one is still a JSON 400.
+        rows = events_export_rows(ou=request.ou, **_event_filters(request.query_params))
+        response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
+        filename = f"events-{timezone.now():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+# --- One lead -------------------------------------------------------------------------------
+
+
+class LeadEventsView(ApiView):
+    @extend_schema(
+        parameters=[PageParamsSerializer],
+        responses=EngagementEventOutput(many=True),
+        summary="List a lead's events (OU-scoped)",
+        description="Newest first; the total is in `X-Total-Count`.",
+    )
+    def get(self, request, lead_id):
+        page = page_request_from(request.query_params)
+        events = lead_events(ou=request.ou, lead_id=lead_id)
+        items = EngagementEventOutput(page.slice(event_items(events)), many=True).data
+        return bare_list_response(items, total=events.count())
+
+
+class ActivityTimelineEvent(EngagementEventOutput):
+    type = serializers.CharField(help_text='"event"')
+
+
+class ActivityTimelineOrder(OrderOutput):
+    type = serializers.CharField(help_text='"order"')
+
+
+class LeadActivityView(ApiView):
+    class LeadActivityQuery(serializers.Serializer):
+        range = serializers.ChoiceField(
+            choices=TIME_RANGES,
+            default="last_7d",
+            help_text="Applies to events and orders; UTC days for today and yesterday",
+        )
+        start = RFC3339DateTimeField(required=False, help_text="Required with range=custom")
+        end = RFC3339DateTimeField(required=False, help_text="Required with range=custom; included")
+        channel = serializers.ChoiceField(
+            choices=["all", *CHANNELS], default="all", help_text="Events only"
+        )
+        minScore = serializers.IntegerField(
+            min_value=0,
+            required=False,
+            help_text="Events only. Accepted and validated; no effect until scoring exists.",
+        )
+        maxLatency = serializers.IntegerField(
+            min_value=1,
+            max_value=10**15,
+            required=False,
+            help_text="Events only: at most this many ms between timestamp and received_at",
+        )
+        hasDelta = serializers.ChoiceField(
+            choices=["1", "true", "0", "false"],
+            required=False,
+            help_text="Events only. Accepted and validated; no effect until scoring exists.",
+        )
+        limit = serializers.IntegerField(
+            min_value=1,
+            max_value=ACTIVITY_MAX_LIMIT,
+            default=ACTIVITY_DEFAULT_LIMIT,
+            help_text="At most this many events, orders and timeline items (each)",
+        )
+
+        def validate(self, attrs):
+            if attrs["range"] == "custom":
+                missing = {
+                    name: ["Required when range is custom."]
+                    for name in ("start", "end")
+                    if name not in attrs
+                }
+                if missing:
+                    raise serializers.ValidationError(missing)
+                if attrs["start"] > attrs["end"]:
+                    raise serializers.ValidationError({"end": ["Must not be before start."]})
+            return attrs
+
+    @extend_schema(
+        parameters=[LeadActivityQuery],
+        responses=inline_serializer(
+            "LeadActivity",
+            {
+                "events": EngagementEventOutput(many=True),
+                "orders": OrderOutput(many=True),
+                "timeline": PolymorphicProxySerializer(
+                    component_name="ActivityTimelineItem",
+                    serializers={"event": ActivityTimelineEvent, "order": ActivityTimelineOrder},
+                    resource_type_field_name="type",
+                    many=True,
+                ),
+            },
+        ),
+        summary="Unified activity stream of a lead: events, orders and a timeline",
+        description=(
+            "Events and orders newest first; `timeline` merges both by time, newest first, "
+            "each item with `type` `event` or `order`. range/start/end filter both; channel "
+            "and maxLatency filter events only. Orders are read-only projections, never "
+            "scored."
+        ),
+    )
+    def get(self, request, lead_id):
+        query = self.LeadActivityQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        activity = lead_activity(
+            ou=request.ou,
+            lead_id=lead_id,
+            window=time_window(
+                params["range"],
+                now=timezone.now(),
+                start=params.get("start"),
+                end=params.get("end"),
+            ),
+            channel=None if params["channel"] == "all" else params["channel"],
+            max_latency_ms=params.get("maxLatency"),
+            limit=params["limit"],
+        )
+        return Response(
+            {
+                "events": EngagementEventOutput(activity.events, many=True).data,
+                "orders": OrderOutput(activity.orders, many=True).data,
+                "timeline": [_timeline_item(row) for row in activity.timeline],
+            }
+        )
+
+
+def _timeline_item(row) -> dict:
+    if isinstance(row, EngagementEvent):
+        return {"type": "event", **EngagementEventOutput(row).data}
+    return {"type": "order", **OrderOutput(row).data}
+
+
+# --- Orders ---------------------------------------------------------------------------------
+
+
+class OrdersView(ApiView):
+    class OrderCreateInput(serializers.Serializer):
+        order_id = serializers.CharField(max_length=200)
+        lead_id = serializers.CharField(max_length=200)
+        amount = serializers.DecimalField(
+            max_digits=14, decimal_places=2, min_value=Decimal(0), help_text=">= 0, 2 decimals"
+        )
+        currency = serializers.RegexField(
+            r"^[A-Za-z]{3}$", help_text="ISO 4217 code (3 letters); stored upper-cased"
+        )
+        items = serializers.ListField(
+            child=serializers.DictField(), max_length=1000, default=list, help_text="Objects"
+        )
+        timestamp = RFC3339DateTimeField(required=False, help_text="Defaults to now")
+
+    class OrdersQuery(serializers.Serializer):
+        lead_id = serializers.CharField(
+            max_length=200, required=False, help_text="Only this lead's orders"
+        )
+
+    @extend_schema(
+        parameters=[PageParamsSerializer, OrdersQuery],
+        responses=OrderOutput(many=True),
+        summary="List orders (OU-scoped)",
+        description="Newest first; the total is in `X-Total-Count`.",
+    )
+    def get(self, request):
+        page = page_request_from(request.query_params)
+        query = self.OrdersQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        orders = orders_list(ou=request.ou, lead_id=query.validated_data.get("lead_id"))
+        items = OrderOutput(page.slice(orders), many=True).data
+        return bare_list_response(items, total=orders.count())
+
+    @extend_schema(
+        request=OrderCreateInput,
+        responses={201: OrderOutput},
+        summary="Record an order of a lead",
+        description="404 when the lead is not in the OU; 409 when the order id is taken in "
+        "the OU. Orders show in the lead's activity and are never scored.",
+    )
+    def post(self, request):
+        data = self.OrderCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = dict(data.validated_data)
+        order = order_create(ou=request.ou, occurred_at=params.pop("timestamp", None), **params)
+        return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED)

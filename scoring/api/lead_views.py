@@ -1,0 +1,462 @@
+"""Lead routes: list, create, search, read, replace, merge-patch metadata, delete
+(asynchronous), deletion status, aliases, profile, account and merge.
+
+A lead answers 404 from the moment its deletion is accepted. A merged lead still answers
+GET /leads/{id} (its `merged_into` names the target) but is read-only (409) and is left out
+of lists and search.
+"""
+
+import datetime
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.pagination import (
+    PageParamsSerializer,
+    bare_list_response,
+    envelope_response,
+    page_request_from,
+)
+from orgunits.api.base import ApiView
+from scoring.selectors.events import time_window
+from scoring.selectors.leads import (
+    SEARCH_LIMIT,
+    LeadListFilters,
+    lead_aliases,
+    lead_deletion_latest,
+    lead_get,
+    leads_list,
+    leads_search,
+)
+from scoring.services.lead_changes import (
+    KEEP_ACCOUNT,
+    MAX_MERGE_SOURCES,
+    lead_deletion_request,
+    lead_merge,
+    lead_metadata_patch,
+    lead_metadata_validate,
+    lead_update,
+)
+from scoring.services.leads import lead_create
+
+LEAD_RANGES = ["all", "today", "yesterday", "last_24h", "last_7d", "last_30d", "last_90d"]
+LAST_ACTIVE_DAYS = {"7d": 7, "30d": 30}
+# Path words of routes next to /leads/{id}: a lead with such an id could not be read.
+RESERVED_LEAD_IDS = frozenset({"search", "merge", "scores"})
+
+
+# --- Serializers ----------------------------------------------------------------------------
+
+
+class LeadOutput(serializers.Serializer):
+    id = serializers.CharField(source="lead_id", help_text="The client's lead id")
+    org_id = serializers.CharField()
+    unit_id = serializers.CharField()
+    account_id = serializers.CharField(source="account.account_id", allow_null=True)
+    owner_id = serializers.CharField(allow_null=True)
+    owner_name = serializers.SerializerMethodField()
+    created_at = RFC3339DateTimeField()
+    updated_at = RFC3339DateTimeField()
+    merged_into = serializers.CharField(
+        source="merged_into.lead_id",
+        allow_null=True,
+        help_text="The lead this one was merged into (then it is read-only), else null",
+    )
+    metadata = serializers.DictField()
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_owner_name(self, lead) -> str | None:
+        if lead.owner is None:
+            return None
+        return f"{lead.owner.first_name} {lead.owner.last_name}".strip() or lead.owner.email
+
+
+class LeadAccountOutput(serializers.Serializer):
+    account_id = serializers.CharField()
+    name = serializers.CharField()
+    metadata = serializers.DictField()
+
+
+class LeadDetailOutput(serializers.Serializer):
+    lead = LeadOutput()
+    account = LeadAccountOutput(source="lead.account", allow_null=True)
+
+
+def _detail(lead) -> dict:
+    return LeadDetailOutput({"lead": lead}).data
+
+
+class LeadListItemOutput(serializers.Serializer):
+    id = serializers.CharField(source="lead_id")
+    account_id = serializers.CharField(source="account_key", allow_null=True)
+    metadata = serializers.DictField()
+    created_at = RFC3339DateTimeField()
+    updated_at = RFC3339DateTimeField()
+    last_event_type = serializers.CharField(allow_null=True)
+    last_active_at = RFC3339DateTimeField(allow_null=True)
+
+
+class LeadDeletionOutput(serializers.Serializer):
+    lead_id = serializers.CharField()
+    status = serializers.CharField(help_text="pending, running, completed or failed")
+
+
+class LeadMetadataField(serializers.DictField):
+    """A JSON object of at most 100 KB (413 above)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[lead_metadata_validate], **kwargs)
+
+
+# --- /leads ---------------------------------------------------------------------------------
+
+
+class LeadsView(ApiView):
+    class LeadListQuery(serializers.Serializer):
+        range = serializers.ChoiceField(
+            choices=LEAD_RANGES, default="all", help_text="Named range on the lead's created_at"
+        )
+        event_type = serializers.CharField(
+            required=False, max_length=100, help_text="Type of the lead's last event"
+        )
+        last_active = serializers.ChoiceField(
+            choices=["any", "7d", "30d"],
+            default="any",
+            help_text="The lead's last event is at most this old",
+        )
+        min_score = serializers.IntegerField(
+            required=False, help_text="Validated, not applied yet: lead scoring comes later"
+        )
+        max_score = serializers.IntegerField(
+            required=False, help_text="Validated, not applied yet: lead scoring comes later"
+        )
+
+    class LeadCreateInput(serializers.Serializer):
+        id = serializers.CharField(max_length=200, help_text="The client's lead id, unique")
+        metadata = LeadMetadataField(required=False, default=dict)
+        account_id = serializers.CharField(max_length=200, required=False, allow_null=True)
+
+        def validate_id(self, value: str) -> str:
+            if "/" in value or value in RESERVED_LEAD_IDS:
+                raise serializers.ValidationError(
+                    "Must not contain '/' nor be one of: " + ", ".join(sorted(RESERVED_LEAD_IDS))
+                )
+            return value
+
+    @extend_schema(
+        parameters=[PageParamsSerializer, LeadListQuery],
+        responses=inline_serializer(
+            "LeadList",
+            {
+                "leads": LeadListItemOutput(many=True),
+                "total": serializers.IntegerField(),
+                "page": serializers.IntegerField(),
+                "limit": serializers.IntegerField(),
+            },
+        ),
+        summary="List leads (OU-scoped)",
+        operation_id="leads_list",
+        description=(
+            "Unmerged leads, newest first, with each lead's last event (system events such as "
+            "DECAY are not activity). `min_score` and `max_score` are validated but not "
+            "applied until lead scoring exists."
+        ),
+    )
+    def get(self, request):
+        page = page_request_from(request.query_params)
+        query = self.LeadListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        now = timezone.now()
+        days = LAST_ACTIVE_DAYS.get(params["last_active"])
+        leads = leads_list(
+            ou=request.ou,
+            filters=LeadListFilters(
+                created=time_window(params["range"], now=now),
+                last_event_type=params.get("event_type"),
+                active_since=now - datetime.timedelta(days=days) if days else None,
+            ),
+        )
+        items = LeadListItemOutput(page.slice(leads), many=True).data
+        return envelope_response(items, key="leads", total=leads.count(), page=page)
+
+    @extend_schema(
+        request=LeadCreateInput,
+        responses={201: LeadOutput},
+        summary="Create a lead (OU-scoped)",
+        description="409 when the OU already has a lead with this id.",
+    )
+    def post(self, request):
+        data = self.LeadCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        lead = lead_create(
+            ou=request.ou,
+            lead_id=data.validated_data["id"],
+            metadata=data.validated_data["metadata"],
+            account_id=data.validated_data.get("account_id"),
+        )
+        return Response(LeadOutput(lead).data, status=status.HTTP_201_CREATED)
+
+
+class LeadSearchView(ApiView):
+    class LeadSearchQuery(serializers.Serializer):
+        q = serializers.CharField(min_length=2, max_length=320, help_text="At least 2 characters")
+
+    class LeadSearchItemOutput(serializers.Serializer):
+        id = serializers.CharField(source="lead.lead_id")
+        metadata = serializers.DictField(source="lead.metadata")
+        created_at = RFC3339DateTimeField(source="lead.created_at")
+        updated_at = RFC3339DateTimeField(source="lead.updated_at")
+        matched_by = serializers.CharField(help_text="`id`, or the kind of the matching alias")
+        matched_value = serializers.CharField(help_text="The lead id or the alias value")
+
+    @extend_schema(
+        parameters=[LeadSearchQuery],
+        responses=LeadSearchItemOutput(many=True),
+        summary="Search leads by id or alias (OU-scoped)",
+        description=(
+            f"Up to {SEARCH_LIMIT} unmerged leads: first those whose id starts with `q` "
+            "(case-sensitive), then those with an alias whose normalized value starts with "
+            "`q` (emails case-insensitively; a phone-like `q` also matches phones as digits "
+            "with a leading +)."
+        ),
+    )
+    def get(self, request):
+        query = self.LeadSearchQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        matches = leads_search(ou=request.ou, query=query.validated_data["q"])
+        return Response(self.LeadSearchItemOutput(matches, many=True).data)
+
+
+class LeadMergeTruncateInput(serializers.Serializer):
+    policy = serializers.ChoiceField(
+        choices=["none"],
+        default="none",
+        error_messages={
+            "invalid_choice": "Only the truncation policy 'none' is supported for now."
+        },
+    )
+
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {key: ["Not supported: the only truncation policy is 'none'."] for key in unknown}
+            )
+        return attrs
+
+
+class LeadMergeView(ApiView):
+    class LeadMergeInput(serializers.Serializer):
+        targetLeadId = serializers.CharField(max_length=200)
+        sourceLeadIds = serializers.ListField(
+            child=serializers.CharField(max_length=200),
+            min_length=1,
+            max_length=MAX_MERGE_SOURCES,
+        )
+        truncate = LeadMergeTruncateInput(required=False)
+
+    @extend_schema(
+        request=LeadMergeInput,
+        responses=inline_serializer(
+            "LeadMergeResult",
+            {
+                "target": LeadOutput(),
+                "mergedSources": serializers.ListField(child=serializers.CharField()),
+                "movedEvents": serializers.IntegerField(),
+                "truncatedEvents": serializers.IntegerField(help_text="Always 0: policy none"),
+                "rescore": inline_serializer(
+                    "LeadMergeRescore", {"status": serializers.CharField()}
+                ),
+            },
+        ),
+        summary="Merge leads (OU-scoped)",
+        description=(
+            "Moves the sources' events (each keeps the lead it was ingested for), aliases and "
+            "orders to the target and marks the sources merged. The target's metadata keys, "
+            "account and owner win; what it lacks is taken from the sources in the order "
+            "given. Every id must name a lead of the active OU (404 otherwise); leads already "
+            "merged cannot take part (409). The target's scores are recomputed asynchronously "
+            "(`rescore.status` is `pending`)."
+        ),
+    )
+    def post(self, request):
+        data = self.LeadMergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = lead_merge(
+            ou=request.ou,
+            target_id=data.validated_data["targetLeadId"],
+            source_ids=data.validated_data["sourceLeadIds"],
+        )
+        return Response(
+            {
+                "target": LeadOutput(result.target).data,
+                "mergedSources": [source.lead_id for source in result.sources],
+                "movedEvents": result.moved_events,
+                "truncatedEvents": 0,
+                "rescore": {"status": "pending"},
+            }
+        )
+
+
+# --- /leads/{lead_id} -----------------------------------------------------------------------
+
+
+class LeadView(ApiView):
+    class LeadUpdateInput(serializers.Serializer):
+        metadata = LeadMetadataField(help_text="Replaces the lead's metadata")
+        account_id = serializers.CharField(
+            max_length=200,
+            required=False,
+            allow_null=True,
+            help_text="Links the account (created when new); null unlinks; absent keeps it",
+        )
+
+    @extend_schema(
+        responses=LeadDetailOutput,
+        summary="Get a lead with its account (OU-scoped)",
+        description="A merged lead answers too: `merged_into` names the lead it became.",
+    )
+    def get(self, request, lead_id):
+        return Response(_detail(lead_get(ou=request.ou, lead_id=lead_id)))
+
+    @extend_schema(
+        request=LeadUpdateInput,
+        responses=LeadDetailOutput,
+        summary="Replace a lead's metadata, optionally its account (OU-scoped)",
+        description="409 for a merged lead.",
+    )
+    def put(self, request, lead_id):
+        data = self.LeadUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        lead = lead_update(
+            ou=request.ou,
+            lead_id=lead_id,
+            metadata=data.validated_data["metadata"],
+            account_id=data.validated_data.get("account_id", KEEP_ACCOUNT),
+        )
+        return Response(_detail(lead))
+
+    @extend_schema(
+        request=None,
+        responses={202: LeadDeletionOutput},
+        summary="Delete a lead, asynchronously (OU-scoped)",
+        description=(
+            "Answers at once with the deletion's status; the lead answers 404 from now on. "
+            "Its events, aliases and orders, and the leads merged into it, are deleted in the "
+            "background: follow `GET /leads/{lead_id}/deletion`."
+        ),
+    )
+    def delete(self, request, lead_id):
+        deletion = lead_deletion_request(ou=request.ou, lead_id=lead_id)
+        return Response(LeadDeletionOutput(deletion).data, status=status.HTTP_202_ACCEPTED)
+
+
+class LeadDeletionView(ApiView):
+    @extend_schema(
+        responses=LeadDeletionOutput,
+        summary="Lead deletion status (OU-scoped)",
+        description="The latest deletion of this lead id; 404 when it was never deleted.",
+    )
+    def get(self, request, lead_id):
+        deletion = lead_deletion_latest(ou=request.ou, lead_id=lead_id)
+        return Response(LeadDeletionOutput(deletion).data)
+
+
+class MergePatchParser(JSONParser):
+    media_type = "application/merge-patch+json"
+
+
+class LeadMetadataView(ApiView):
+    parser_classes = [JSONParser, MergePatchParser]
+
+    class LeadMetadataOutput(serializers.Serializer):
+        id = serializers.CharField(source="lead_id")
+        org_id = serializers.CharField()
+        unit_id = serializers.CharField()
+        metadata = serializers.DictField()
+
+    @extend_schema(
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/merge-patch+json": OpenApiTypes.OBJECT,
+        },
+        responses=LeadMetadataOutput,
+        summary="Merge-patch a lead's metadata (OU-scoped)",
+        description=(
+            "JSON merge patch (RFC 7386): `null` removes a key, objects merge recursively, "
+            "other values replace. The body must be a JSON object. 409 for a merged lead."
+        ),
+    )
+    def patch(self, request, lead_id):
+        patch = LeadMetadataField().run_validation(request.data)
+        lead = lead_metadata_patch(ou=request.ou, lead_id=lead_id, patch=patch)
+        return Response(self.LeadMetadataOutput(lead).data)
+
+
+class LeadAliasesView(ApiView):
+    class LeadAliasOutput(serializers.Serializer):
+        alias_kind = serializers.CharField(source="kind")
+        value = serializers.CharField(source="normalized_value", help_text="Normalized")
+        raw_value = serializers.CharField(help_text="As first sent, trimmed")
+        created_at = RFC3339DateTimeField()
+
+    @extend_schema(
+        responses=LeadAliasOutput(many=True),
+        summary="List a lead's aliases (OU-scoped)",
+        description="Oldest first. The count is in `X-Total-Count`.",
+    )
+    def get(self, request, lead_id):
+        aliases = lead_aliases(ou=request.ou, lead_id=lead_id)
+        items = self.LeadAliasOutput(aliases, many=True).data
+        return bare_list_response(items, total=len(items))
+
+
+class LeadProfileView(ApiView):
+    @extend_schema(
+        responses=inline_serializer(
+            "LeadProfile",
+            {
+                "lead_id": serializers.CharField(),
+                "metadata": serializers.DictField(),
+                "profile_score": serializers.IntegerField(allow_null=True),
+                "profile_level": serializers.CharField(allow_null=True),
+            },
+        ),
+        summary="Get a lead's profile metadata and profile score (OU-scoped)",
+        description="`profile_score` and `profile_level` are null until profile scoring exists.",
+    )
+    def get(self, request, lead_id):
+        lead = lead_get(ou=request.ou, lead_id=lead_id)
+        return Response(
+            {
+                "lead_id": lead.lead_id,
+                "metadata": lead.metadata,
+                "profile_score": None,
+                "profile_level": None,
+            }
+        )
+
+
+class LeadAccountView(ApiView):
+    @extend_schema(
+        responses=inline_serializer(
+            "LeadAccountResult",
+            {
+                "lead_id": serializers.CharField(),
+                "account": LeadAccountOutput(allow_null=True),
+            },
+        ),
+        summary="Get a lead's account (OU-scoped)",
+        description="`account` is null when the lead has none.",
+    )
+    def get(self, request, lead_id):
+        lead = lead_get(ou=request.ou, lead_id=lead_id)
+        account = LeadAccountOutput(lead.account).data if lead.account else None
+        return Response({"lead_id": lead.lead_id, "account": account})

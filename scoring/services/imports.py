@@ -1,0 +1,749 @@
+"""CSV import of engagement events: the upload (web process) and the run (worker).
+
+Upload: the file is copied to IMPORT_STORAGE_DIR while its UTF-8 is checked chunk by chunk,
+and its header row must name an `event_type` column; only then is a pending ImportJob
+committed and its task enqueued. A refused file leaves nothing behind. If Redis is down the
+job stays pending and the periodic sweep runs it.
+
+Run: data rows are read in chunks. Each row is checked with the rules of the event API
+(`event_validate`); the chunk's rows are resolved to leads in bulk (one alias query per
+kind, one insert of new leads, one of new aliases) with the outcome `lead_resolve` gives
+when the rows arrive one by one, and their events are stored with COPY, in one transaction
+with the job's progress. So progress moves while the job runs, and a job whose worker died
+resumes after `rows_done` rows with nothing stored twice. A worker holds the job's
+session-level advisory lock while it runs it, which tells a running job from an abandoned one.
+
+Reporting: `row` is the row number a spreadsheet shows: the header is row 1, the first data
+row is row 2, a quoted cell spanning lines stays one row. Blank lines are skipped and not
+counted. `rows_done` counts processed data rows, failed ones included; `rows_failed` those
+that became errors, of which the first `ImportJob.MAX_ERRORS` are kept. Unknown columns are
+ignored; they are listed as errors of row 1 (the header), not counted as failed rows.
+"""
+
+import codecs
+import csv
+import datetime
+import json
+import logging
+import math
+import queue
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import psycopg.errors
+from celery import current_app
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
+
+from leadvibe.exceptions import ApplicationError, NotFoundError, PayloadTooLargeError
+from leadvibe.metrics import EVENTS_INGESTED, REDIS_UNAVAILABLE
+from leadvibe.redis_client import get_redis
+from leadvibe.timefmt import parse_rfc3339
+from orgunits.models import Member, OrgUnit
+from scoring.models import EngagementEvent, ImportJob, Lead, LeadAlias
+from scoring.normalize import normalize_alias, normalize_channel
+from scoring.services.events import EventInput, EventValidationError, event_validate
+from scoring.services.leads import AliasInput, new_lead_id
+from scoring.services.pipeline import ring_doorbell
+
+logger = logging.getLogger(__name__)
+
+# Enqueued by name: scoring.tasks imports this module.
+IMPORT_RUN_TASK = "scoring.tasks.import_job_run_task"
+# Alias columns in resolution priority order (external_id first).
+ALIAS_COLUMNS: tuple[str, ...] = tuple(LeadAlias.PRIORITY)
+COLUMNS = ("event_type", "lead_id", "timestamp", "metadata", *ALIAS_COLUMNS)
+IGNORED_COLUMN = "Unknown column: ignored."
+CHUNK_ROWS = 2000
+# A chunk also ends after this many characters of cells, so that rows with large metadata
+# keep a chunk's memory bounded.
+CHUNK_CHARS = 8 * 1024 * 1024
+COPY_BYTES = 1024 * 1024
+# Rows the parsing thread checks between offers of the GIL to the database thread.
+PARSE_SLICE = 64
+# A chunk that lost a race (an alias taken meanwhile, a deadlock, a lead deleted meanwhile)
+# is rolled back and resolved again.
+CHUNK_ATTEMPTS = 3
+# Pending jobs younger than this are left to the task enqueued with them.
+SWEEP_PENDING_AFTER = datetime.timedelta(minutes=1)
+SWEEP_BATCH = 20
+UNFINISHED = (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
+# Key space of the jobs' advisory locks (pg_try_advisory_lock(int, int)).
+_LOCK_NAMESPACE = 0x1E7A
+_MAX_LEAD_ID = Lead._meta.get_field("lead_id").max_length
+_MAX_ALIAS = LeadAlias._meta.get_field("raw_value").max_length
+_TIMESTAMP_MESSAGE = "Must be an RFC 3339 timestamp with an offset, e.g. 2025-08-15T12:00:00Z."
+# An escaped NUL in JSON text (an odd number of backslashes before u0000): jsonb refuses it.
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+# --- Upload -------------------------------------------------------------------------------
+
+
+def import_job_create(*, ou: OrgUnit, created_by: Member | None, upload: File) -> ImportJob:
+    """Store the upload and queue its import; ApplicationError (400) for a refused file."""
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if upload.size > limit:
+        raise _file_error(f"The file is larger than {limit} bytes.")
+    directory = Path(settings.IMPORT_STORAGE_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{uuid.uuid4().hex}.csv"
+    try:
+        _store_utf8(upload, path, limit=limit)
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            _, ignored = _header_read(csv.reader(text))
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                org_id=ou.org_id,
+                unit=ou,
+                created_by=created_by,
+                file_name=Path(upload.name or "events.csv").name[:255],
+                # Relative to IMPORT_STORAGE_DIR: web and worker may mount it differently.
+                file_path=path.name,
+                errors=[_error(1, name, IGNORED_COLUMN) for name in ignored][
+                    : ImportJob.MAX_ERRORS
+                ],
+            )
+            transaction.on_commit(partial(_enqueue_run, job.id))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return job
+
+
+def _store_utf8(upload: File, path: Path, *, limit: int) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    with path.open("xb") as out:
+        for chunk in upload.chunks(COPY_BYTES):
+            if size + len(chunk) > limit:
+                raise _file_error(f"The file is larger than {limit} bytes.")
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _file_error(
+                    f"The file is not UTF-8 text (near byte {size + exc.start})."
+                ) from None
+            size += len(chunk)
+            out.write(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _file_error("The file is not UTF-8 text (it ends inside a character).") from None
+
+
+def _header_read(reader) -> tuple[dict[str, int], list[str]]:
+    """`({known column: index}, [ignored column names])` of the header row."""
+    try:
+        names = next(reader, None)
+    except csv.Error as exc:
+        raise _file_error(f"The header row cannot be read: {exc}.") from None
+    if not names:
+        raise _file_error("The first line must be the header row, with an event_type column.")
+    columns: dict[str, int] = {}
+    ignored = []
+    for index, raw in enumerate(names):
+        name = raw.strip().lower()
+        if name in columns:
+            raise _file_error(f"The column {name} appears twice in the header row.")
+        if name in COLUMNS:
+            columns[name] = index
+        elif name:
+            ignored.append(raw.strip())
+    if "event_type" not in columns:
+        raise _file_error("The header row has no event_type column.")
+    return columns, ignored
+
+
+def _file_error(message: str) -> ApplicationError:
+    return ApplicationError(message, details={"file": [message]})
+
+
+def _enqueue_run(job_id: str) -> None:
+    try:
+        # Celery retries publishing for seconds against a dead broker; this client gives up
+        # within the short Redis timeout.
+        get_redis().ping()
+        current_app.signature(IMPORT_RUN_TASK, args=[job_id]).delay()
+    except (RedisError, OSError, BrokerError) as exc:
+        REDIS_UNAVAILABLE.labels(operation="import").inc()
+        logger.warning(
+            "import not enqueued; the sweep will run it",
+            extra={"job_id": job_id, "error": str(exc)},
+        )
+
+
+# --- Reads --------------------------------------------------------------------------------
+
+
+def import_job_get(*, ou: OrgUnit, job_id: str) -> ImportJob:
+    job = ImportJob.objects.for_ou(ou).filter(id=job_id).first()
+    if job is None:
+        raise NotFoundError()
+    return job
+
+
+def import_job_progress(job: ImportJob) -> float:
+    """Share of the data rows processed, 0..1."""
+    if job.status == ImportJob.Status.COMPLETED:
+        return 1.0
+    if not job.rows_total:
+        return 0.0
+    return round(min(job.rows_done / job.rows_total, 1.0), 4)
+
+
+def import_job_ignored_columns(job: ImportJob) -> list[str]:
+    return [e["column"] for e in job.errors if e["row"] == 1 and e["message"] == IGNORED_COLUMN]
+
+
+# --- Run ----------------------------------------------------------------------------------
+
+
+def import_job_run(*, job_id: str) -> None:
+    """Run a pending job, or resume a running one whose worker died; no-op for a job that
+    another worker runs or that is finished. An unexpected error fails the job; rows of
+    chunks committed before it stay stored."""
+    with _job_lock(job_id) as locked:
+        if not locked:
+            return
+        unfinished = ImportJob.objects.filter(id=job_id, status__in=UNFINISHED)
+        job = unfinished.select_related("unit").first()
+        if job is None:
+            return
+        try:
+            _run(job)
+        except Exception as exc:
+            logger.exception("import failed", extra={"job_id": job_id})
+            ImportJob.objects.filter(id=job_id).update(
+                status=ImportJob.Status.FAILED,
+                failure=f"The import stopped on an internal error ({type(exc).__name__}).",
+                finished_at=timezone.now(),
+            )
+            _storage_path(job).unlink(missing_ok=True)
+
+
+def import_jobs_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Run jobs whose task never came (Redis was down) or whose worker died; returns how
+    many were looked at. Jobs a live worker holds are skipped by `import_job_run`."""
+    cutoff = (now or timezone.now()) - SWEEP_PENDING_AFTER
+    waiting = list(
+        ImportJob.objects.filter(
+            Q(status=ImportJob.Status.PENDING, created_at__lt=cutoff)
+            | Q(status=ImportJob.Status.RUNNING)
+        )
+        .order_by("created_at")
+        .values_list("id", flat=True)[:SWEEP_BATCH]
+    )
+    for job_id in waiting:
+        import_job_run(job_id=job_id)
+    return len(waiting)
+
+
+@contextmanager
+def _job_lock(job_id: str) -> Iterator[bool]:
+    """Session-level, so it outlives the chunks' commits and dies with the worker's
+    connection."""
+    key = [_LOCK_NAMESPACE, job_id]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s::int, hashtext(%s))", key)
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s::int, hashtext(%s))", key)
+
+
+def _storage_path(job: ImportJob) -> Path:
+    return Path(settings.IMPORT_STORAGE_DIR) / job.file_path
+
+
+def _run(job: ImportJob) -> None:
+    path = _storage_path(job)
+    job.status = ImportJob.Status.RUNNING
+    job.started_at = job.started_at or timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    if job.rows_total is None:
+        job.rows_total = _rows_count(path)
+        job.save(update_fields=["rows_total"])
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text)
+        columns, _ = _header_read(reader)
+        rows = _data_rows(reader)
+        for _ in range(job.rows_done):  # resuming: these were stored before
+            next(rows)
+        for parsed in _parsed_ahead(_chunks(rows), _Layout.of(columns)):
+            _chunk_import(job=job, parsed=parsed)
+    job.status = ImportJob.Status.COMPLETED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    path.unlink(missing_ok=True)
+
+
+# (row number, cells, or None and the reason the row could not be read)
+RawRow = tuple[int, list[str] | None, str | None]
+
+
+def _data_rows(reader) -> Iterator[RawRow]:
+    number = 1
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield number, None, str(exc)
+            continue
+        if cells:
+            yield number, cells, None
+
+
+def _rows_count(path: Path) -> int:
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text)
+        next(reader, None)
+        return sum(1 for _ in _data_rows(reader))
+
+
+def _chunks(rows: Iterable[RawRow]) -> Iterator[list[RawRow]]:
+    chunk: list[RawRow] = []
+    chars = 0
+    for row in rows:
+        chunk.append(row)
+        if row[1] is not None:
+            chars += sum(map(len, row[1]))
+        if len(chunk) >= CHUNK_ROWS or chars >= CHUNK_CHARS:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
+        yield chunk
+
+
+@dataclass
+class _Parsed:
+    """A chunk's rows, checked: the good ones and the errors of the others."""
+
+    size: int
+    rows: list["_Row"]
+    errors: list[dict]
+    now: datetime.datetime
+
+
+def _parsed_ahead(chunks: Iterator[list[RawRow]], layout: "_Layout") -> Iterator[_Parsed]:
+    """The chunks parsed in a thread, one ahead, so that reading and checking rows overlaps
+    the database's work on the previous chunk. The thread touches no database."""
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def parse() -> None:
+        try:
+            for chunk in chunks:
+                parsed = _Parsed(len(chunk), [], [], timezone.now())
+                for start in range(0, len(chunk), PARSE_SLICE):
+                    rows, errors = _rows_parse(
+                        chunk[start : start + PARSE_SLICE], layout, now=parsed.now
+                    )
+                    parsed.rows += rows
+                    parsed.errors += errors
+                    # Hands the GIL to the database thread as soon as its reply is in.
+                    time.sleep(0)
+                hand_over(parsed)
+                if stop.is_set():
+                    return
+            hand_over(None)
+        except BaseException as exc:  # handed to the caller, which raises it
+            hand_over(exc)
+
+    thread = threading.Thread(target=parse, name="csv-import-parse", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _chunk_import(*, job: ImportJob, parsed: _Parsed) -> None:
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                stored, refused = _rows_store(ou=job.unit, rows=parsed.rows, now=parsed.now)
+                progress = _progress_save(
+                    job, processed=parsed.size, errors=parsed.errors + refused
+                )
+                if stored:
+                    transaction.on_commit(partial(_events_accepted, stored))
+            break
+        except (IntegrityError, OperationalError, _AliasTaken) as exc:
+            if attempt == CHUNK_ATTEMPTS or not _is_race(exc):
+                raise
+    job.rows_done, job.rows_failed, job.errors = progress
+
+
+def _events_accepted(count: int) -> None:
+    EVENTS_INGESTED.inc(count)
+    ring_doorbell()
+
+
+def _progress_save(job: ImportJob, *, processed: int, errors: list[dict]) -> tuple:
+    errors.sort(key=lambda error: error["row"])
+    kept = job.errors + errors[: max(ImportJob.MAX_ERRORS - len(job.errors), 0)]
+    progress = (job.rows_done + processed, job.rows_failed + len(errors), kept)
+    ImportJob.objects.filter(id=job.id).update(
+        rows_done=progress[0], rows_failed=progress[1], errors=progress[2]
+    )
+    return progress
+
+
+class _AliasTaken(Exception):
+    """Another transaction inserted one of the chunk's new aliases after it was looked up."""
+
+
+def _is_race(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError | _AliasTaken):
+        return True
+    return isinstance(exc.__cause__, psycopg.errors.DeadlockDetected)
+
+
+def _error(row: int, column: str | None, message: str) -> dict:
+    return {"row": row, "column": column, "message": message}
+
+
+# --- Rows: parse and check ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    number: int
+    event: EventInput
+    # (kind, raw value as stored, normalized value), in resolution priority order.
+    aliases: list[tuple[str, str, str]]
+    metadata_json: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the known columns are in a row; None for a column the file does not have."""
+
+    event_type: int
+    lead_id: int | None
+    timestamp: int | None
+    metadata: int | None
+    aliases: tuple[tuple[str, int], ...]
+    # Shorter rows are padded to this many cells.
+    width: int
+
+    @classmethod
+    def of(cls, columns: dict[str, int]) -> "_Layout":
+        return cls(
+            event_type=columns["event_type"],
+            lead_id=columns.get("lead_id"),
+            timestamp=columns.get("timestamp"),
+            metadata=columns.get("metadata"),
+            aliases=tuple((kind, columns[kind]) for kind in ALIAS_COLUMNS if kind in columns),
+            width=max(columns.values()) + 1,
+        )
+
+
+def _rows_parse(
+    chunk: list[RawRow], layout: _Layout, *, now: datetime.datetime
+) -> tuple[list[_Row], list[dict]]:
+    rows, errors = [], []
+    for number, cells, unreadable in chunk:
+        if cells is None:
+            errors.append(_error(number, None, f"The row cannot be read: {unreadable}."))
+            continue
+        if len(cells) < layout.width:
+            cells += [""] * (layout.width - len(cells))
+        try:
+            rows.append(_row_parse(number, cells, layout, now=now))
+        except EventValidationError as exc:
+            errors.append(_error(number, exc.field, exc.message))
+        except PayloadTooLargeError as exc:
+            errors.append(_error(number, "metadata", exc.message))
+    return rows, errors
+
+
+def _row_parse(number: int, cells: list[str], layout: _Layout, *, now: datetime.datetime) -> _Row:
+    occurred_at = None
+    if layout.timestamp is not None and cells[layout.timestamp].strip():
+        try:
+            occurred_at = parse_rfc3339(cells[layout.timestamp])
+        except ValueError:
+            raise EventValidationError("timestamp", _TIMESTAMP_MESSAGE) from None
+    metadata, metadata_json = _metadata_parse(
+        cells[layout.metadata] if layout.metadata is not None else ""
+    )
+    lead_id = cells[layout.lead_id].strip() if layout.lead_id is not None else ""
+    if lead_id:
+        _check_text("lead_id", lead_id, _MAX_LEAD_ID)
+    sent = []
+    for kind, index in layout.aliases:
+        if raw := cells[index]:
+            _check_text(kind, raw, _MAX_ALIAS)
+            sent.append(AliasInput(kind, raw))
+    event = EventInput(
+        event_type=cells[layout.event_type],
+        metadata=metadata,
+        occurred_at=occurred_at,
+        lead_id=lead_id or None,
+        aliases=sent,
+        source=EngagementEvent.Source.CSV,
+    )
+    event_validate(event, now=now)
+    aliases = []
+    for alias in sent:
+        if normalized := normalize_alias(alias.kind, alias.raw_value):
+            _check_text(alias.kind, normalized, _MAX_ALIAS)
+            aliases.append((alias.kind, alias.raw_value.strip(), normalized))
+    if not (lead_id or aliases):
+        raise EventValidationError("lead_id", "Send lead_id or at least one alias.")
+    channel = normalize_channel(
+        metadata=metadata, event_type=event.event_type, source=EngagementEvent.Source.CSV
+    )
+    return _Row(number, event, aliases, metadata_json, channel)
+
+
+def _metadata_parse(text: str) -> tuple[dict, str]:
+    """The metadata cell as a dict and as the JSON text to store. Text without `\\u`
+    escapes is stored as sent (jsonb parses it as json did); with them it is stored as json
+    re-encodes it, after refusing what jsonb refuses (NUL characters, lone surrogates)."""
+    if not text or text.isspace():
+        return {}, "{}"
+    try:
+        metadata = _JSON_DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        raise EventValidationError("metadata", f"Not valid JSON: {exc}.") from None
+    if type(metadata) is not dict:
+        raise EventValidationError("metadata", "Must be a JSON object.")
+    if "\\u" not in text:
+        return metadata, text
+    stored = _JSON_ENCODER.encode(metadata)
+    if "u0000" in stored and _JSON_NUL.search(stored):
+        raise EventValidationError("metadata", "Must not contain NUL characters (\\u0000).")
+    try:
+        stored.encode()
+    except UnicodeEncodeError:
+        raise EventValidationError("metadata", "Contains an unpaired surrogate escape.") from None
+    return metadata, stored
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+# NaN, infinities and numbers too large for a float are refused, as jsonb would.
+_JSON_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _check_text(column: str, value: str, max_length: int) -> None:
+    if len(value) > max_length:
+        raise EventValidationError(column, f"Must be at most {max_length} characters.")
+    if "\x00" in value:
+        raise EventValidationError(column, "Must not contain NUL characters.")
+
+
+# --- Rows: resolve leads and store --------------------------------------------------------
+
+
+@dataclass(eq=False, slots=True)
+class _Lead:
+    """A lead as the chunk sees it; `pk` is None for a lead the chunk creates."""
+
+    pk: int | None
+    # Known only for the leads the chunk creates.
+    lead_id: str | None
+
+
+def _rows_store(*, ou: OrgUnit, rows: list[_Row], now: datetime.datetime) -> tuple[int, list[dict]]:
+    """Resolve each row's lead as `lead_resolve` would if the rows came one by one, then
+    store everything with a few statements; returns (events stored, rows refused)."""
+    by_pk: dict[int, _Lead] = {}
+    leads = _leads_by_client_id(ou, {r.event.lead_id for r in rows if r.event.lead_id}, by_pk)
+    owners = _alias_owners(ou, rows, by_pk)
+    new_leads: list[_Lead] = []
+    new_aliases: list[tuple[_Lead, str, str, str]] = []
+    events: list[tuple[_Lead, _Row]] = []
+    refused = []
+    for row in rows:
+        if row.event.lead_id is not None:
+            lead = leads.get(row.event.lead_id)
+            if lead is None:
+                refused.append(
+                    _error(row.number, "lead_id", f"Lead {row.event.lead_id!r} not found")
+                )
+                continue
+            taken = [
+                kind
+                for kind, _, value in row.aliases
+                if owners.get((kind, value), lead) is not lead
+            ]
+            if taken:
+                refused.append(
+                    _error(
+                        row.number, taken[0], "An alias sent with lead_id belongs to another lead"
+                    )
+                )
+                continue
+        else:
+            lead = next((owners[(k, v)] for k, _, v in row.aliases if (k, v) in owners), None)
+            if lead is None:
+                lead = _Lead(None, new_lead_id())
+                new_leads.append(lead)
+        for kind, raw, value in row.aliases:
+            if (kind, value) not in owners:
+                owners[(kind, value)] = lead
+                new_aliases.append((lead, kind, raw, value))
+        events.append((lead, row))
+    _leads_insert(ou, new_leads, now)
+    _aliases_insert(ou, new_aliases, now)
+    _events_copy(ou, events, now)
+    return len(events), refused
+
+
+def _leads_by_client_id(ou: OrgUnit, lead_ids: set[str], by_pk: dict) -> dict[str, _Lead]:
+    if not lead_ids:
+        return {}
+    found = Lead.objects.for_ou(ou).filter(lead_id__in=lead_ids).values_list("id", "lead_id")
+    return {lead_id: by_pk.setdefault(pk, _Lead(pk, lead_id)) for pk, lead_id in found}
+
+
+def _alias_owners(ou: OrgUnit, rows: list[_Row], by_pk: dict) -> dict[tuple[str, str], _Lead]:
+    """`{(kind, normalized value): lead}` of the chunk's aliases that exist, a query per kind."""
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        for kind, _, value in row.aliases:
+            wanted.setdefault(kind, set()).add(value)
+    owners = {}
+    with connection.cursor() as cursor:
+        for kind, values in wanted.items():
+            cursor.execute(
+                "SELECT normalized_value, lead_id "  # noqa: S608 - table name is ours
+                f"FROM {LeadAlias._meta.db_table} "
+                "WHERE unit_id = %s AND kind = %s AND normalized_value = ANY(%s)",
+                [ou.id, kind, list(values)],
+            )
+            for value, pk in cursor.fetchall():
+                owners[(kind, value)] = by_pk.setdefault(pk, _Lead(pk, None))
+    return owners
+
+
+def _leads_insert(ou: OrgUnit, leads: list[_Lead], now: datetime.datetime) -> None:
+    if not leads:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Lead._meta.db_table} "  # noqa: S608 - table name is ours
+            "(org_id, unit_id, lead_id, metadata, created_at, updated_at) "
+            "SELECT %s, %s, lead_id, '{}', %s, %s FROM unnest(%s::text[]) AS lead_id "
+            "RETURNING id, lead_id",
+            [ou.org_id, ou.id, now, now, [lead.lead_id for lead in leads]],
+        )
+        pks = {lead_id: pk for pk, lead_id in cursor.fetchall()}
+    for lead in leads:
+        lead.pk = pks[lead.lead_id]
+
+
+def _aliases_insert(
+    ou: OrgUnit, aliases: list[tuple[_Lead, str, str, str]], now: datetime.datetime
+) -> None:
+    if not aliases:
+        return
+    # One order for every writer keeps concurrent imports from deadlocking on the index.
+    aliases = sorted(aliases, key=lambda alias: (alias[1], alias[3]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {LeadAlias._meta.db_table} "  # noqa: S608 - table name is ours
+            "(org_id, unit_id, lead_id, kind, raw_value, normalized_value, created_at) "
+            "SELECT %s, %s, a.lead, a.kind, a.raw, a.value, %s "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
+            "WITH ORDINALITY AS a(lead, kind, raw, value, n) ORDER BY a.n "
+            "ON CONFLICT DO NOTHING",
+            [
+                ou.org_id,
+                ou.id,
+                now,
+                [lead.pk for lead, *_ in aliases],
+                [kind for _, kind, _, _ in aliases],
+                [raw for _, _, raw, _ in aliases],
+                [value for *_, value in aliases],
+            ],
+        )
+        if cursor.rowcount != len(aliases):
+            raise _AliasTaken()
+
+
+_EVENT_COLUMNS = (
+    "org_id",
+    "unit_id",
+    "lead_id",
+    "event_type",
+    "occurred_at",
+    "received_at",
+    "channel",
+    "metadata",
+    "source",
+    "status",
+)
+
+
+def _events_copy(ou: OrgUnit, events: list[tuple[_Lead, _Row]], now: datetime.datetime) -> None:
+    if not events:
+        return
+    table = EngagementEvent._meta.db_table
+    source, status = EngagementEvent.Source.CSV.value, EngagementEvent.Status.PENDING.value
+    statement = f"COPY {table} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN"
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.copy(statement) as copy,
+    ):
+        for lead, row in events:
+            copy.write_row(
+                (
+                    ou.org_id,
+                    ou.id,
+                    lead.pk,
+                    row.event.event_type,
+                    row.event.occurred_at or now,
+                    now,
+                    row.channel,
+                    row.metadata_json,
+                    source,
+                    status,
+                )
+            )

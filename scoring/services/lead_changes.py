@@ -1,0 +1,311 @@
+"""Changes to existing leads: metadata (replace, JSON merge patch), the account link, merges,
+and deletion (requested here, run by a Celery task).
+
+Later stages react through hooks instead of being imported (architecture.md §1): profile
+scoring registers for metadata changes, score replay for merges. Hooks run inside the
+change's transaction, after its writes, so what they write commits or rolls back with it.
+
+Merged leads are read-only: a merge moves their data to the target and keeps them only so
+that `merged_into` answers where they went. Deletion is asynchronous: the request records a
+pending LeadDeletion and enqueues the task after commit; if Redis is down the periodic sweep
+runs it. A deletion takes the lead's events, aliases and orders, and the leads merged into it.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from functools import partial
+from typing import Literal
+
+from celery import current_app
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
+
+from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError, PayloadTooLargeError
+from leadvibe.metrics import REDIS_UNAVAILABLE
+from leadvibe.redis_client import get_redis
+from orgunits.models import OrgUnit
+from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
+from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
+from scoring.services.events import MAX_METADATA_BYTES, metadata_size
+from scoring.services.leads import account_get_or_create
+
+logger = logging.getLogger(__name__)
+
+MAX_MERGE_SOURCES = 100
+# Enqueued by name: scoring.tasks imports this module.
+LEAD_DELETION_TASK = "scoring.tasks.lead_deletion_task"
+# Deletions one sweep runs; the next sweep takes the rest.
+SWEEP_BATCH = 100
+
+MetadataChangedHook = Callable[[Lead], None]
+MergedHook = Callable[[Lead, list[Lead]], None]
+_metadata_changed_hooks: list[MetadataChangedHook] = []
+_merged_hooks: list[MergedHook] = []
+
+
+def register_lead_metadata_changed_hook(hook: MetadataChangedHook) -> None:
+    """`hook(lead)` runs whenever PUT or PATCH (or a merge filling gaps) changes the metadata."""
+    _metadata_changed_hooks.append(hook)
+
+
+def register_lead_merged_hook(hook: MergedHook) -> None:
+    """`hook(target, sources)` runs after a merge moved the sources' data to the target."""
+    _merged_hooks.append(hook)
+
+
+def _metadata_changed(lead: Lead) -> None:
+    for hook in _metadata_changed_hooks:
+        hook(lead)
+
+
+def lead_metadata_validate(metadata: dict) -> None:
+    """Lead metadata has the size limit of event metadata (413 above it)."""
+    if metadata_size(metadata) > MAX_METADATA_BYTES:
+        raise PayloadTooLargeError(
+            f"metadata is larger than {MAX_METADATA_BYTES} bytes",
+            details={"metadata": [f"At most {MAX_METADATA_BYTES} bytes of JSON."]},
+        )
+
+
+class _Keep(Enum):
+    ACCOUNT = "keep"
+
+
+KEEP_ACCOUNT = _Keep.ACCOUNT
+
+
+def _lead_for_update(*, ou: OrgUnit, lead_id: str) -> Lead:
+    """The visible lead, row-locked; merged leads cannot be changed (409)."""
+    lead = leads_visible(ou=ou).select_for_update().filter(lead_id=lead_id).first()
+    if lead is None:
+        raise NotFoundError()
+    if lead.merged_into_id is not None:
+        target = Lead.objects.filter(id=lead.merged_into_id).values_list("lead_id", flat=True)
+        raise ConflictError(f"Lead {lead_id!r} was merged into {target.first()!r}")
+    return lead
+
+
+def lead_update(
+    *,
+    ou: OrgUnit,
+    lead_id: str,
+    metadata: dict,
+    account_id: str | Literal[_Keep.ACCOUNT] | None = KEEP_ACCOUNT,
+) -> Lead:
+    """Replace the metadata; link the account (created when new), unlink it with None, or
+    leave it with KEEP_ACCOUNT."""
+    lead_metadata_validate(metadata)
+    with transaction.atomic():
+        lead = _lead_for_update(ou=ou, lead_id=lead_id)
+        changed = []
+        if metadata != lead.metadata:
+            lead.metadata = metadata
+            changed.append("metadata")
+        if account_id is not KEEP_ACCOUNT:
+            account = account_get_or_create(ou=ou, account_id=account_id) if account_id else None
+            if lead.account_id != (account.id if account else None):
+                lead.account = account
+                changed.append("account")
+        if changed:
+            lead.save(update_fields=[*changed, "updated_at"])
+        if "metadata" in changed:
+            _metadata_changed(lead)
+    return lead
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON merge patch: `null` removes a key, objects merge recursively, anything
+    else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def lead_metadata_patch(*, ou: OrgUnit, lead_id: str, patch: dict) -> Lead:
+    with transaction.atomic():
+        lead = _lead_for_update(ou=ou, lead_id=lead_id)
+        metadata = merge_patch(lead.metadata, patch)
+        lead_metadata_validate(metadata)
+        if metadata != lead.metadata:
+            lead.metadata = metadata
+            lead.save(update_fields=["metadata", "updated_at"])
+            _metadata_changed(lead)
+    return lead
+
+
+@dataclass
+class MergeResult:
+    target: Lead
+    sources: list[Lead]
+    moved_events: int
+
+
+def lead_merge(*, ou: OrgUnit, target_id: str, source_ids: list[str]) -> MergeResult:
+    """Merge the sources into the target, all leads of `ou` (else 404, whichever OU they are
+    in). Events move (keeping `original_lead`), as do aliases and orders; the sources and the
+    leads merged into them point to the target. The target's metadata keys, account and owner
+    win; what it lacks is taken from the sources, in the order given."""
+    source_ids = list(dict.fromkeys(source_ids))
+    if not source_ids or len(source_ids) > MAX_MERGE_SOURCES:
+        raise ApplicationError(
+            "Validation failed",
+            details={"sourceLeadIds": [f"Give 1 to {MAX_MERGE_SOURCES} lead ids."]},
+        )
+    if target_id in source_ids:
+        raise ApplicationError(
+            "Validation failed",
+            details={"sourceLeadIds": ["Must not contain targetLeadId."]},
+        )
+    with transaction.atomic():
+        # Locked in key order, so concurrent merges of overlapping leads cannot deadlock.
+        leads = {
+            lead.lead_id: lead
+            for lead in leads_visible(ou=ou)
+            .filter(lead_id__in=[target_id, *source_ids])
+            .order_by("id")
+            .select_for_update()
+        }
+        if len(leads) != len(source_ids) + 1:
+            raise NotFoundError()
+        merged = sorted(lead_id for lead_id, lead in leads.items() if lead.merged_into_id)
+        if merged:
+            raise ConflictError(
+                "Leads that were already merged cannot take part in a merge",
+                details={"leads": merged},
+            )
+        target = leads[target_id]
+        sources = [leads[lead_id] for lead_id in source_ids]
+        moved = EngagementEvent.objects.filter(lead__in=sources).update(
+            original_lead=Coalesce(F("original_lead"), F("lead")), lead=target
+        )
+        # (unit, kind, normalized_value) is unique, so no source alias duplicates one of the
+        # target's: every alias can move.
+        LeadAlias.objects.filter(lead__in=sources).update(lead=target)
+        Order.objects.filter(lead__in=sources).update(lead=target)
+        now = timezone.now()
+        Lead.objects.filter(merged_into__in=sources).update(merged_into=target, updated_at=now)
+        Lead.objects.filter(id__in=[source.id for source in sources]).update(
+            merged_into=target, updated_at=now
+        )
+        _fill_gaps(target, sources)
+        for hook in _merged_hooks:
+            hook(target, sources)
+    return MergeResult(target=target, sources=sources, moved_events=moved)
+
+
+def _fill_gaps(target: Lead, sources: list[Lead]) -> None:
+    metadata = dict(target.metadata)
+    for source in sources:
+        for key, value in source.metadata.items():
+            metadata.setdefault(key, value)
+    changed = ["metadata"] if metadata != target.metadata else []
+    target.metadata = metadata
+    for relation in ("account", "owner"):
+        if getattr(target, f"{relation}_id") is None:
+            taken = next((s for s in sources if getattr(s, f"{relation}_id") is not None), None)
+            if taken is not None:
+                setattr(target, f"{relation}_id", getattr(taken, f"{relation}_id"))
+                changed.append(relation)
+    target.save(update_fields=[*changed, "updated_at"])
+    if "metadata" in changed:
+        _metadata_changed(target)
+
+
+def lead_deletion_request(*, ou: OrgUnit, lead_id: str) -> LeadDeletion:
+    """Record the deletion (pending) and enqueue it after commit. Asking again while one is
+    pending or running answers that one."""
+    with transaction.atomic():
+        lead = Lead.objects.for_ou(ou).select_for_update().filter(lead_id=lead_id).first()
+        if lead is None:
+            raise NotFoundError()
+        deletion = (
+            LeadDeletion.objects.for_ou(ou)
+            .filter(lead_id=lead_id, status__in=DELETION_IN_PROGRESS)
+            .order_by("-id")
+            .first()
+        )
+        if deletion is None:
+            deletion = LeadDeletion.objects.create(org_id=ou.org_id, unit=ou, lead_id=lead_id)
+            transaction.on_commit(partial(_enqueue_deletion, deletion.id))
+    return deletion
+
+
+def _enqueue_deletion(deletion_id: int) -> None:
+    try:
+        # Celery retries publishing for seconds against a dead broker; this client gives up
+        # within the short Redis timeout.
+        get_redis().ping()
+        current_app.signature(LEAD_DELETION_TASK, args=[deletion_id]).delay()
+    except (RedisError, OSError, BrokerError) as exc:
+        REDIS_UNAVAILABLE.labels(operation="lead_deletion").inc()
+        logger.warning(
+            "lead deletion not enqueued; the sweep will run it",
+            extra={"deletion_id": deletion_id, "error": str(exc)},
+        )
+
+
+def lead_deletion_run(*, deletion_id: int) -> None:
+    """Run a pending deletion, or a running one whose worker died.
+
+    `running` is committed first so clients see it. The work then holds the deletion's row
+    lock; a sweep skips locked rows, so a running deletion without a lock was abandoned and
+    is taken over. A failure rolls the work back and records `failed` (the lead is readable
+    again and may be deleted anew).
+    """
+    LeadDeletion.objects.filter(id=deletion_id, status=LeadDeletion.Status.PENDING).update(
+        status=LeadDeletion.Status.RUNNING
+    )
+    try:
+        with transaction.atomic():
+            deletion = (
+                LeadDeletion.objects.select_for_update(skip_locked=True)
+                .filter(id=deletion_id, status=LeadDeletion.Status.RUNNING)
+                .first()
+            )
+            if deletion is None:
+                return
+            _lead_data_delete(unit_id=deletion.unit_id, lead_id=deletion.lead_id)
+            deletion.status = LeadDeletion.Status.COMPLETED
+            deletion.finished_at = timezone.now()
+            deletion.save(update_fields=["status", "finished_at"])
+    except Exception as exc:
+        logger.exception("lead deletion failed", extra={"deletion_id": deletion_id})
+        LeadDeletion.objects.filter(id=deletion_id, status=LeadDeletion.Status.RUNNING).update(
+            status=LeadDeletion.Status.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
+        )
+
+
+def _lead_data_delete(*, unit_id: str, lead_id: str) -> None:
+    lead = Lead.objects.select_for_update().filter(unit_id=unit_id, lead_id=lead_id).first()
+    if lead is None:
+        return
+    doomed = [lead.id, *Lead.objects.filter(merged_into=lead).values_list("id", flat=True)]
+    EngagementEvent.objects.filter(lead__in=doomed).delete()
+    LeadAlias.objects.filter(lead__in=doomed).delete()
+    Order.objects.filter(lead__in=doomed).delete()
+    Lead.objects.filter(id__in=doomed).delete()
+
+
+def lead_deletions_sweep() -> int:
+    """Run deletions whose task never came (Redis was down) or whose worker died; returns
+    how many were looked at."""
+    waiting = list(
+        LeadDeletion.objects.filter(status__in=DELETION_IN_PROGRESS)
+        .order_by("id")
+        .values_list("id", flat=True)[:SWEEP_BATCH]
+    )
+    for deletion_id in waiting:
+        lead_deletion_run(deletion_id=deletion_id)
+    return len(waiting)
