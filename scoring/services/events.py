@@ -7,22 +7,35 @@ hint: if Redis is down the event stays pending and the periodic sweep picks it u
 
 import datetime
 import json
+import re
 from dataclasses import dataclass, field
+from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from leadvibe.exceptions import ApplicationError, PayloadTooLargeError
 from leadvibe.metrics import EVENTS_INGESTED
 from orgunits.models import OrgUnit
-from scoring.models import EngagementEvent
-from scoring.normalize import normalize_channel
-from scoring.services.leads import AliasInput, lead_resolve
+from scoring.models import EngagementEvent, Lead, LeadAlias
+from scoring.normalize import normalize_alias, normalize_channel
+from scoring.services.event_store import (
+    PreparedEvent,
+    StoredEvent,
+    events_store,
+    run_retrying_races,
+)
+from scoring.services.leads import AliasInput
 from scoring.services.pipeline import ring_doorbell
 
 MAX_METADATA_BYTES = 100 * 1024
 MAX_FUTURE_SKEW = datetime.timedelta(minutes=5)
 IDEMPOTENCY_WINDOW = datetime.timedelta(days=7)
+_MAX_LEAD_ID = Lead._meta.get_field("lead_id").max_length
+_MAX_ALIAS = LeadAlias._meta.get_field("raw_value").max_length
+# An escaped NUL in JSON text (an odd number of backslashes before u0000): jsonb refuses it.
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 @dataclass
@@ -36,26 +49,6 @@ class EventInput:
     source: str = EngagementEvent.Source.API
 
 
-@dataclass
-class IngestResult:
-    event: EngagementEvent
-    lead_id: str
-    created_lead: bool = False
-    duplicate: bool = False
-    alias_conflicts: list[dict] = field(default_factory=list)
-
-    def as_response(self) -> dict:
-        body = {
-            "message": "event ingested",
-            "event_id": self.event.public_id,
-            "lead_id": self.lead_id,
-            "metadata": self.event.metadata,
-        }
-        if self.alias_conflicts:
-            body["alias_conflicts"] = self.alias_conflicts
-        return body
-
-
 class EventValidationError(ApplicationError):
     """A bad field of one event; `field` names it (for batch and CSV row errors)."""
 
@@ -64,89 +57,96 @@ class EventValidationError(ApplicationError):
         self.field = field_name
 
 
-def metadata_size(metadata: dict) -> int:
-    return len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False).encode())
+def metadata_encode(metadata: dict) -> str:
+    """The JSON text stored for `metadata`; EventValidationError for what jsonb refuses."""
+    try:
+        return _JSON_ENCODER.encode(metadata)
+    except ValueError:
+        raise EventValidationError(
+            "metadata", "Numbers must be finite: NaN and Infinity are not JSON."
+        ) from None
 
 
-def event_validate(event: EventInput, *, now: datetime.datetime) -> None:
-    """Checks that do not need the database; raises EventValidationError or 413."""
-    if not (1 <= len(event.event_type) <= 100) or not event.event_type.isprintable():
-        raise EventValidationError("event_type", "Must be 1 to 100 printable characters.")
-    if event.occurred_at is not None and event.occurred_at > now + MAX_FUTURE_SKEW:
-        raise EventValidationError("timestamp", "Must not be more than 5 minutes in the future.")
-    if not isinstance(event.metadata, dict):
-        raise EventValidationError("metadata", "Must be a JSON object.")
-    if metadata_size(event.metadata) > MAX_METADATA_BYTES:
+def metadata_check(text: str) -> None:
+    """Refuses JSON text that jsonb refuses or that is over the size limit (413)."""
+    if "u0000" in text and _JSON_NUL.search(text):
+        raise EventValidationError("metadata", "Must not contain NUL characters (\\u0000).")
+    try:
+        size = len(text.encode())
+    except UnicodeEncodeError:
+        raise EventValidationError("metadata", "Contains an unpaired surrogate.") from None
+    if size > MAX_METADATA_BYTES:
         raise PayloadTooLargeError(
             f"metadata is larger than {MAX_METADATA_BYTES} bytes",
             details={"metadata": [f"At most {MAX_METADATA_BYTES} bytes of JSON."]},
         )
-    if event.lead_id is None and not event.aliases:
-        raise EventValidationError("lead_id", "Send lead_id or at least one alias.")
 
 
-def event_ingest(*, ou: OrgUnit, event: EventInput) -> IngestResult:
-    now = timezone.now()
-    event_validate(event, now=now)
-    with transaction.atomic():
-        result = _ingest_one(ou=ou, event=event, now=now)
-    if not result.duplicate:
-        _after_commit(count=1)
-    return result
-
-
-def _ingest_one(*, ou: OrgUnit, event: EventInput, now: datetime.datetime) -> IngestResult:
-    if not event.idempotency_key:
-        return _store(ou=ou, event=event, now=now)
-    earlier = _idempotent_match(ou=ou, key=event.idempotency_key)
-    if earlier is not None:
-        return earlier
+def text_check(field_name: str, value: str, max_length: int) -> None:
+    if len(value) > max_length:
+        raise EventValidationError(field_name, f"Must be at most {max_length} characters.")
+    if "\x00" in value:
+        raise EventValidationError(field_name, "Must not contain NUL characters.")
     try:
-        with transaction.atomic():
-            return _store(ou=ou, event=event, now=now)
-    except IntegrityError:
-        # Only the idempotency key can collide here: a concurrent repeat committed first.
-        earlier = _idempotent_match(ou=ou, key=event.idempotency_key)
-        if earlier is None:
-            raise
-        return earlier
+        value.encode()
+    except UnicodeEncodeError:
+        raise EventValidationError(field_name, "Contains an unpaired surrogate.") from None
 
 
-def _store(*, ou: OrgUnit, event: EventInput, now: datetime.datetime) -> IngestResult:
-    resolution = lead_resolve(ou=ou, lead_id=event.lead_id, aliases=event.aliases)
-    row = EngagementEvent.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
-        lead_id=resolution.lead.pk,
+def event_prepare(
+    position: int, event: EventInput, *, now: datetime.datetime, metadata_json: str | None = None
+) -> PreparedEvent:
+    """Every check that needs no database, and the normal forms stored; raises
+    EventValidationError or 413. `metadata_json` is the metadata's JSON text when the caller
+    has it (CSV cells), to store as sent."""
+    if not (1 <= len(event.event_type) <= 100) or not event.event_type.isprintable():
+        raise EventValidationError("event_type", "Must be 1 to 100 printable characters.")
+    text_check("event_type", event.event_type, 100)
+    if event.occurred_at is not None and event.occurred_at > now + MAX_FUTURE_SKEW:
+        raise EventValidationError("timestamp", "Must not be more than 5 minutes in the future.")
+    if not isinstance(event.metadata, dict):
+        raise EventValidationError("metadata", "Must be a JSON object.")
+    if metadata_json is None:
+        metadata_json = metadata_encode(event.metadata)
+    metadata_check(metadata_json)
+    if event.lead_id is not None:
+        text_check("lead_id", event.lead_id, _MAX_LEAD_ID)
+    aliases = _aliases_prepare(event.aliases)
+    if event.lead_id is None and not aliases:
+        raise EventValidationError("lead_id", "Send lead_id or at least one alias.")
+    if event.idempotency_key is not None:
+        text_check("idempotency_key", event.idempotency_key, 255)
+    return PreparedEvent(
+        position=position,
         event_type=event.event_type,
-        occurred_at=event.occurred_at or now,
-        received_at=now,
+        occurred_at=event.occurred_at,
+        lead_id=event.lead_id,
+        aliases=aliases,
+        metadata=event.metadata,
+        metadata_json=metadata_json,
         channel=normalize_channel(
             metadata=event.metadata, event_type=event.event_type, source=event.source
         ),
-        metadata=event.metadata,
         source=event.source,
         idempotency_key=event.idempotency_key or None,
     )
-    return IngestResult(
-        event=row,
-        lead_id=resolution.lead.lead_id,
-        created_lead=resolution.created,
-        alias_conflicts=resolution.alias_conflicts,
-    )
 
 
-def _idempotent_match(*, ou: OrgUnit, key: str) -> IngestResult | None:
-    earlier = (
-        EngagementEvent.objects.for_ou(ou)
-        .filter(idempotency_key=key)
-        .select_related("lead")
-        .only("seq", "metadata", "lead__lead_id")
-        .first()
-    )
-    if earlier is None:
-        return None
-    return IngestResult(event=earlier, lead_id=earlier.lead.lead_id, duplicate=True)
+def _aliases_prepare(aliases: list[AliasInput]) -> list[tuple[str, str, str]]:
+    """`(kind, raw value as stored, normalized value)` without blanks and repeats, in
+    resolution priority order."""
+    prepared: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for alias in aliases:
+        raw = alias.raw_value.strip()
+        if not raw:
+            continue
+        text_check(alias.kind, raw, _MAX_ALIAS)
+        normalized = normalize_alias(alias.kind, raw)
+        if not normalized:
+            raise EventValidationError(alias.kind, "A phone number needs at least one digit.")
+        text_check(alias.kind, normalized, _MAX_ALIAS)
+        prepared.setdefault((alias.kind, normalized), (alias.kind, raw, normalized))
+    return sorted(prepared.values(), key=lambda alias: LeadAlias.PRIORITY.index(alias[0]))
 
 
 @dataclass
@@ -156,31 +156,57 @@ class BatchItemResult:
     body: dict
 
 
-def events_ingest_batch(*, ou: OrgUnit, events: list[EventInput | ApplicationError]) -> list:
-    """Ingest each valid item; all of them in one transaction. Items that failed parsing
-    arrive as errors and are reported in place."""
+def event_ingest(*, ou: OrgUnit, event: EventInput) -> StoredEvent:
+    """Store one event (or answer its idempotent repeat); raises the 4xx errors."""
     now = timezone.now()
-    results: list[BatchItemResult] = []
-    stored = 0
-    with transaction.atomic():
-        for index, item in enumerate(events):
+    prepared = event_prepare(0, event, now=now)
+    stored, refused = run_retrying_races(partial(events_store, ou=ou, events=[prepared], now=now))
+    if refused:
+        raise refused[0].error
+    if not stored[0].duplicate:
+        _after_commit(count=1)
+    return stored[0]
+
+
+def events_ingest_batch(
+    *, ou: OrgUnit, events: list[EventInput | ApplicationError]
+) -> list[BatchItemResult]:
+    """Ingest each valid item, all of them in one transaction; items that failed parsing
+    arrive as errors. One result per item, in order."""
+    now = timezone.now()
+    results: dict[int, BatchItemResult] = {}
+    prepared = []
+    for index, item in enumerate(events):
+        try:
             if isinstance(item, ApplicationError):
-                results.append(_item_error(index, item))
-                continue
-            try:
-                event_validate(item, now=now)
-                with transaction.atomic():
-                    outcome = _ingest_one(ou=ou, event=item, now=now)
-            except ApplicationError as error:
-                results.append(_item_error(index, error))
-                continue
-            stored += 0 if outcome.duplicate else 1
-            results.append(
-                BatchItemResult(index, 200 if outcome.duplicate else 202, outcome.as_response())
-            )
-    if stored:
-        _after_commit(count=stored)
-    return results
+                raise item
+            prepared.append(event_prepare(index, item, now=now))
+        except ApplicationError as error:
+            results[index] = _item_error(index, error)
+    stored, refused = run_retrying_races(partial(events_store, ou=ou, events=prepared, now=now))
+    for outcome in refused:
+        index = outcome.prepared.position
+        results[index] = _item_error(index, outcome.error)
+    for outcome in stored:
+        index = outcome.prepared.position
+        status = 200 if outcome.duplicate else 202
+        results[index] = BatchItemResult(index, status, ingest_response(outcome))
+    accepted = sum(1 for outcome in stored if not outcome.duplicate)
+    if accepted:
+        _after_commit(count=accepted)
+    return [results[index] for index in range(len(events))]
+
+
+def ingest_response(stored: StoredEvent) -> dict:
+    body = {
+        "message": "event ingested",
+        "event_id": stored.public_id,
+        "lead_id": stored.lead_id,
+        "metadata": stored.metadata,
+    }
+    if stored.alias_conflicts:
+        body["alias_conflicts"] = stored.alias_conflicts
+    return body
 
 
 def _item_error(index: int, error: ApplicationError) -> BatchItemResult:

@@ -6,12 +6,11 @@ committed and its task enqueued. A refused file leaves nothing behind. If Redis 
 job stays pending and the periodic sweep runs it.
 
 Run: data rows are read in chunks. Each row is checked with the rules of the event API
-(`event_validate`); the chunk's rows are resolved to leads in bulk (one alias query per
-kind, one insert of new leads, one of new aliases) with the outcome `lead_resolve` gives
-when the rows arrive one by one, and their events are stored with COPY, in one transaction
-with the job's progress. So progress moves while the job runs, and a job whose worker died
-resumes after `rows_done` rows with nothing stored twice. A worker holds the job's
-session-level advisory lock while it runs it, which tells a running job from an abandoned one.
+(`event_prepare`); each chunk is stored by `events_store` (leads resolved in bulk as if the
+rows came one by one, events written with COPY) in one transaction with the job's progress.
+So progress moves while the job runs, and a job whose worker died resumes after `rows_done`
+rows with nothing stored twice. A worker holds the job's session-level advisory lock while it
+runs it, which tells a running job from an abandoned one.
 
 Reporting: `row` is the row number a spreadsheet shows: the header is row 1, the first data
 row is row 2, a quoted cell spanning lines stays one row. Blank lines are skipped and not
@@ -27,7 +26,6 @@ import json
 import logging
 import math
 import queue
-import re
 import threading
 import time
 import uuid
@@ -37,11 +35,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import psycopg.errors
 from celery import current_app
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -52,10 +49,15 @@ from leadvibe.metrics import EVENTS_INGESTED, REDIS_UNAVAILABLE
 from leadvibe.redis_client import get_redis
 from leadvibe.timefmt import parse_rfc3339
 from orgunits.models import Member, OrgUnit
-from scoring.models import EngagementEvent, ImportJob, Lead, LeadAlias
-from scoring.normalize import normalize_alias, normalize_channel
-from scoring.services.events import EventInput, EventValidationError, event_validate
-from scoring.services.leads import AliasInput, new_lead_id
+from scoring.models import EngagementEvent, ImportJob, LeadAlias
+from scoring.services.event_store import PreparedEvent, events_store, run_retrying_races
+from scoring.services.events import (
+    EventInput,
+    EventValidationError,
+    event_prepare,
+    metadata_encode,
+)
+from scoring.services.leads import AliasInput
 from scoring.services.pipeline import ring_doorbell
 
 logger = logging.getLogger(__name__)
@@ -73,20 +75,13 @@ CHUNK_CHARS = 8 * 1024 * 1024
 COPY_BYTES = 1024 * 1024
 # Rows the parsing thread checks between offers of the GIL to the database thread.
 PARSE_SLICE = 64
-# A chunk that lost a race (an alias taken meanwhile, a deadlock, a lead deleted meanwhile)
-# is rolled back and resolved again.
-CHUNK_ATTEMPTS = 3
 # Pending jobs younger than this are left to the task enqueued with them.
 SWEEP_PENDING_AFTER = datetime.timedelta(minutes=1)
 SWEEP_BATCH = 20
 UNFINISHED = (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
 # Key space of the jobs' advisory locks (pg_try_advisory_lock(int, int)).
 _LOCK_NAMESPACE = 0x1E7A
-_MAX_LEAD_ID = Lead._meta.get_field("lead_id").max_length
-_MAX_ALIAS = LeadAlias._meta.get_field("raw_value").max_length
 _TIMESTAMP_MESSAGE = "Must be an RFC 3339 timestamp with an offset, e.g. 2025-08-15T12:00:00Z."
-# An escaped NUL in JSON text (an odd number of backslashes before u0000): jsonb refuses it.
-_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 # --- Upload -------------------------------------------------------------------------------
@@ -338,7 +333,7 @@ class _Parsed:
     """A chunk's rows, checked: the good ones and the errors of the others."""
 
     size: int
-    rows: list["_Row"]
+    rows: list[PreparedEvent]
     errors: list[dict]
     now: datetime.datetime
 
@@ -389,20 +384,15 @@ def _parsed_ahead(chunks: Iterator[list[RawRow]], layout: "_Layout") -> Iterator
 
 
 def _chunk_import(*, job: ImportJob, parsed: _Parsed) -> None:
-    for attempt in range(1, CHUNK_ATTEMPTS + 1):
-        try:
-            with transaction.atomic():
-                stored, refused = _rows_store(ou=job.unit, rows=parsed.rows, now=parsed.now)
-                progress = _progress_save(
-                    job, processed=parsed.size, errors=parsed.errors + refused
-                )
-                if stored:
-                    transaction.on_commit(partial(_events_accepted, stored))
-            break
-        except (IntegrityError, OperationalError, _AliasTaken) as exc:
-            if attempt == CHUNK_ATTEMPTS or not _is_race(exc):
-                raise
-    job.rows_done, job.rows_failed, job.errors = progress
+    def store() -> tuple:
+        stored, refused = events_store(ou=job.unit, events=parsed.rows, now=parsed.now, copy=True)
+        errors = [_error(r.prepared.position, r.field, r.error.message) for r in refused]
+        progress = _progress_save(job, processed=parsed.size, errors=parsed.errors + errors)
+        if stored:
+            transaction.on_commit(partial(_events_accepted, len(stored)))
+        return progress
+
+    job.rows_done, job.rows_failed, job.errors = run_retrying_races(store)
 
 
 def _events_accepted(count: int) -> None:
@@ -420,31 +410,11 @@ def _progress_save(job: ImportJob, *, processed: int, errors: list[dict]) -> tup
     return progress
 
 
-class _AliasTaken(Exception):
-    """Another transaction inserted one of the chunk's new aliases after it was looked up."""
-
-
-def _is_race(exc: Exception) -> bool:
-    if isinstance(exc, IntegrityError | _AliasTaken):
-        return True
-    return isinstance(exc.__cause__, psycopg.errors.DeadlockDetected)
-
-
 def _error(row: int, column: str | None, message: str) -> dict:
     return {"row": row, "column": column, "message": message}
 
 
 # --- Rows: parse and check ----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Row:
-    number: int
-    event: EventInput
-    # (kind, raw value as stored, normalized value), in resolution priority order.
-    aliases: list[tuple[str, str, str]]
-    metadata_json: str
-    channel: str
 
 
 @dataclass(frozen=True)
@@ -473,7 +443,7 @@ class _Layout:
 
 def _rows_parse(
     chunk: list[RawRow], layout: _Layout, *, now: datetime.datetime
-) -> tuple[list[_Row], list[dict]]:
+) -> tuple[list[PreparedEvent], list[dict]]:
     rows, errors = [], []
     for number, cells, unreadable in chunk:
         if cells is None:
@@ -490,7 +460,9 @@ def _rows_parse(
     return rows, errors
 
 
-def _row_parse(number: int, cells: list[str], layout: _Layout, *, now: datetime.datetime) -> _Row:
+def _row_parse(
+    number: int, cells: list[str], layout: _Layout, *, now: datetime.datetime
+) -> PreparedEvent:
     occurred_at = None
     if layout.timestamp is not None and cells[layout.timestamp].strip():
         try:
@@ -501,39 +473,21 @@ def _row_parse(number: int, cells: list[str], layout: _Layout, *, now: datetime.
         cells[layout.metadata] if layout.metadata is not None else ""
     )
     lead_id = cells[layout.lead_id].strip() if layout.lead_id is not None else ""
-    if lead_id:
-        _check_text("lead_id", lead_id, _MAX_LEAD_ID)
-    sent = []
-    for kind, index in layout.aliases:
-        if raw := cells[index]:
-            _check_text(kind, raw, _MAX_ALIAS)
-            sent.append(AliasInput(kind, raw))
     event = EventInput(
         event_type=cells[layout.event_type],
         metadata=metadata,
         occurred_at=occurred_at,
         lead_id=lead_id or None,
-        aliases=sent,
+        aliases=[AliasInput(kind, cells[index]) for kind, index in layout.aliases],
         source=EngagementEvent.Source.CSV,
     )
-    event_validate(event, now=now)
-    aliases = []
-    for alias in sent:
-        if normalized := normalize_alias(alias.kind, alias.raw_value):
-            _check_text(alias.kind, normalized, _MAX_ALIAS)
-            aliases.append((alias.kind, alias.raw_value.strip(), normalized))
-    if not (lead_id or aliases):
-        raise EventValidationError("lead_id", "Send lead_id or at least one alias.")
-    channel = normalize_channel(
-        metadata=metadata, event_type=event.event_type, source=EngagementEvent.Source.CSV
-    )
-    return _Row(number, event, aliases, metadata_json, channel)
+    return event_prepare(number, event, now=now, metadata_json=metadata_json)
 
 
 def _metadata_parse(text: str) -> tuple[dict, str]:
     """The metadata cell as a dict and as the JSON text to store. Text without `\\u`
     escapes is stored as sent (jsonb parses it as json did); with them it is stored as json
-    re-encodes it, after refusing what jsonb refuses (NUL characters, lone surrogates)."""
+    re-encodes it, so that the escapes jsonb refuses (NUL, lone surrogates) are seen."""
     if not text or text.isspace():
         return {}, "{}"
     try:
@@ -544,14 +498,7 @@ def _metadata_parse(text: str) -> tuple[dict, str]:
         raise EventValidationError("metadata", "Must be a JSON object.")
     if "\\u" not in text:
         return metadata, text
-    stored = _JSON_ENCODER.encode(metadata)
-    if "u0000" in stored and _JSON_NUL.search(stored):
-        raise EventValidationError("metadata", "Must not contain NUL characters (\\u0000).")
-    try:
-        stored.encode()
-    except UnicodeEncodeError:
-        raise EventValidationError("metadata", "Contains an unpaired surrogate escape.") from None
-    return metadata, stored
+    return metadata, metadata_encode(metadata)
 
 
 def _refuse_constant(name: str):
@@ -567,183 +514,3 @@ def _finite_float(text: str) -> float:
 
 # NaN, infinities and numbers too large for a float are refused, as jsonb would.
 _JSON_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
-_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-def _check_text(column: str, value: str, max_length: int) -> None:
-    if len(value) > max_length:
-        raise EventValidationError(column, f"Must be at most {max_length} characters.")
-    if "\x00" in value:
-        raise EventValidationError(column, "Must not contain NUL characters.")
-
-
-# --- Rows: resolve leads and store --------------------------------------------------------
-
-
-@dataclass(eq=False, slots=True)
-class _Lead:
-    """A lead as the chunk sees it; `pk` is None for a lead the chunk creates."""
-
-    pk: int | None
-    # Known only for the leads the chunk creates.
-    lead_id: str | None
-
-
-def _rows_store(*, ou: OrgUnit, rows: list[_Row], now: datetime.datetime) -> tuple[int, list[dict]]:
-    """Resolve each row's lead as `lead_resolve` would if the rows came one by one, then
-    store everything with a few statements; returns (events stored, rows refused)."""
-    by_pk: dict[int, _Lead] = {}
-    leads = _leads_by_client_id(ou, {r.event.lead_id for r in rows if r.event.lead_id}, by_pk)
-    owners = _alias_owners(ou, rows, by_pk)
-    new_leads: list[_Lead] = []
-    new_aliases: list[tuple[_Lead, str, str, str]] = []
-    events: list[tuple[_Lead, _Row]] = []
-    refused = []
-    for row in rows:
-        if row.event.lead_id is not None:
-            lead = leads.get(row.event.lead_id)
-            if lead is None:
-                refused.append(
-                    _error(row.number, "lead_id", f"Lead {row.event.lead_id!r} not found")
-                )
-                continue
-            taken = [
-                kind
-                for kind, _, value in row.aliases
-                if owners.get((kind, value), lead) is not lead
-            ]
-            if taken:
-                refused.append(
-                    _error(
-                        row.number, taken[0], "An alias sent with lead_id belongs to another lead"
-                    )
-                )
-                continue
-        else:
-            lead = next((owners[(k, v)] for k, _, v in row.aliases if (k, v) in owners), None)
-            if lead is None:
-                lead = _Lead(None, new_lead_id())
-                new_leads.append(lead)
-        for kind, raw, value in row.aliases:
-            if (kind, value) not in owners:
-                owners[(kind, value)] = lead
-                new_aliases.append((lead, kind, raw, value))
-        events.append((lead, row))
-    _leads_insert(ou, new_leads, now)
-    _aliases_insert(ou, new_aliases, now)
-    _events_copy(ou, events, now)
-    return len(events), refused
-
-
-def _leads_by_client_id(ou: OrgUnit, lead_ids: set[str], by_pk: dict) -> dict[str, _Lead]:
-    if not lead_ids:
-        return {}
-    found = Lead.objects.for_ou(ou).filter(lead_id__in=lead_ids).values_list("id", "lead_id")
-    return {lead_id: by_pk.setdefault(pk, _Lead(pk, lead_id)) for pk, lead_id in found}
-
-
-def _alias_owners(ou: OrgUnit, rows: list[_Row], by_pk: dict) -> dict[tuple[str, str], _Lead]:
-    """`{(kind, normalized value): lead}` of the chunk's aliases that exist, a query per kind."""
-    wanted: dict[str, set[str]] = {}
-    for row in rows:
-        for kind, _, value in row.aliases:
-            wanted.setdefault(kind, set()).add(value)
-    owners = {}
-    with connection.cursor() as cursor:
-        for kind, values in wanted.items():
-            cursor.execute(
-                "SELECT normalized_value, lead_id "  # noqa: S608 - table name is ours
-                f"FROM {LeadAlias._meta.db_table} "
-                "WHERE unit_id = %s AND kind = %s AND normalized_value = ANY(%s)",
-                [ou.id, kind, list(values)],
-            )
-            for value, pk in cursor.fetchall():
-                owners[(kind, value)] = by_pk.setdefault(pk, _Lead(pk, None))
-    return owners
-
-
-def _leads_insert(ou: OrgUnit, leads: list[_Lead], now: datetime.datetime) -> None:
-    if not leads:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Lead._meta.db_table} "  # noqa: S608 - table name is ours
-            "(org_id, unit_id, lead_id, metadata, created_at, updated_at) "
-            "SELECT %s, %s, lead_id, '{}', %s, %s FROM unnest(%s::text[]) AS lead_id "
-            "RETURNING id, lead_id",
-            [ou.org_id, ou.id, now, now, [lead.lead_id for lead in leads]],
-        )
-        pks = {lead_id: pk for pk, lead_id in cursor.fetchall()}
-    for lead in leads:
-        lead.pk = pks[lead.lead_id]
-
-
-def _aliases_insert(
-    ou: OrgUnit, aliases: list[tuple[_Lead, str, str, str]], now: datetime.datetime
-) -> None:
-    if not aliases:
-        return
-    # One order for every writer keeps concurrent imports from deadlocking on the index.
-    aliases = sorted(aliases, key=lambda alias: (alias[1], alias[3]))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {LeadAlias._meta.db_table} "  # noqa: S608 - table name is ours
-            "(org_id, unit_id, lead_id, kind, raw_value, normalized_value, created_at) "
-            "SELECT %s, %s, a.lead, a.kind, a.raw, a.value, %s "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
-            "WITH ORDINALITY AS a(lead, kind, raw, value, n) ORDER BY a.n "
-            "ON CONFLICT DO NOTHING",
-            [
-                ou.org_id,
-                ou.id,
-                now,
-                [lead.pk for lead, *_ in aliases],
-                [kind for _, kind, _, _ in aliases],
-                [raw for _, _, raw, _ in aliases],
-                [value for *_, value in aliases],
-            ],
-        )
-        if cursor.rowcount != len(aliases):
-            raise _AliasTaken()
-
-
-_EVENT_COLUMNS = (
-    "org_id",
-    "unit_id",
-    "lead_id",
-    "event_type",
-    "occurred_at",
-    "received_at",
-    "channel",
-    "metadata",
-    "source",
-    "status",
-)
-
-
-def _events_copy(ou: OrgUnit, events: list[tuple[_Lead, _Row]], now: datetime.datetime) -> None:
-    if not events:
-        return
-    table = EngagementEvent._meta.db_table
-    source, status = EngagementEvent.Source.CSV.value, EngagementEvent.Status.PENDING.value
-    statement = f"COPY {table} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN"
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.copy(statement) as copy,
-    ):
-        for lead, row in events:
-            copy.write_row(
-                (
-                    ou.org_id,
-                    ou.id,
-                    lead.pk,
-                    row.event.event_type,
-                    row.event.occurred_at or now,
-                    now,
-                    row.channel,
-                    row.metadata_json,
-                    source,
-                    status,
-                )
-            )

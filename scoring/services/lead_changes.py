@@ -26,13 +26,13 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError, PayloadTooLargeError
+from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
 from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.redis_client import get_redis
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
-from scoring.services.events import MAX_METADATA_BYTES, metadata_size
+from scoring.services.events import metadata_check, metadata_encode
 from scoring.services.leads import account_get_or_create
 
 logger = logging.getLogger(__name__)
@@ -65,12 +65,8 @@ def _metadata_changed(lead: Lead) -> None:
 
 
 def lead_metadata_validate(metadata: dict) -> None:
-    """Lead metadata has the size limit of event metadata (413 above it)."""
-    if metadata_size(metadata) > MAX_METADATA_BYTES:
-        raise PayloadTooLargeError(
-            f"metadata is larger than {MAX_METADATA_BYTES} bytes",
-            details={"metadata": [f"At most {MAX_METADATA_BYTES} bytes of JSON."]},
-        )
+    """Lead metadata follows the rules of event metadata (size limit: 413 above it)."""
+    metadata_check(metadata_encode(metadata))
 
 
 class _Keep(Enum):

@@ -404,7 +404,7 @@ def test_progress_moves_while_the_job_runs(client, monkeypatch):
 
 def test_a_job_whose_worker_died_is_resumed_without_storing_rows_twice(client, ou, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
-    rows_store = imports._rows_store
+    rows_store = imports.events_store
     calls = []
 
     def dies_on_the_third_chunk(**kwargs):
@@ -413,7 +413,7 @@ def test_a_job_whose_worker_died_is_resumed_without_storing_rows_twice(client, o
             raise SystemExit("worker killed")
         return rows_store(**kwargs)
 
-    monkeypatch.setattr(imports, "_rows_store", dies_on_the_third_chunk)
+    monkeypatch.setattr(imports, "events_store", dies_on_the_third_chunk)
     job_id = upload(client, numbered_rows(45)).json()["id"]
     with pytest.raises(SystemExit):
         import_job_run_task(job_id)
@@ -431,7 +431,7 @@ def test_an_internal_error_fails_the_job_and_removes_the_file(client, monkeypatc
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(imports, "_rows_store", broken)
+    monkeypatch.setattr(imports, "events_store", broken)
     job = imported(client, numbered_rows(3))
     assert job["status"] == "failed"
     assert job["failure"] == "The import stopped on an internal error (RuntimeError)."

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from scoring.models import EngagementEvent
 from scoring.services.events import EventInput, event_ingest
 from scoring.services.imports import import_job_create
 from scoring.services.leads import lead_create
@@ -79,12 +80,13 @@ def _tenant(org, role="Owner", member_role="member"):
     member = make_member(org, role=member_role)
     make_membership(unit, member, role)
     lead = lead_create(ou=unit, lead_id=f"lead-{unit.id}", metadata={"ou": unit.id})
-    event = event_ingest(
+    stored = event_ingest(
         ou=unit,
         event=EventInput(
             event_type=f"type-{unit.id}", lead_id=lead.lead_id, metadata={"ou": unit.id}
         ),
-    ).event
+    )
+    event = EngagementEvent.objects.get(seq=stored.seq)
     order = order_create(
         ou=unit,
         order_id=f"order-{unit.id}",
