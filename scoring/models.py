@@ -63,6 +63,13 @@ class Lead(models.Model):
         indexes = [
             # Lead lists, newest first, and `range` filters on created_at.
             models.Index(fields=["unit", "-created_at"], name="lead_unit_created"),
+            # Search by id prefix (LIKE 'q%'): under a non-C collation the unique index above
+            # cannot serve it, a pattern_ops one can.
+            models.Index(
+                fields=["unit", "lead_id"],
+                name="lead_unit_id_prefix",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -174,6 +181,13 @@ class EngagementEvent(models.Model):
             models.Index(fields=["unit", "event_type"], name="event_unit_type"),
             # The pipeline's queue: only pending rows are indexed, so it stays small.
             models.Index(fields=["seq"], condition=Q(status="pending"), name="event_pending"),
+            # Deleting a lead clears `original_lead` where it points to it; only merged events
+            # have one, so the index holds just those.
+            models.Index(
+                fields=["original_lead"],
+                condition=Q(original_lead__isnull=False),
+                name="event_original_lead",
+            ),
             # metadata=key:value filters (containment, `@>`).
             GinIndex(fields=["metadata"], name="event_metadata", opclasses=["jsonb_path_ops"]),
         ]

@@ -272,3 +272,62 @@ def test_usage_counts_ingested_events(client, ou):
     body = client.get("/api/v1/usage").json()
     assert body["org"]["events_ingested"] == 3
     assert body["ou"]["events_ingested"] == 3
+
+
+def test_events_for_a_merged_lead_go_to_its_target(client):
+    for lead_id in ("target", "source"):
+        assert client.post("/api/v1/leads", {"id": lead_id}, format="json").status_code == 201
+    merged = client.post(
+        "/api/v1/leads/merge",
+        {"targetLeadId": "target", "sourceLeadIds": ["source"]},
+        format="json",
+    )
+    assert merged.status_code == 200
+
+    answer = post_event(client, {"event_type": "late", "lead_id": "source"})
+    assert answer.status_code == 202
+    assert answer.json()["lead_id"] == "target"
+    assert EngagementEvent.objects.get(event_type="late").lead.lead_id == "target"
+
+
+def test_a_lead_being_deleted_takes_no_more_events(client):
+    assert client.post("/api/v1/leads", {"id": "doomed"}, format="json").status_code == 201
+    assert client.delete("/api/v1/leads/doomed").status_code == 202
+
+    answer = post_event(client, {"event_type": "x", "lead_id": "doomed"})
+    assert answer.status_code == 404
+    assert not EngagementEvent.objects.exists()
+
+
+def test_a_batch_resolves_its_items_in_order_as_single_events_would(client):
+    ann = [{"alias_kind": "email", "raw_value": "ann@x.test"}]
+    phone = [{"alias_kind": "phone", "raw_value": "+1 555 0100"}]
+    response = client.post(
+        "/api/v1/events/batch",
+        {
+            "events": [
+                {"event_type": "a", "aliases": ann},
+                {"event_type": "b", "aliases": ann + phone, "idempotency_key": "k"},
+                {"event_type": "c", "aliases": phone},
+                {"event_type": "d", "aliases": ann, "idempotency_key": "k"},
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 202
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [202, 202, 202, 200]
+    assert len({r["lead_id"] for r in results}) == 1
+    # The repeat of key k answers what its first use answered.
+    assert results[3]["event_id"] == results[1]["event_id"]
+    assert sorted(EngagementEvent.objects.values_list("event_type", flat=True)) == ["a", "b", "c"]
+    assert Lead.objects.count() == 1
+    assert LeadAlias.objects.count() == 2
+
+    again = client.post(
+        "/api/v1/events/batch",
+        {"events": [{"event_type": "e", "aliases": phone, "idempotency_key": "k"}]},
+        format="json",
+    )
+    assert again.json()["results"][0]["event_id"] == results[1]["event_id"]
+    assert EngagementEvent.objects.count() == 3
