@@ -32,8 +32,10 @@ from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion
 from scoring.services.leads import new_lead_id
 
 # A store that lost a race (an alias or idempotency key taken meanwhile, a lead deleted
-# meanwhile, a deadlock) is rolled back and run again; the second run sees the winner's rows.
-STORE_ATTEMPTS = 3
+# meanwhile, a deadlock) is rolled back and run again; the next run sees the winner's rows.
+# Runs after the first hold the OU's advisory lock, so that retries do not race each other.
+STORE_ATTEMPTS = 4
+_LOCK_NAMESPACE = 0x1E7B
 
 Result = TypeVar("Result")
 
@@ -85,16 +87,22 @@ class _AliasTaken(Exception):
     """Another transaction inserted one of the new aliases after they were looked up."""
 
 
-def run_retrying_races(store: Callable[[], Result]) -> Result:
-    """`store()` in a transaction, run again (up to STORE_ATTEMPTS) when it lost a race."""
+def run_retrying_races(ou: OrgUnit, store: Callable[[], Result]) -> Result:
+    """`store()` in a transaction, run again when it lost a race; 409 if it keeps losing."""
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             with transaction.atomic():
+                if attempt > 1:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                            [_LOCK_NAMESPACE, ou.id],
+                        )
                 return store()
         except (IntegrityError, OperationalError, _AliasTaken) as exc:
-            if attempt == STORE_ATTEMPTS or not _is_race(exc):
+            if not _is_race(exc):
                 raise
-    raise AssertionError("unreachable")
+    raise ConflictError("Concurrent requests changed the same leads; send the request again.")
 
 
 def _is_race(exc: Exception) -> bool:

@@ -160,7 +160,9 @@ def event_ingest(*, ou: OrgUnit, event: EventInput) -> StoredEvent:
     """Store one event (or answer its idempotent repeat); raises the 4xx errors."""
     now = timezone.now()
     prepared = event_prepare(0, event, now=now)
-    stored, refused = run_retrying_races(partial(events_store, ou=ou, events=[prepared], now=now))
+    stored, refused = run_retrying_races(
+        ou, partial(events_store, ou=ou, events=[prepared], now=now)
+    )
     if refused:
         raise refused[0].error
     if not stored[0].duplicate:
@@ -183,7 +185,7 @@ def events_ingest_batch(
             prepared.append(event_prepare(index, item, now=now))
         except ApplicationError as error:
             results[index] = _item_error(index, error)
-    stored, refused = run_retrying_races(partial(events_store, ou=ou, events=prepared, now=now))
+    stored, refused = run_retrying_races(ou, partial(events_store, ou=ou, events=prepared, now=now))
     for outcome in refused:
         index = outcome.prepared.position
         results[index] = _item_error(index, outcome.error)

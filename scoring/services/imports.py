@@ -392,7 +392,7 @@ def _chunk_import(*, job: ImportJob, parsed: _Parsed) -> None:
             transaction.on_commit(partial(_events_accepted, len(stored)))
         return progress
 
-    job.rows_done, job.rows_failed, job.errors = run_retrying_races(store)
+    job.rows_done, job.rows_failed, job.errors = run_retrying_races(job.unit, store)
 
 
 def _events_accepted(count: int) -> None:
