@@ -17,6 +17,7 @@ another lead holds one (refused, 409). Without a `lead_id` the held aliases are 
 the event's lead.
 """
 
+import contextlib
 import datetime
 import json
 from collections.abc import Callable
@@ -88,16 +89,18 @@ class _AliasTaken(Exception):
 
 
 def run_retrying_races(ou: OrgUnit, store: Callable[[], Result]) -> Result:
-    """`store()` in a transaction, run again when it lost a race; 409 if it keeps losing."""
+    """`store()`, run again when it lost a race; 409 if it keeps losing. The first run makes
+    its own transaction (`events_store` opens one only where it needs one); later runs are
+    in a transaction that holds the OU's advisory lock."""
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
+            if attempt == 1:
+                return store()
             with transaction.atomic():
-                if attempt > 1:
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                            [_LOCK_NAMESPACE, ou.id],
-                        )
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_LOCK_NAMESPACE, ou.id]
+                    )
                 return store()
         except (IntegrityError, OperationalError, _AliasTaken) as exc:
             if not _is_race(exc):
@@ -178,15 +181,26 @@ def events_store(
         to_insert.append((stored, lead))
         if key:
             first_with_key[key] = stored
-    _leads_insert(ou, new_leads, now)
-    _aliases_insert(ou, new_aliases, now)
-    if copy:
-        _events_copy(ou, to_insert, now)
-    else:
-        _events_insert(ou, to_insert, now)
+    with _atomic_unless_single(bool(new_leads) + bool(new_aliases) + bool(to_insert)):
+        _leads_insert(ou, new_leads, now)
+        _aliases_insert(ou, new_aliases, now)
+        if copy:
+            _events_copy(ou, to_insert, now)
+        else:
+            _events_insert(ou, to_insert, now)
     for repeat, first in repeats:
         repeat.seq, repeat.lead_id, repeat.metadata = first.seq, first.lead_id, first.metadata
     return results, refused
+
+
+def _atomic_unless_single(statements: int):
+    """A transaction where one is needed. One statement in autocommit mode is atomic by
+    itself, and saves the BEGIN and COMMIT round trips (the usual case: a known lead's
+    event). The reads before it need none: each statement sees what was committed when it
+    started, inside a transaction or not (READ COMMITTED)."""
+    if statements <= 1 and not connection.in_atomic_block:
+        return contextlib.nullcontext()
+    return transaction.atomic()
 
 
 def _lead_not_found(event: PreparedEvent) -> RefusedEvent:

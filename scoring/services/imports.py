@@ -385,12 +385,15 @@ def _parsed_ahead(chunks: Iterator[list[RawRow]], layout: "_Layout") -> Iterator
 
 def _chunk_import(*, job: ImportJob, parsed: _Parsed) -> None:
     def store() -> tuple:
-        stored, refused = events_store(ou=job.unit, events=parsed.rows, now=parsed.now, copy=True)
-        errors = [_error(r.prepared.position, r.field, r.error.message) for r in refused]
-        progress = _progress_save(job, processed=parsed.size, errors=parsed.errors + errors)
-        if stored:
-            transaction.on_commit(partial(_events_accepted, len(stored)))
-        return progress
+        with transaction.atomic():
+            stored, refused = events_store(
+                ou=job.unit, events=parsed.rows, now=parsed.now, copy=True
+            )
+            errors = [_error(r.prepared.position, r.field, r.error.message) for r in refused]
+            progress = _progress_save(job, processed=parsed.size, errors=parsed.errors + errors)
+            if stored:
+                transaction.on_commit(partial(_events_accepted, len(stored)))
+            return progress
 
     job.rows_done, job.rows_failed, job.errors = run_retrying_races(job.unit, store)
 
