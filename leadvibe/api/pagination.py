@@ -3,7 +3,8 @@
 - envelope: `{"<items key>": [...], "total": n, "page": p, "limit": l}`;
 - bare list: `[...]` with the total in the `X-Total-Count` header.
 
-`page >= 1` (default 1) and `limit` in `1..500` (default 50); anything else is a 400.
+`page` in `1..1,000,000` (default 1) and `limit` in `1..500` (default 50); anything else is a
+400 (a page past the end is an empty page; an unbounded one would overflow the SQL OFFSET).
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class PageRequest:
 
 
 class PageParamsSerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
 
 

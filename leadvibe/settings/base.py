@@ -187,7 +187,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "leadvibe.api.errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "leadvibe.api.negotiation.FallbackContentNegotiation",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "leadvibe.api.schema.ErrorDocumentingAutoSchema",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
 }

@@ -129,7 +129,11 @@ class EventBatchView(ApiView):
             "failed": len(results) - accepted,
             "results": [{"index": r.index, "status": r.status, **r.body} for r in results],
         }
-        return Response(body, status=status.HTTP_202_ACCEPTED if accepted else 400)
+        if not accepted:
+            # Still the API's error shape, with the per-item results beside it.
+            error = {"status": 400, "error": "No event of the batch was accepted"}
+            return Response({**error, **body}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 _parsers = threading.local()

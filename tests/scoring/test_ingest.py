@@ -232,6 +232,19 @@ def test_batch_limits(client):
     assert response.status_code == 400
 
 
+def test_a_batch_with_no_valid_item_is_an_error_with_its_results(client):
+    response = client.post(
+        "/api/v1/events/batch", {"events": ["not an object", {"lead_id": "l"}]}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == 400
+    assert body["error"]
+    assert (body["accepted"], body["failed"]) == (0, 2)
+    assert [item["index"] for item in body["results"]] == [0, 1]
+    assert EngagementEvent.objects.count() == 0
+
+
 def test_viewers_cannot_ingest(api_client, ou):
     from rest_framework_simplejwt.tokens import RefreshToken
 
