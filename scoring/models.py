@@ -1,10 +1,12 @@
-"""Leads, their aliases and accounts, engagement events, orders and CSV import jobs.
+"""Leads, their aliases and accounts, engagement events, orders, CSV import jobs, the scoring
+configuration and the scores.
 
 Every row carries `org` and `unit` (the OU); reads start from `Model.objects.for_ou(ou)`.
 Leads keep the client's id (`lead_id`, unique per OU) and a bigint surrogate key that events
 reference, so the largest table stays narrow.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
@@ -159,6 +161,8 @@ class EngagementEvent(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     idempotency_key = models.CharField(max_length=255, null=True)  # noqa: DJ001 - NULL = none
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Set by scoring (§4): metadata_filter, inorganic, inorganic_grouped, hidden_type.
+    suppression_reason = models.CharField(max_length=20, null=True)  # noqa: DJ001 - NULL = none
 
     objects = OUQuerySet.as_manager()
 
@@ -285,3 +289,272 @@ class LeadDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.status}"
+
+
+# --- Scoring configuration (architecture.md §4) ------------------------------------------------
+
+
+class PublicIdMixin:
+    """Server-made objects are named `<prefix><bigint key>` in the API (`rs_12`)."""
+
+    ID_PREFIX = ""
+
+    @property
+    def public_id(self) -> str:
+        return f"{self.ID_PREFIX}{self.pk}"
+
+    @classmethod
+    def pk_from_public_id(cls, value: str) -> int | None:
+        """The key a public id names, or None when it cannot name one of these objects."""
+        digits = value.removeprefix(cls.ID_PREFIX)
+        if value == digits or not digits.isdigit() or len(digits) > 18:
+            return None
+        return int(digits)
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class OUScopedModel(PublicIdMixin, models.Model):
+    id = models.BigAutoField(primary_key=True)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = OUQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Ruleset(OUScopedModel):
+    ID_PREFIX = "rs_"
+
+    name = models.CharField(max_length=100)
+    score_column = models.CharField(max_length=100, default="total_score")
+    is_primary = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="ruleset_name_per_ou"),
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(is_primary=True), name="ruleset_one_primary_per_ou"
+            ),
+        ]
+
+
+class Rule(OUScopedModel):
+    ID_PREFIX = "rl_"
+
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="rules")
+    event_type = models.CharField(max_length=100)
+    weight = models.IntegerField()
+    icon = models.CharField(max_length=50, blank=True)
+    active = models.BooleanField(default=True)
+    start_at = models.DateTimeField(null=True)
+    end_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "ruleset"], name="rule_unit_ruleset")]
+
+
+class DecayRule(OUScopedModel):
+    ID_PREFIX = "dc_"
+
+    class Unit(models.TextChoices):
+        HOURS = "hours"
+        DAYS = "days"
+        WEEKS = "weeks"
+
+    inactive_for = models.PositiveIntegerField()
+    time_unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.DAYS)
+    decrease = models.PositiveIntegerField()
+
+
+class InorganicFilter(OUScopedModel):
+    ID_PREFIX = "if_"
+
+    event_type = models.CharField(max_length=100)
+    count_threshold = models.PositiveIntegerField()
+    time_window_ms = models.PositiveBigIntegerField()
+    group_events = models.BooleanField(default=False)
+
+
+class AttributeFilter(OUScopedModel):
+    ID_PREFIX = "af_"
+
+    name = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=100, null=True)  # noqa: DJ001 - NULL = any type
+    # [{"property", "condition", "value"}], all of which must hold.
+    conditions = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+
+
+class SurgePolicy(models.Model):
+    """The OU's session surge policy; none stored means the Standard preset."""
+
+    class Mode(models.TextChoices):
+        OFF = "off"
+        STANDARD = "standard"
+        GENTLE = "gentle"
+        CUSTOM = "custom"
+
+    unit = models.OneToOneField(OrgUnit, primary_key=True, on_delete=models.CASCADE)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.STANDARD)
+    bands = models.JSONField(default=list)  # [{"min_events", "multiplier"}], custom mode
+    idle_reset_seconds = models.PositiveIntegerField(null=True)  # None: the OU's timeout
+    multiplier_cap = models.DecimalField(max_digits=3, decimal_places=2, default=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.mode}"
+
+
+class Level(OUScopedModel):
+    ID_PREFIX = "st_"
+
+    class Kind(models.TextChoices):
+        ENGAGEMENT = "engagement"
+        PROFILE = "profile"
+        ACCOUNT = "account"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    min_score = models.IntegerField()
+    max_score = models.IntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "kind", "min_score"], name="level_unit_kind")]
+
+
+class EventTypeSetting(models.Model):
+    class Scope(models.TextChoices):
+        OBSERVE = "observe"
+        DECIDE = "decide"
+        ACTIVATE = "activate"
+
+    id = models.BigAutoField(primary_key=True)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
+    event_type = models.CharField(max_length=100)
+    hidden = models.BooleanField(default=False)
+    max_processing_scope = models.CharField(
+        max_length=10, choices=Scope.choices, default=Scope.ACTIVATE
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OUQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "event_type"], name="event_type_setting_per_ou")
+        ]
+
+    def __str__(self) -> str:
+        return self.event_type
+
+
+class ScoringConfigVersion(models.Model):
+    """Bumped by every change of an OU's scoring configuration; workers cache the OU's
+    compiled configuration under its version."""
+
+    unit = models.OneToOneField(OrgUnit, primary_key=True, on_delete=models.CASCADE)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}@{self.version}"
+
+
+# --- Scores ------------------------------------------------------------------------------------
+
+
+class LeadScoringState(models.Model):
+    """The engine's `LeadState` of a lead (JSON), with the columns queries need beside it."""
+
+    lead = models.OneToOneField(Lead, primary_key=True, on_delete=models.CASCADE)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    state = models.JSONField(default=dict)
+    last_event_at = models.DateTimeField(null=True)
+    last_event_seq = models.BigIntegerField(null=True)
+    last_activity_at = models.DateTimeField(null=True)
+    last_event_type = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # Decay sweep: leads by inactivity; GET /leads last_active filter.
+            models.Index(fields=["unit", "last_activity_at"], name="scoring_state_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.lead_id)
+
+
+class LeadScore(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, db_index=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    score = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "ruleset"], name="lead_score_per_ruleset"),
+        ]
+        indexes = [
+            # GET /leads sorted and filtered by a ruleset's score.
+            models.Index(fields=["ruleset", "-score", "lead"], name="lead_score_ranking"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}/{self.ruleset_id}: {self.score}"
+
+
+class EventScore(models.Model):
+    """What one event did to one ruleset's score: its rules' points, a compensation of a
+    grouped burst, or a decay."""
+
+    class Kind(models.TextChoices):
+        RULE = "rule"
+        COMPENSATION = "compensation"
+        DECAY = "decay"
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(EngagementEvent, on_delete=models.CASCADE, db_index=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, db_index=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    rule_ids = ArrayField(models.BigIntegerField(), default=list)
+    weight = models.IntegerField()
+    multiplier = models.DecimalField(max_digits=4, decimal_places=2)
+    delta = models.IntegerField()
+    score_before = models.IntegerField()
+    score_after = models.IntegerField()
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Reprocessing an event never counts it twice.
+            models.UniqueConstraint(
+                fields=["event", "ruleset", "kind"], name="event_score_once_per_kind"
+            ),
+        ]
+        indexes = [
+            # A lead's score history (explain, activity, replay clears it).
+            models.Index(fields=["lead", "occurred_at"], name="event_score_lead_time"),
+            # Rescore and ruleset deletion.
+            models.Index(fields=["ruleset"], name="event_score_ruleset"),
+            # Analytics: recent gains in an OU.
+            models.Index(fields=["unit", "occurred_at"], name="event_score_unit_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.ruleset_id}: {self.delta:+d}"
