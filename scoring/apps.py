@@ -9,7 +9,9 @@ class ScoringConfig(AppConfig):
         from leadvibe.metrics import register_queue_depth_reader
         from leadvibe.usage import register_usage_counter
         from scoring.selectors.events import events_ingested_count
-        from scoring.services.pipeline import pending_event_count
+        from scoring.services.pipeline import pending_event_count, register_batch_stage
+        from scoring.services.scoring_stage import score_batch
 
         register_queue_depth_reader(pending_event_count)
+        register_batch_stage(score_batch)
         register_usage_counter("events_ingested", events_ingested_count)

@@ -24,6 +24,8 @@ from scoring.engine.scorer import (
     EventOutcome,
     LeadState,
     RulesetScore,
+    ScoreKind,
+    Suppression,
     score_event,
     score_stream,
 )
@@ -40,7 +42,9 @@ __all__ = [
     "Rule",
     "Ruleset",
     "RulesetScore",
+    "ScoreKind",
     "ScoringConfig",
+    "Suppression",
     "SurgePolicy",
     "score_event",
     "score_stream",

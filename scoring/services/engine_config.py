@@ -1,0 +1,124 @@
+"""The engine's configuration of an OU, compiled from the database and cached per process
+under the OU's configuration version (`ScoringConfigVersion`, bumped by every change), so a
+batch costs one small query for the versions of its OUs."""
+
+import datetime
+import threading
+from collections.abc import Iterable
+from decimal import Decimal
+
+from orgunits.models import OrgUnit
+from scoring import engine
+from scoring.models import (
+    AttributeFilter,
+    EventTypeSetting,
+    InorganicFilter,
+    Rule,
+    Ruleset,
+    ScoringConfigVersion,
+    SurgePolicy,
+)
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+SECOND_US = 1_000_000
+
+_cache: dict[str, tuple[int, engine.ScoringConfig]] = {}
+_cache_lock = threading.Lock()
+
+
+def to_us(moment: datetime.datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def from_us(microseconds: int) -> datetime.datetime:
+    return EPOCH + datetime.timedelta(microseconds=microseconds)
+
+
+def scoring_configs(unit_ids: Iterable[str]) -> dict[str, engine.ScoringConfig]:
+    """The current configuration of each OU, from the cache when its version is unchanged."""
+    unit_ids = set(unit_ids)
+    versions = dict(
+        ScoringConfigVersion.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "version")
+    )
+    configs = {}
+    for unit_id in unit_ids:
+        version = versions.get(unit_id, 0)
+        cached = _cache.get(unit_id)
+        if cached is None or cached[0] != version:
+            cached = (version, scoring_config_load(unit_id))
+            with _cache_lock:
+                _cache[unit_id] = cached
+        configs[unit_id] = cached[1]
+    return configs
+
+
+def scoring_config_load(unit_id: str) -> engine.ScoringConfig:
+    unit = OrgUnit.objects.select_related("org").get(pk=unit_id)
+    rules_by_ruleset: dict[int, list[engine.Rule]] = {}
+    for rule in Rule.objects.filter(unit_id=unit_id).order_by("id"):
+        rules_by_ruleset.setdefault(rule.ruleset_id, []).append(
+            engine.Rule(
+                id=rule.id,
+                event_type=rule.event_type,
+                weight=rule.weight,
+                active=rule.active,
+                start_at=to_us(rule.start_at) if rule.start_at else None,
+                end_at=to_us(rule.end_at) if rule.end_at else None,
+            )
+        )
+    rulesets = tuple(
+        engine.Ruleset(ruleset.id, tuple(rules_by_ruleset.get(ruleset.id, ())), ruleset.active)
+        for ruleset in Ruleset.objects.filter(unit_id=unit_id).order_by("id")
+    )
+    attribute_filters = tuple(
+        engine.AttributeFilter(
+            id=f.id,
+            event_type=f.event_type,
+            conditions=tuple(
+                engine.Condition(c["property"], c["condition"], c.get("value"))
+                for c in f.conditions
+            ),
+        )
+        for f in AttributeFilter.objects.filter(unit_id=unit_id, active=True).order_by("id")
+    )
+    inorganic_filters = tuple(
+        engine.InorganicFilter(
+            id=f.id,
+            event_type=f.event_type,
+            count_threshold=f.count_threshold,
+            window_us=f.time_window_ms * 1000,
+            group_events=f.group_events,
+        )
+        for f in InorganicFilter.objects.filter(unit_id=unit_id).order_by("id")
+    )
+    event_types = {
+        setting.event_type: engine.EventTypePolicy(
+            hidden=setting.hidden, scope=setting.max_processing_scope
+        )
+        for setting in EventTypeSetting.objects.filter(unit_id=unit_id)
+    }
+    return engine.ScoringConfig(
+        rulesets=rulesets,
+        attribute_filters=attribute_filters,
+        inorganic_filters=inorganic_filters,
+        surge=_surge_policy(unit),
+        event_types=event_types,
+        allow_negative=unit.org.allow_negative_scores,
+    )
+
+
+def _surge_policy(unit: OrgUnit) -> engine.SurgePolicy:
+    stored = SurgePolicy.objects.filter(unit=unit).first()
+    default_idle_us = unit.session_timeout_minutes * 60 * SECOND_US
+    if stored is None:
+        return engine.SurgePolicy.preset("standard", idle_reset_us=default_idle_us)
+    idle_us = (
+        stored.idle_reset_seconds * SECOND_US if stored.idle_reset_seconds else default_idle_us
+    )
+    return engine.SurgePolicy.preset(
+        stored.mode,
+        idle_reset_us=idle_us,
+        bands=[(band["min_events"], Decimal(str(band["multiplier"]))) for band in stored.bands],
+        cap=stored.multiplier_cap,
+    )

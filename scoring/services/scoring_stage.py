@@ -1,0 +1,228 @@
+"""The scoring stage of the pipeline (architecture.md §3): runs on each claimed batch, inside
+the claiming transaction, and scores it with the engine.
+
+Per lead, in lead-id order (so that two workers never wait on each other in a cycle), the
+lead's `LeadScoringState` row is locked; its events of the batch are applied in
+`(occurred_at, seq)` order to the stored state. An event older than the last one applied to
+the lead makes the lead replay: its scores are recomputed from all its processed events with
+the reference scorer. Writes are set-based: COPY of the event_scores rows, one upsert of the
+lead scores, one update of the states and one of the suppression reasons.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from redis.exceptions import RedisError
+
+from leadvibe.metrics import REDIS_UNAVAILABLE
+from leadvibe.redis_client import get_redis
+from scoring import engine
+from scoring.models import EngagementEvent
+from scoring.services.engine_config import from_us, scoring_configs, to_us
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
+
+
+@dataclass
+class ScoredLead:
+    """What the stage did to one lead, for the hooks (triggers) that run after it."""
+
+    lead_pk: int
+    unit_id: str
+    state: engine.LeadState
+    outcomes: list[engine.EventOutcome]
+    events: dict[int, EngagementEvent]  # by seq: the batch's events of the lead
+    replayed: bool = False
+
+
+ScoredHook = Callable[[list[ScoredLead]], None]
+_scored_hooks: list[ScoredHook] = []
+
+
+def register_scored_hook(hook: ScoredHook) -> None:
+    """Runs after scoring, in the same transaction (triggers evaluate here)."""
+    _scored_hooks.append(hook)
+
+
+def engine_event(event: EngagementEvent) -> engine.EngineEvent:
+    return engine.EngineEvent(
+        seq=event.seq,
+        event_type=event.event_type,
+        occurred_at=to_us(event.occurred_at),
+        metadata=event.metadata,
+        system=event.source == SYSTEM_SOURCE,
+    )
+
+
+def score_batch(batch: Sequence[EngagementEvent]) -> None:
+    by_lead: dict[int, list[EngagementEvent]] = defaultdict(list)
+    for event in batch:
+        by_lead[event.lead_id].append(event)
+    configs = scoring_configs({event.unit_id for event in batch})
+    lead_units = {lead_pk: events[0].unit_id for lead_pk, events in by_lead.items()}
+    stored_states = _lock_states(lead_units)
+    writes = _Writes()
+    scored = []
+    for lead_pk in sorted(by_lead):
+        unit_id = lead_units[lead_pk]
+        config = configs[unit_id]
+        events = sorted(by_lead[lead_pk], key=lambda e: (e.occurred_at, e.seq))
+        incoming = [engine_event(event) for event in events]
+        state = engine.LeadState.from_json(stored_states.get(lead_pk))
+        replay = state.last_key is not None and incoming[0].order_key < tuple(state.last_key)
+        if replay:
+            history = [*_processed_events(lead_pk, exclude={e.seq for e in events}), *incoming]
+            state, outcomes = engine.score_stream(history, config)
+        else:
+            outcomes = [engine.score_event(state, event, config) for event in incoming]
+        known_rulesets = {ruleset.id for ruleset in config.rulesets}
+        state.scores = {k: v for k, v in state.scores.items() if k in known_rulesets}
+        applied = history if replay else incoming
+        times = {event.seq: from_us(event.occurred_at) for event in applied}
+        writes.add(lead_pk, unit_id, state, outcomes, times, replay=replay)
+        scored.append(
+            ScoredLead(lead_pk, unit_id, state, outcomes, {e.seq: e for e in events}, replay)
+        )
+    writes.flush()
+    for hook in _scored_hooks:
+        hook(scored)
+    updates = [(lead.unit_id, lead.lead_pk, dict(lead.state.scores)) for lead in scored]
+    transaction.on_commit(lambda: publish_score_updates(updates))
+
+
+def _lock_states(lead_units: dict[int, str]) -> dict[int, dict]:
+    lead_pks = sorted(lead_units)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO scoring_leadscoringstate (lead_id, unit_id, state, updated_at) "
+            "SELECT lead, unit, '{}'::jsonb, now() "
+            "FROM unnest(%s::bigint[], %s::varchar[]) AS t(lead, unit) "
+            "ON CONFLICT (lead_id) DO NOTHING",
+            [lead_pks, [lead_units[pk] for pk in lead_pks]],
+        )
+        cursor.execute(
+            "SELECT lead_id, state FROM scoring_leadscoringstate WHERE lead_id = ANY(%s) "
+            "ORDER BY lead_id FOR UPDATE",
+            [lead_pks],
+        )
+        # Raw cursors hand jsonb over as text (Django's loader), the ORM would parse it.
+        return {
+            lead_pk: json.loads(state) if isinstance(state, str) else state
+            for lead_pk, state in cursor.fetchall()
+        }
+
+
+def _processed_events(lead_pk: int, *, exclude: set[int]) -> list[engine.EngineEvent]:
+    rows = (
+        EngagementEvent.objects.filter(lead_id=lead_pk, status=EngagementEvent.Status.PROCESSED)
+        .exclude(seq__in=exclude)
+        .only("seq", "event_type", "occurred_at", "metadata", "source")
+    )
+    return [engine_event(event) for event in rows.iterator(chunk_size=2000)]
+
+
+@dataclass
+class _Writes:
+    score_rows: list[tuple] = field(default_factory=list)
+    lead_scores: list[tuple[int, int, str, int]] = field(default_factory=list)
+    states: list[tuple] = field(default_factory=list)
+    reasons: dict[int, str | None] = field(default_factory=dict)
+    replayed: list[int] = field(default_factory=list)
+
+    def add(self, lead_pk, unit_id, state, outcomes, times, *, replay: bool) -> None:
+        if replay:
+            self.replayed.append(lead_pk)
+        for outcome in outcomes:
+            if replay or outcome.suppression_reason is not None:
+                self.reasons[outcome.seq] = outcome.suppression_reason
+            for seq in outcome.regrouped_seqs:
+                self.reasons[seq] = engine.Suppression.INORGANIC_GROUPED
+            occurred_at = times[outcome.seq]
+            for s in outcome.scores:
+                self.score_rows.append(
+                    (outcome.seq, lead_pk, s.ruleset_id, unit_id, s.kind, list(s.rule_ids),
+                     s.weight, s.multiplier, s.delta, s.before, s.after, occurred_at)
+                )  # fmt: skip
+        for ruleset_id, score in state.scores.items():
+            self.lead_scores.append((lead_pk, ruleset_id, unit_id, score))
+        last_at, last_seq = state.last_key if state.last_key else (None, None)
+        self.states.append(
+            (
+                lead_pk,
+                json.dumps(state.to_json()),
+                from_us(last_at) if last_at is not None else None,
+                last_seq,
+                from_us(state.last_activity_at) if state.last_activity_at is not None else None,
+                state.last_event_type,
+            )
+        )
+
+    def flush(self) -> None:
+        with connection.cursor() as cursor:
+            if self.replayed:
+                cursor.execute(
+                    "DELETE FROM scoring_eventscore WHERE lead_id = ANY(%s)", [self.replayed]
+                )
+            if self.score_rows:
+                with cursor.connection.cursor().copy(
+                    "COPY scoring_eventscore (event_id, lead_id, ruleset_id, unit_id, kind, "
+                    "rule_ids, weight, multiplier, delta, score_before, score_after, "
+                    "occurred_at, created_at) FROM STDIN"
+                ) as copy:
+                    for row in self.score_rows:
+                        copy.write_row((*row, "now"))
+            if self.lead_scores:
+                columns = list(zip(*self.lead_scores, strict=True))
+                cursor.execute(
+                    "INSERT INTO scoring_leadscore (lead_id, ruleset_id, unit_id, score, "
+                    "updated_at) SELECT *, now() FROM unnest(%s::bigint[], %s::bigint[], "
+                    "%s::varchar[], %s::int[]) "
+                    "ON CONFLICT (lead_id, ruleset_id) DO UPDATE "
+                    "SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at "
+                    "WHERE scoring_leadscore.score IS DISTINCT FROM EXCLUDED.score",
+                    [list(column) for column in columns],
+                )
+            columns = list(zip(*self.states, strict=True))
+            cursor.execute(
+                "UPDATE scoring_leadscoringstate AS s SET state = v.state, "
+                "last_event_at = v.last_at, last_event_seq = v.last_seq, "
+                "last_activity_at = v.activity, last_event_type = v.event_type, "
+                "updated_at = now() "
+                "FROM unnest(%s::bigint[], %s::jsonb[], %s::timestamptz[], %s::bigint[], "
+                "%s::timestamptz[], %s::varchar[]) "
+                "AS v(lead, state, last_at, last_seq, activity, event_type) "
+                "WHERE s.lead_id = v.lead",
+                [list(column) for column in columns],
+            )
+            if self.reasons:
+                cursor.execute(
+                    "UPDATE scoring_engagementevent AS e SET suppression_reason = v.reason "
+                    "FROM unnest(%s::bigint[], %s::varchar[]) AS v(seq, reason) "
+                    "WHERE e.seq = v.seq AND e.suppression_reason IS DISTINCT FROM v.reason",
+                    [list(self.reasons), list(self.reasons.values())],
+                )
+
+
+SCORE_CHANNEL = "leadvibe:ou:{unit_id}"
+
+
+def publish_score_updates(updates: list[tuple[str, int, dict[int, int]]]) -> None:
+    """`score_update` messages on each OU's pub/sub channel (the live stream relays them).
+    Best effort: scores are in the database whether or not Redis hears of them."""
+    by_unit: dict[str, list] = defaultdict(list)
+    for unit_id, lead_pk, scores in updates:
+        by_unit[unit_id].append({"lead": lead_pk, "scores": scores})
+    try:
+        client = get_redis()
+        for unit_id, leads in by_unit.items():
+            message = json.dumps({"type": "score_update", "leads": leads})
+            client.publish(SCORE_CHANNEL.format(unit_id=unit_id), message)
+    except (RedisError, OSError) as exc:
+        REDIS_UNAVAILABLE.labels(operation="score_update").inc()
+        logger.warning("score updates not published", extra={"error": str(exc)})
