@@ -10,12 +10,6 @@ def process_pending_events_task() -> None:
 
 
 @shared_task(ignore_result=True)
-def sweep_pending_events_task() -> None:
-    """Periodic: processes events whose doorbell was lost (Redis down at ingest time)."""
-    pipeline.process_pending_events()
-
-
-@shared_task(ignore_result=True)
 def expire_idempotency_keys_task() -> None:
     events.idempotency_keys_expire()
 

@@ -133,12 +133,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(days=1),
         "options": {"expires": 3600},
     },
-    # Pending events whose doorbell was lost (Redis down when they were ingested).
-    "scoring-sweep-pending": {
-        "task": "scoring.tasks.sweep_pending_events_task",
-        "schedule": 30.0,
-        "options": {"expires": 30},
-    },
     "scoring-expire-idempotency-keys": {
         "task": "scoring.tasks.expire_idempotency_keys_task",
         "schedule": timedelta(hours=1),
@@ -156,6 +150,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 60},
     },
 }
+# Every worker sweeps PostgreSQL for work whose Redis doorbell was lost this often (seconds);
+# it needs no Redis, so events ingested while Redis is down are scored within this period.
+WORKER_SWEEP_SECONDS = env_int("WORKER_SWEEP_SECONDS", 10)
 # Days audit-log entries are kept; 0 keeps them forever.
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 90)
 
@@ -220,6 +217,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OURoleEnum": ["Owner", "Operator", "Viewer"],
         "OrgRoleEnum": ["admin", "member"],
+        "SurgeModeEnum": "scoring.models.SurgePolicy.Mode",
     },
 }
 

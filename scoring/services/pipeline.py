@@ -5,7 +5,8 @@ number of them share the queue without waiting on each other, run the registered
 each batch inside the claiming transaction, and mark the events processed. A worker that dies
 mid-batch holds no claim: its transaction rolls back and the events are pending again.
 
-Redis only rings the doorbell (a debounced Celery task); the periodic sweep rings it too, so a
+Redis only rings the doorbell (a debounced Celery task); each worker's own sweep
+(`leadvibe.worker_sweeps`, PostgreSQL only) processes the queue too, so a
 lost doorbell delays events by at most one sweep interval.
 """
 

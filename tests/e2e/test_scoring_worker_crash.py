@@ -1,5 +1,6 @@
-"""A real Celery worker killed with SIGKILL in the middle of scoring: after a restart every
-event is scored exactly once, as the reference scorer scores it."""
+"""Real Celery workers and failures: a worker killed with SIGKILL in the middle of scoring (after
+a restart every event is scored exactly once, as the reference scorer scores it) and Redis
+going down (the worker's own PostgreSQL sweep still scores new events)."""
 
 import os
 import random
@@ -8,6 +9,7 @@ import time
 
 import pytest
 
+from leadvibe.embedded import RedisServer
 from scoring.models import EngagementEvent, EventScore
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import ring_doorbell
@@ -89,3 +91,33 @@ def test_a_worker_killed_mid_batch_leaves_every_event_scored_once(server_env, tm
         assert stored == expected
         expected_rows += len(expected[1])
     assert EventScore.objects.filter(unit=unit).count() == expected_rows
+
+
+def test_with_redis_down_the_workers_own_sweep_scores_new_events(server_env, tmp_path):
+    redis_server = RedisServer(tmp_path / "redis")
+    env = {
+        **server_env,
+        "REDIS_URL": redis_server.attach_or_start(),
+        "WORKER_SWEEP_SECONDS": "1",
+    }
+    unit = make_unit()
+    config = store_config(unit, CONFIG)
+    lead = lead_create(ou=unit, lead_id="lead", metadata={})
+    worker = start_worker(env=env, log_dir=tmp_path)
+    try:
+        time.sleep(2)  # the worker is up and has swept once
+        redis_server.process.kill()
+        redis_server.process.wait()
+        # Stored as ingestion stores them when it cannot ring the doorbell.
+        EngagementEvent.objects.bulk_create(
+            [new_event(lead, "a", 0), new_event(lead, "c", 1), new_event(lead, "a", 2)]
+        )
+        pending = EngagementEvent.objects.filter(unit=unit, status="pending")
+        assert wait_until(lambda: not pending.exists(), timeout=15)
+    finally:
+        stop_process(worker)
+    scores, _, _ = stored_scoring(lead)
+    # Standard surge: the 3rd event of the session x1.25. First ruleset a=5, c=3:
+    # 5 + 3 + round(6.25) = 14; second a=1, c=10: 1 + 10 + round(1.25) = 12.
+    assert sorted(scores.values()) == [12, 14]
+    assert stored_scoring(lead) == expected_from_reference(lead, config)
