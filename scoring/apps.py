@@ -10,15 +10,17 @@ class ScoringConfig(AppConfig):
         from leadvibe.usage import register_usage_counter
         from leadvibe.worker_sweeps import register_worker_sweep
         from scoring.selectors.events import events_ingested_count
+        from scoring.services.lead_changes import register_lead_merged_hook
         from scoring.services.pipeline import (
             pending_event_count,
             process_pending_events,
             register_batch_stage,
         )
-        from scoring.services.scoring_stage import score_batch
+        from scoring.services.scoring_stage import lead_merge_replay, score_batch
 
         register_queue_depth_reader(pending_event_count)
         register_batch_stage(score_batch)
+        register_lead_merged_hook(lead_merge_replay)
         # Events whose doorbell was lost (Redis down when they were ingested).
         register_worker_sweep("pending-events", process_pending_events)
         register_usage_counter("events_ingested", events_ingested_count)

@@ -96,6 +96,26 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
     transaction.on_commit(lambda: publish_score_updates(updates))
 
 
+def lead_merge_replay(target, sources) -> None:
+    """After a merge (§4.10): the target's score is the replay of all its events, the moved
+    ones included; the sources keep no scores of their own."""
+    config = scoring_configs({target.unit_id})[target.unit_id]
+    _lock_states({lead.id: lead.unit_id for lead in [target, *sources]})
+    history = _processed_events(target.id, exclude=set())
+    state, outcomes = engine.score_stream(history, config)
+    times = {event.seq: from_us(event.occurred_at) for event in history}
+    writes = _Writes(replayed=[source.id for source in sources])
+    writes.add(target.id, target.unit_id, state, outcomes, times, replay=True)
+    writes.flush()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM scoring_leadscoringstate WHERE lead_id = ANY(%s)",
+            [[source.id for source in sources]],
+        )
+    updates = [(target.unit_id, target.id, dict(state.scores))]
+    transaction.on_commit(lambda: publish_score_updates(updates))
+
+
 def _lock_states(lead_units: dict[int, str]) -> dict[int, dict]:
     lead_pks = sorted(lead_units)
     with connection.cursor() as cursor:
@@ -166,9 +186,11 @@ class _Writes:
     def flush(self) -> None:
         with connection.cursor() as cursor:
             if self.replayed:
-                cursor.execute(
-                    "DELETE FROM scoring_eventscore WHERE lead_id = ANY(%s)", [self.replayed]
-                )
+                for table in ("scoring_eventscore", "scoring_leadscore"):
+                    cursor.execute(
+                        f"DELETE FROM {table} WHERE lead_id = ANY(%s)",  # noqa: S608 - constant
+                        [self.replayed],
+                    )
             if self.score_rows:
                 with cursor.connection.cursor().copy(
                     "COPY scoring_eventscore (event_id, lead_id, ruleset_id, unit_id, kind, "
