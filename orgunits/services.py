@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,8 +55,38 @@ def organization_rate_limit_set(
     return org
 
 
+OrgUnitCreatedHook = Callable[[OrgUnit], None]
+_org_unit_created_hooks: list[OrgUnitCreatedHook] = []
+
+
+def register_org_unit_created_hook(hook: OrgUnitCreatedHook) -> None:
+    """Run `hook(unit)` in the transaction that creates each new OU. Higher layers (scoring's
+    default levels) set up their part of an OU this way, without orgunits importing them."""
+    if hook not in _org_unit_created_hooks:
+        _org_unit_created_hooks.append(hook)
+
+
+@transaction.atomic
 def org_unit_create(*, org: Organization, name: str) -> OrgUnit:
-    return OrgUnit.objects.create(org=org, name=name, slug=_unique_slug(org=org, name=name))
+    unit = OrgUnit.objects.create(org=org, name=name, slug=_unique_slug(org=org, name=name))
+    for hook in _org_unit_created_hooks:
+        hook(unit)
+    return unit
+
+
+def organization_scoring_settings_set(
+    *, org: Organization, allow_negative_scores: bool, abm_enabled: bool
+) -> Organization:
+    org.allow_negative_scores = allow_negative_scores
+    org.abm_enabled = abm_enabled
+    org.save(update_fields=["allow_negative_scores", "abm_enabled", "updated_at"])
+    return org
+
+
+def org_unit_session_timeout_set(*, unit: OrgUnit, minutes: int) -> OrgUnit:
+    unit.session_timeout_minutes = minutes
+    unit.save(update_fields=["session_timeout_minutes", "updated_at"])
+    return unit
 
 
 def org_unit_rename(*, unit: OrgUnit, name: str) -> OrgUnit:

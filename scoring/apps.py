@@ -9,8 +9,10 @@ class ScoringConfig(AppConfig):
         from leadvibe.metrics import register_queue_depth_reader
         from leadvibe.usage import register_usage_counter
         from leadvibe.worker_sweeps import register_worker_sweep
+        from orgunits.services import register_org_unit_created_hook
         from scoring.selectors.events import events_ingested_count
         from scoring.services.lead_changes import register_lead_merged_hook
+        from scoring.services.levels import levels_create_defaults
         from scoring.services.pipeline import (
             pending_event_count,
             process_pending_events,
@@ -19,6 +21,7 @@ class ScoringConfig(AppConfig):
         from scoring.services.scoring_stage import lead_merge_replay, score_batch
 
         register_queue_depth_reader(pending_event_count)
+        register_org_unit_created_hook(levels_create_defaults)
         register_batch_stage(score_batch)
         register_lead_merged_hook(lead_merge_replay)
         # Events whose doorbell was lost (Redis down when they were ingested).

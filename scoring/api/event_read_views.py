@@ -178,8 +178,8 @@ class EventTypesView(ApiView):
     @extend_schema(
         responses={200: STRING_LIST},
         summary="List event types (OU-scoped)",
-        description="Distinct event types of the OU's events, sorted. Hidden types will be "
-        "left out once event-type settings exist.",
+        description="Distinct event types of the OU's events, sorted. Types hidden in "
+        "`/settings/event-types` are left out.",
     )
     def get(self, request):
         return Response(event_types_list(ou=request.ou))

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("scoring.api.import_urls")),
     path("", include("scoring.api.event_read_urls")),
     path("", include("scoring.api.lead_urls")),
+    path("", include("scoring.api.config_urls")),
 ]

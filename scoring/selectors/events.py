@@ -15,6 +15,7 @@ from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
 from leadvibe.exceptions import NotFoundError
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, Order
+from scoring.selectors.config import hidden_event_types
 
 
 def events_ingested_count(*, org_id: str, unit_id: str | None, since: datetime.datetime) -> int:
@@ -146,9 +147,13 @@ def events_export_rows(
 
 
 def event_types_list(*, ou: OrgUnit) -> list[str]:
-    """Distinct event types of the OU, sorted. (Hidden types will be left out once event-type
-    settings exist.)"""
-    types = EngagementEvent.objects.for_ou(ou).values_list("event_type", flat=True)
+    """Distinct event types of the OU, sorted, without the types hidden in the OU's event-type
+    settings."""
+    types = (
+        EngagementEvent.objects.for_ou(ou)
+        .exclude(event_type__in=hidden_event_types(ou=ou))
+        .values_list("event_type", flat=True)
+    )
     return list(types.distinct().order_by("event_type"))
 
 

@@ -15,7 +15,8 @@ is covered the moment it is declared. Declare a route with one of:
   organization; `scope="ou"`: to another OU of the caller's own organization.
 
 `world` (see test_tenancy_matrix.py) holds `a` (the caller's OU, org, member, credential)
-and `b` (another org's) and `a2` (a sibling OU of `a` in the same org).
+and `b` (another org's) and `a2` (a sibling OU of `a` in the same org). Each tenant's
+`config` holds one object of each kind of scoring configuration.
 """
 
 from collections.abc import Callable
@@ -43,6 +44,16 @@ class ObjectOf:
     scope: str
     kwargs: Callable
     body: Callable = field(default=lambda world: {})
+
+
+def config_ids(kind: str) -> Callable:
+    """The public ids, quoted as in a JSON body (`rs_1` is inside `"rs_12"`), of the other
+    tenants' configuration objects of one kind."""
+    return lambda w: [f'"{t.config[kind].public_id}"' for t in (w.a2, w.b)]
+
+
+def config_object(kind: str, param: str, body: Callable = lambda w: {}) -> ObjectOf:
+    return ObjectOf("ou", kwargs=lambda w: {param: w.a2.config[kind].public_id}, body=body)
 
 
 ROUTES = {
@@ -113,4 +124,41 @@ ROUTES = {
     "events-import-job": ObjectOf("ou", kwargs=lambda w: {"job_id": w.a2.import_job.id}),
     "secrets": Listing(lambda w: [w.a2.credential.client_id, w.b.credential.client_id]),
     "secret": ObjectOf("ou", kwargs=lambda w: {"secret_id": w.a2.credential.id}),
+    "rulesets": Listing(config_ids("ruleset")),
+    "ruleset": config_object("ruleset", "ruleset_id", body=lambda w: {"name": "taken over"}),
+    "ruleset-rules": config_object("ruleset", "ruleset_id"),
+    "rules": Listing(config_ids("rule")),
+    "rule": config_object("rule", "rule_id", body=lambda w: {"weight": 100}),
+    "decays": Listing(config_ids("decay")),
+    "decay": config_object("decay", "decay_id", body=lambda w: {"decrease": 100}),
+    "filters": Listing(config_ids("filter")),
+    "filter": config_object("filter", "filter_id", body=lambda w: {"count_threshold": 100}),
+    "attribute-filters": Listing(config_ids("attribute_filter")),
+    "attribute-filter": config_object(
+        "attribute_filter", "filter_id", body=lambda w: {"active": False}
+    ),
+    "levels-engagement": Listing(config_ids("level_engagement")),
+    "level-engagement": config_object(
+        "level_engagement", "level_id", body=lambda w: {"name": "taken over"}
+    ),
+    "levels-profile": Listing(config_ids("level_profile")),
+    "level-profile": config_object(
+        "level_profile", "level_id", body=lambda w: {"name": "taken over"}
+    ),
+    "levels-account": Listing(config_ids("level_account")),
+    "level-account": config_object(
+        "level_account", "level_id", body=lambda w: {"name": "taken over"}
+    ),
+    "surge-policy": OwnData(),
+    "scoring-settings": OwnData(),
+    "event-type-settings": Listing(lambda w: [w.a2.event.event_type, w.b.event.event_type]),
+    "event-type-setting": ObjectOf(
+        "ou",
+        kwargs=lambda w: {"event_type": w.a2.event.event_type},
+        body=lambda w: {"hidden": True},
+    ),
+    "event-type-delete-preview": ObjectOf(
+        "ou", kwargs=lambda w: {"event_type": w.a2.event.event_type}
+    ),
+    "event-type-events": ObjectOf("ou", kwargs=lambda w: {"event_type": w.a2.event.event_type}),
 }

@@ -1,7 +1,7 @@
 """Every route of the URL conf, walked: no credentials → 401; another tenant's object → 404;
 another tenant's rows never listed. Routes declare their data in tests/security/routes.py."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,11 +9,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from scoring.models import EngagementEvent
+from scoring.models import EngagementEvent, Level
+from scoring.services.decays import decay_create
 from scoring.services.events import EventInput, event_ingest
+from scoring.services.filters import attribute_filter_create, inorganic_filter_create
 from scoring.services.imports import import_job_create
 from scoring.services.leads import lead_create
 from scoring.services.orders import order_create
+from scoring.services.rulesets import rule_create, ruleset_create
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
 
@@ -66,6 +69,8 @@ class Tenant:
     event: object = None
     order: object = None
     import_job: object = None
+    # Scoring configuration of the tenant, by kind ("ruleset", "rule", "decay", ...).
+    config: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -95,12 +100,38 @@ def _tenant(org, role="Owner", member_role="member"):
         currency="EUR",
         items=[],
     )
-    return Tenant(org, unit, member, make_credential(unit).credential, lead, event, order)
+    tenant = Tenant(org, unit, member, make_credential(unit).credential, lead, event, order)
+    tenant.config = _scoring_config(unit, event.event_type)
+    return tenant
+
+
+def _scoring_config(unit, event_type) -> dict:
+    ruleset = ruleset_create(ou=unit, member=None, name=f"rs-{unit.id}")
+    config = {
+        "ruleset": ruleset,
+        "rule": rule_create(ou=unit, member=None, event_type=event_type, weight=5),
+        "decay": decay_create(ou=unit, member=None, inactive_for=30, time_unit="days", decrease=5),
+        "filter": inorganic_filter_create(
+            ou=unit, member=None, event_type=event_type, count_threshold=5, time_window_ms=1000
+        ),
+        "attribute_filter": attribute_filter_create(
+            ou=unit,
+            member=None,
+            name=f"af-{unit.id}",
+            conditions=[{"property": "ou", "condition": "equals", "value": unit.id}],
+        ),
+    }
+    for kind in Level.Kind.values:  # every OU starts with default levels
+        config[f"level_{kind}"] = Level.objects.for_ou(unit).filter(kind=kind).first()
+    return config
 
 
 @pytest.fixture
 def world(db, settings, tmp_path) -> World:
     org_a = make_org()
+    # Account levels answer 403 without ABM, before any lookup: the caller's org has it.
+    org_a.abm_enabled = True
+    org_a.save()
     a = _tenant(org_a, member_role="admin")  # the strongest caller of org A
     a2 = _tenant(org_a)
     settings.IMPORT_STORAGE_DIR = tmp_path / "imports"
