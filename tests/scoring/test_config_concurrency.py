@@ -1,0 +1,55 @@
+"""Configuration writes of one OU run one after the other, so the checks that read other rows
+hold under concurrent requests: one primary ruleset, levels that do not overlap."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from scoring.models import Level, Ruleset
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _at_once(count, send) -> list[int]:
+    start = threading.Barrier(count, timeout=10)
+    statuses = []
+
+    def run(n):
+        try:
+            start.wait()
+            statuses.append(send(n).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def test_simultaneous_first_rulesets_leave_one_primary(client, ou):
+    statuses = _at_once(
+        6,
+        lambda n: client.post(
+            "/api/v1/rulesets", {"name": f"R{n}", "is_primary": n % 2 == 0}, format="json"
+        ),
+    )
+    assert statuses == [201] * 6
+    assert Ruleset.objects.filter(unit=ou).count() == 6
+    assert Ruleset.objects.filter(unit=ou, is_primary=True).count() == 1
+
+
+def test_simultaneous_overlapping_levels_let_one_in(client, ou):
+    statuses = _at_once(
+        6,
+        lambda n: client.post(
+            "/api/v1/levels/engagement",
+            {"name": f"L{n}", "min_score": -100 - n, "max_score": -50},
+            format="json",
+        ),
+    )
+    assert statuses == [201] + [400] * 5
+    assert Level.objects.filter(unit=ou, kind="engagement", max_score=-50).count() == 1
