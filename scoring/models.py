@@ -370,9 +370,15 @@ class DecayRule(OUScopedModel):
         DAYS = "days"
         WEEKS = "weeks"
 
+    UNIT_SECONDS = {Unit.HOURS: 3600, Unit.DAYS: 86400, Unit.WEEKS: 7 * 86400}
+
     inactive_for = models.PositiveIntegerField()
     time_unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.DAYS)
     decrease = models.PositiveIntegerField()
+
+    @property
+    def period_seconds(self) -> int:
+        return self.inactive_for * self.UNIT_SECONDS[self.time_unit]
 
 
 class InorganicFilter(OUScopedModel):

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from scoring.services import events, imports, lead_changes, pipeline
+from scoring.services import decay_sweep, events, imports, lead_changes, pipeline
 
 
 @shared_task(ignore_result=True, acks_late=True)
@@ -36,3 +36,9 @@ def sweep_import_jobs_task() -> None:
     """Periodic: runs imports whose task was never enqueued (Redis down) or whose worker
     died."""
     imports.import_jobs_sweep()
+
+
+@shared_task(ignore_result=True)
+def decay_sweep_task() -> None:
+    """Periodic: records the decays that fell due (set-based SQL, scoring.services.decay_sweep)."""
+    decay_sweep.decay_sweep()

@@ -133,6 +133,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(days=1),
         "options": {"expires": 3600},
     },
+    # Decay (architecture.md §4.6): steps that fell due since the last run, recorded at their
+    # own times, so the period only bounds how late a decay becomes visible.
+    "scoring-decay-sweep": {
+        "task": "scoring.tasks.decay_sweep_task",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
     "scoring-expire-idempotency-keys": {
         "task": "scoring.tasks.expire_idempotency_keys_task",
         "schedule": timedelta(hours=1),

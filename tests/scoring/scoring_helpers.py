@@ -68,10 +68,11 @@ def store_config(unit, spec: dict) -> engine.ScoringConfig:
     return scoring_config_load(unit.id)
 
 
-def decay_rule(unit, decrease: int = 10) -> DecayRule:
+def decay_rule(unit, decrease: int = 10, inactive_for: int = 1, time_unit="days") -> DecayRule:
     return DecayRule.objects.create(
-        org_id=unit.org_id, unit=unit, inactive_for=1, time_unit="days", decrease=decrease
-    )
+        org_id=unit.org_id, unit=unit, inactive_for=inactive_for, time_unit=time_unit,
+        decrease=decrease,
+    )  # fmt: skip
 
 
 def new_event(lead, event_type: str, minute: float, metadata=None, *, system=False):

@@ -4,7 +4,8 @@ Random configurations (rules with windows and negative weights, several rulesets
 and inorganic filters with and without grouping, surge modes, hidden/observe/decide types,
 floor on and off) and random event streams (bursts, long gaps, late arrivals, DECAY events)
 are stored in random insertion rounds and processed by the real pipeline with random batch
-sizes, the last round by two workers at once. The stored lead scores, event scores and
+sizes, the last round by two workers at once, with decay sweeps (set-based SQL) at random
+times between rounds. The stored lead scores, event scores and
 suppression reasons must equal what `score_stream` makes of the stored events.
 """
 
@@ -17,10 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring.models import EngagementEvent
+from scoring.services.decay_sweep import ou_decay_sweep
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_batch
 from tests.factories import make_unit
 from tests.scoring.scoring_helpers import (
+    at_minute,
     decay_rule,
     expected_from_reference,
     new_event,
@@ -117,6 +120,8 @@ def test_pipeline_equals_reference_scorer(config_spec, stream, seed):
     unit = make_unit()
     config = store_config(unit, config_spec)
     decay = decay_rule(unit, decrease=rng.randint(1, 15))
+    decay_rule(unit, decrease=rng.randint(1, 15), inactive_for=rng.randint(1, 3),
+                             time_unit="hours")  # fmt: skip
     leads = [lead_create(ou=unit, lead_id=f"lead-{n}", metadata={}) for n in range(3)]
 
     rows = [
@@ -136,7 +141,11 @@ def test_pipeline_equals_reference_scorer(config_spec, stream, seed):
         start = end
         if end < len(rows) and rng.random() < 0.7:
             drain(batch_size=rng.randint(1, 15), workers=1)
+        if rng.random() < 0.5:
+            ou_decay_sweep(unit_id=unit.id, now=at_minute(rng.randint(0, 800)))
     drain(batch_size=rng.randint(1, 15), workers=2)
+    ou_decay_sweep(unit_id=unit.id, now=at_minute(rng.randint(0, 800)))
+    drain(batch_size=rng.randint(1, 15), workers=1)  # DECAY steps that came late
 
     assert not EngagementEvent.objects.filter(unit=unit, status="pending").exists()
     for lead in leads:

@@ -1,0 +1,237 @@
+"""The decay sweep (architecture.md §4.6) in set-based SQL.
+
+While a lead has no unsuppressed event, every full `inactive_for` of a decay rule since its
+last activity lowers each active ruleset's score by `decrease` (under the floor), recorded as
+a system DECAY event at `last_activity + k * inactive_for`. A decay that would change no
+score is not recorded.
+
+For each OU with decay rules, the sweep takes its inactive leads in chunks: it locks their
+scoring state rows (skipping those a pipeline worker holds, and leads with pending events:
+the next sweep takes them), computes every due step of every rule in SQL (`generate_series`
+from the last activity, after the rule's last recorded decay), orders them by time, keeps the
+prefix that still changes a score, and writes the DECAY events, their event scores, the lead
+scores and the states in a few statements. What it writes is what the engine writes when it
+replays those DECAY events (the property tests compare them). Running it twice, or two at
+once, records each step once: the state's `last_decay_at` advances in the same transaction
+and the rows are locked.
+
+A step earlier than the lead's last applied event (only possible when suppressed or observed
+events came after its activity) is stored as a pending DECAY event instead: the pipeline then
+replays the lead, as for any late event.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from scoring.models import DecayRule, LeadScoringState, Ruleset
+
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    leads: int
+    decays: int
+
+
+def decay_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
+    now = now or timezone.now()
+    leads = decays = 0
+    unit_ids = DecayRule.objects.values_list("unit_id", flat=True).distinct()
+    for unit_id in list(unit_ids):
+        result = ou_decay_sweep(unit_id=unit_id, now=now)
+        leads += result.leads
+        decays += result.decays
+    return SweepResult(leads, decays)
+
+
+def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
+    rules = list(DecayRule.objects.filter(unit_id=unit_id).order_by("id"))
+    active = list(Ruleset.objects.filter(unit_id=unit_id, active=True).values_list("id", flat=True))
+    if not rules or not active:
+        return SweepResult(0, 0)
+    shortest = min(rule.period_seconds for rule in rules)
+    candidates = LeadScoringState.objects.filter(
+        unit_id=unit_id, last_activity_at__lte=now - datetime.timedelta(seconds=shortest)
+    ).order_by("lead_id")
+    leads = decays = 0
+    after = 0
+    while True:
+        chunk = list(candidates.filter(lead_id__gt=after).values_list("lead_id", flat=True)[:CHUNK])
+        if not chunk:
+            break
+        after = chunk[-1]
+        with transaction.atomic():
+            swept, recorded = _sweep_chunk(unit_id, chunk, rules, active, now)
+        leads += swept
+        decays += recorded
+    return SweepResult(leads, decays)
+
+
+def _sweep_chunk(unit_id, lead_ids, rules, active, now) -> tuple[int, int]:
+    from orgunits.models import OrgUnit
+
+    unit = OrgUnit.objects.select_related("org").get(pk=unit_id)
+    now_us = _us(now)
+    params = {
+        "leads": lead_ids,
+        "unit": unit_id,
+        "org": unit.org_id,
+        "rule_ids": [rule.id for rule in rules],
+        "periods": [rule.period_seconds * 1_000_000 for rule in rules],
+        "decreases": [rule.decrease for rule in rules],
+        "active": active,
+        "now_us": now_us,
+        "negative": unit.org.allow_negative_scores,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lead_id FROM scoring_leadscoringstate WHERE lead_id = ANY(%(leads)s) "
+            "AND lead_id NOT IN (SELECT lead_id FROM scoring_engagementevent "
+            "  WHERE status = 'pending' AND unit_id = %(unit)s) "
+            "ORDER BY lead_id FOR UPDATE SKIP LOCKED",
+            params,
+        )
+        params["leads"] = [row[0] for row in cursor.fetchall()]
+        if not params["leads"]:
+            return 0, 0
+        cursor.execute(_STEPS_SQL, params)
+        cursor.execute("SELECT count(*) FROM decay_steps")
+        (recorded,) = cursor.fetchone()
+        if recorded:
+            for statement in _WRITE_SQL:
+                cursor.execute(statement, params)
+        cursor.execute("DROP TABLE decay_steps")
+    return len(params["leads"]), recorded
+
+
+def _us(moment: datetime.datetime) -> int:
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    return (moment - epoch) // datetime.timedelta(microseconds=1)
+
+
+# The SQL below is composed from these constant fragments; every value is a bound parameter.
+US = "(extract(epoch FROM {0}) * 1000000)::bigint"
+TS = "(timestamptz 'epoch' + {0} * interval '1 microsecond')"
+
+
+def _floored(expression: str) -> str:
+    return f"CASE WHEN %(negative)s THEN {expression} ELSE GREATEST(0, {expression}) END"
+
+
+# Every due step of every rule for the locked leads, in replay order, with the running total
+# of decreases; only the prefix that still changes some score (or every step when negative
+# scores are allowed) is kept. `top` is the highest active ruleset score (0 where none).
+_STEPS_SQL = f"""
+CREATE TEMP TABLE decay_steps ON COMMIT DROP AS
+WITH rules AS (
+    SELECT * FROM unnest(%(rule_ids)s::bigint[], %(periods)s::bigint[], %(decreases)s::int[])
+        AS r(rule_id, period, decrease)
+), due AS (
+    SELECT s.lead_id, s.state, {US.format("s.last_activity_at")} AS act,
+           coalesce(s.last_event_seq, 0) AS last_seq,
+           coalesce({US.format("s.last_event_at")}, 0) AS last_t
+    FROM scoring_leadscoringstate s
+    WHERE s.lead_id = ANY(%(leads)s) AND s.last_activity_at IS NOT NULL
+), steps AS (
+    SELECT due.lead_id, due.last_t, r.rule_id, r.decrease, due.act + k * r.period AS t
+    FROM due CROSS JOIN rules r
+    CROSS JOIN LATERAL (SELECT (due.state -> 'last_decay_at' ->> r.rule_id::text)::bigint AS done) d
+    CROSS JOIN LATERAL generate_series(
+        CASE WHEN d.done IS NULL OR d.done < due.act + r.period THEN 1
+             ELSE (d.done - due.act) / r.period + 1 END,
+        (%(now_us)s - due.act) / r.period
+    ) AS k
+), ordered AS (
+    SELECT steps.*,
+           sum(decrease) OVER (PARTITION BY lead_id ORDER BY t, rule_id) AS cum
+    FROM steps
+), tops AS (
+    SELECT l.lead_id, max(coalesce(ls.score, 0)) AS top
+    FROM (SELECT DISTINCT lead_id FROM ordered) l
+    CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
+    LEFT JOIN scoring_leadscore ls ON ls.lead_id = l.lead_id AND ls.ruleset_id = a.ruleset_id
+    GROUP BY l.lead_id
+)
+SELECT o.lead_id, o.rule_id, o.decrease, o.t, o.cum,
+       bool_or(o.t < o.last_t) OVER (PARTITION BY o.lead_id) AS late,
+       NULL::bigint AS seq
+FROM ordered o JOIN tops USING (lead_id)
+WHERE %(negative)s OR tops.top - (o.cum - o.decrease) > 0
+"""  # noqa: S608 - constant fragments, values bound
+
+_WRITE_SQL = [
+    # The DECAY events: processed, except late ones, which the pipeline replays.
+    f"""
+    WITH inserted AS (
+        INSERT INTO scoring_engagementevent
+            (org_id, unit_id, lead_id, event_type, occurred_at, received_at, channel,
+             metadata, source, status)
+        SELECT %(org)s, %(unit)s, lead_id, 'DECAY', {TS.format("t")}, now(), 'system',
+               jsonb_build_object('channel', 'system', 'decay_rule_id', rule_id,
+                                  'decrease', decrease),
+               'system', CASE WHEN late THEN 'pending' ELSE 'processed' END
+        FROM decay_steps ORDER BY lead_id, t, rule_id
+        RETURNING seq, lead_id, occurred_at, (metadata ->> 'decay_rule_id')::bigint AS rule_id
+    )
+    UPDATE decay_steps d SET seq = i.seq FROM inserted i
+    WHERE d.lead_id = i.lead_id AND d.rule_id = i.rule_id AND {TS.format("d.t")} = i.occurred_at
+    """,  # noqa: S608 - constant fragments, values bound
+    # Leads with a late step go through the pipeline's replay: nothing more here.
+    "DELETE FROM decay_steps d USING (SELECT DISTINCT lead_id FROM decay_steps WHERE late) l "
+    "WHERE d.lead_id = l.lead_id",
+    # What each step did to each active ruleset, from the score before the sweep.
+    f"""
+    INSERT INTO scoring_eventscore
+        (event_id, lead_id, ruleset_id, unit_id, kind, rule_ids, weight, multiplier, delta,
+         score_before, score_after, occurred_at, created_at)
+    SELECT d.seq, d.lead_id, a.ruleset_id, %(unit)s, 'decay', '{{}}', -d.decrease, 1,
+           v.after - v.before, v.before, v.after, {TS.format("d.t")}, now()
+    FROM decay_steps d CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
+    LEFT JOIN scoring_leadscore ls ON ls.lead_id = d.lead_id AND ls.ruleset_id = a.ruleset_id
+    CROSS JOIN LATERAL (
+        SELECT {_floored("coalesce(ls.score, 0) - (d.cum - d.decrease)")} AS before,
+               {_floored("coalesce(ls.score, 0) - d.cum")} AS after
+    ) v
+    WHERE v.before <> v.after
+    """,  # noqa: S608 - constant fragments, values bound
+    # New scores of every active ruleset (the engine keeps one for each after a DECAY).
+    f"""
+    INSERT INTO scoring_leadscore (lead_id, ruleset_id, unit_id, score, updated_at)
+    SELECT t.lead_id, a.ruleset_id, %(unit)s, {_floored("coalesce(ls.score, 0) - t.total")},
+           now()
+    FROM (SELECT lead_id, max(cum) AS total FROM decay_steps GROUP BY lead_id) t
+    CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
+    LEFT JOIN scoring_leadscore ls ON ls.lead_id = t.lead_id AND ls.ruleset_id = a.ruleset_id
+    ON CONFLICT (lead_id, ruleset_id) DO UPDATE
+    SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at
+    """,  # noqa: S608 - constant fragments, values bound
+    # The engine's state: scores, last decay per rule, last applied event.
+    f"""
+    UPDATE scoring_leadscoringstate s
+    SET state = s.state
+            || jsonb_build_object('scores', coalesce(s.state -> 'scores', '{{}}') || x.scores)
+            || jsonb_build_object(
+                   'last_decay_at', coalesce(s.state -> 'last_decay_at', '{{}}') || x.decays)
+            || jsonb_build_object('last_key', jsonb_build_array(x.last_t, x.last_seq)),
+        last_event_at = {TS.format("x.last_t")},
+        last_event_seq = x.last_seq,
+        updated_at = now()
+    FROM (
+        SELECT d.lead_id,
+               (SELECT jsonb_object_agg(ls.ruleset_id::text, ls.score)
+                FROM scoring_leadscore ls
+                WHERE ls.lead_id = d.lead_id AND ls.ruleset_id = ANY(%(active)s)) AS scores,
+               jsonb_object_agg(d.rule_id::text, d.t) AS decays,
+               max(d.t) AS last_t,
+               max(d.seq) AS last_seq
+        FROM (SELECT lead_id, rule_id, max(t) AS t, max(seq) AS seq
+              FROM decay_steps GROUP BY lead_id, rule_id) d
+        GROUP BY d.lead_id
+    ) x
+    WHERE s.lead_id = x.lead_id
+    """,  # noqa: S608 - constant fragments, values bound
+]
