@@ -160,6 +160,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Every worker sweeps PostgreSQL for work whose Redis doorbell was lost this often (seconds);
 # it needs no Redis, so events ingested while Redis is down are scored within this period.
 WORKER_SWEEP_SECONDS = env_int("WORKER_SWEEP_SECONDS", 10)
+# Connections the decay sweep spreads its chunks of leads over (PostgreSQL runs them in
+# parallel).
+DECAY_SWEEP_CONNECTIONS = env_int("DECAY_SWEEP_CONNECTIONS", 2)
 # Days audit-log entries are kept; 0 keeps them forever.
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 90)
 

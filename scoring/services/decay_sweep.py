@@ -7,7 +7,8 @@ score is not recorded.
 
 For each OU with decay rules, the sweep takes its inactive leads in chunks: it locks their
 scoring state rows (skipping those a pipeline worker holds, and leads with pending events:
-the next sweep takes them), computes every due step of every rule in SQL (`generate_series`
+the next sweep takes them; chunks run on DECAY_SWEEP_CONNECTIONS connections at once),
+computes every due step of every rule in SQL (`generate_series`
 from the last activity, after the rule's last recorded decay), orders them by time, keeps the
 prefix that still changes a score, and writes the DECAY events, their event scores, the lead
 scores and the states in a few statements. What it writes is what the engine writes when it
@@ -21,11 +22,14 @@ replays the lead, as for any late event.
 """
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from orgunits.models import OrgUnit
 from scoring.models import DecayRule, LeadScoringState, Ruleset
 
 CHUNK = 20_000
@@ -53,40 +57,48 @@ def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
     active = list(Ruleset.objects.filter(unit_id=unit_id, active=True).values_list("id", flat=True))
     if not rules or not active:
         return SweepResult(0, 0)
-    shortest = min(rule.period_seconds for rule in rules)
-    candidates = LeadScoringState.objects.filter(
-        unit_id=unit_id, last_activity_at__lte=now - datetime.timedelta(seconds=shortest)
-    ).order_by("lead_id")
-    leads = decays = 0
-    after = 0
-    while True:
-        chunk = list(candidates.filter(lead_id__gt=after).values_list("lead_id", flat=True)[:CHUNK])
-        if not chunk:
-            break
-        after = chunk[-1]
-        with transaction.atomic():
-            swept, recorded = _sweep_chunk(unit_id, chunk, rules, active, now)
-        leads += swept
-        decays += recorded
-    return SweepResult(leads, decays)
-
-
-def _sweep_chunk(unit_id, lead_ids, rules, active, now) -> tuple[int, int]:
-    from orgunits.models import OrgUnit
-
     unit = OrgUnit.objects.select_related("org").get(pk=unit_id)
-    now_us = _us(now)
     params = {
-        "leads": lead_ids,
         "unit": unit_id,
         "org": unit.org_id,
         "rule_ids": [rule.id for rule in rules],
         "periods": [rule.period_seconds * 1_000_000 for rule in rules],
         "decreases": [rule.decrease for rule in rules],
         "active": active,
-        "now_us": now_us,
+        "now_us": _us(now),
         "negative": unit.org.allow_negative_scores,
     }
+    shortest = min(rule.period_seconds for rule in rules)
+    candidates = LeadScoringState.objects.filter(
+        unit_id=unit_id, last_activity_at__lte=now - datetime.timedelta(seconds=shortest)
+    ).order_by("lead_id")
+    chunks = []
+    after = 0
+    while chunk := list(
+        candidates.filter(lead_id__gt=after).values_list("lead_id", flat=True)[:CHUNK]
+    ):
+        chunks.append(chunk)
+        after = chunk[-1]
+    if settings.DECAY_SWEEP_CONNECTIONS > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(settings.DECAY_SWEEP_CONNECTIONS) as pool:
+            results = list(
+                pool.map(lambda chunk: _sweep_chunk_on_own_connection(chunk, params), chunks)
+            )
+    else:
+        results = [_sweep_chunk(chunk, params) for chunk in chunks]
+    return SweepResult(sum(r[0] for r in results), sum(r[1] for r in results))
+
+
+def _sweep_chunk_on_own_connection(lead_ids: list[int], params: dict) -> tuple[int, int]:
+    try:
+        return _sweep_chunk(lead_ids, params)
+    finally:
+        connection.close()
+
+
+@transaction.atomic
+def _sweep_chunk(lead_ids: list[int], params: dict) -> tuple[int, int]:
+    params = {**params, "leads": lead_ids}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT lead_id FROM scoring_leadscoringstate WHERE lead_id = ANY(%(leads)s) "
@@ -104,7 +116,7 @@ def _sweep_chunk(unit_id, lead_ids, rules, active, now) -> tuple[int, int]:
         if recorded:
             for statement in _WRITE_SQL:
                 cursor.execute(statement, params)
-        cursor.execute("DROP TABLE decay_steps")
+        cursor.execute("DROP TABLE IF EXISTS decay_steps, decay_totals")
     return len(params["leads"]), recorded
 
 
@@ -123,23 +135,26 @@ def _floored(expression: str) -> str:
 
 
 # Every due step of every rule for the locked leads, in replay order, with the running total
-# of decreases; only the prefix that still changes some score (or every step when negative
-# scores are allowed) is kept. `top` is the highest active ruleset score (0 where none).
+# of decreases and the lead's scores before the sweep; only the prefix that still changes some
+# score (or every step when negative scores are allowed) is kept. Each step gets the seq of
+# its DECAY event here, in replay order.
 _STEPS_SQL = f"""
 CREATE TEMP TABLE decay_steps ON COMMIT DROP AS
 WITH rules AS (
     SELECT * FROM unnest(%(rule_ids)s::bigint[], %(periods)s::bigint[], %(decreases)s::int[])
         AS r(rule_id, period, decrease)
 ), due AS (
-    SELECT s.lead_id, s.state, {US.format("s.last_activity_at")} AS act,
-           coalesce(s.last_event_seq, 0) AS last_seq,
+    SELECT s.lead_id, coalesce(s.state -> 'scores', '{{}}') AS scores,
+           s.state -> 'last_decay_at' AS decayed,
+           {US.format("s.last_activity_at")} AS act,
            coalesce({US.format("s.last_event_at")}, 0) AS last_t
     FROM scoring_leadscoringstate s
     WHERE s.lead_id = ANY(%(leads)s) AND s.last_activity_at IS NOT NULL
 ), steps AS (
-    SELECT due.lead_id, due.last_t, r.rule_id, r.decrease, due.act + k * r.period AS t
+    SELECT due.lead_id, due.scores, due.last_t, r.rule_id, r.decrease,
+           due.act + k * r.period AS t
     FROM due CROSS JOIN rules r
-    CROSS JOIN LATERAL (SELECT (due.state -> 'last_decay_at' ->> r.rule_id::text)::bigint AS done) d
+    CROSS JOIN LATERAL (SELECT (due.decayed ->> r.rule_id::text)::bigint AS done) d
     CROSS JOIN LATERAL generate_series(
         CASE WHEN d.done IS NULL OR d.done < due.act + r.period THEN 1
              ELSE (d.done - due.act) / r.period + 1 END,
@@ -147,42 +162,35 @@ WITH rules AS (
     ) AS k
 ), ordered AS (
     SELECT steps.*,
-           sum(decrease) OVER (PARTITION BY lead_id ORDER BY t, rule_id) AS cum
+           sum(decrease) OVER (PARTITION BY lead_id ORDER BY t, rule_id) AS cum,
+           (SELECT max(coalesce((steps.scores ->> a::text)::int, 0))
+            FROM unnest(%(active)s::bigint[]) AS a) AS top
     FROM steps
-), tops AS (
-    SELECT l.lead_id, max(coalesce(ls.score, 0)) AS top
-    FROM (SELECT DISTINCT lead_id FROM ordered) l
-    CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
-    LEFT JOIN scoring_leadscore ls ON ls.lead_id = l.lead_id AND ls.ruleset_id = a.ruleset_id
-    GROUP BY l.lead_id
+), kept AS (
+    SELECT lead_id, scores, rule_id, decrease, t, cum,
+           bool_or(t < last_t) OVER (PARTITION BY lead_id) AS late
+    FROM ordered
+    WHERE %(negative)s OR top - (cum - decrease) > 0
+    ORDER BY lead_id, t, rule_id
 )
-SELECT o.lead_id, o.rule_id, o.decrease, o.t, o.cum,
-       bool_or(o.t < o.last_t) OVER (PARTITION BY o.lead_id) AS late,
-       NULL::bigint AS seq
-FROM ordered o JOIN tops USING (lead_id)
-WHERE %(negative)s OR tops.top - (o.cum - o.decrease) > 0
+SELECT kept.*, nextval(pg_get_serial_sequence('scoring_engagementevent', 'seq')) AS seq
+FROM kept
 """  # noqa: S608 - constant fragments, values bound
 
 _WRITE_SQL = [
     # The DECAY events: processed, except late ones, which the pipeline replays.
     f"""
-    WITH inserted AS (
-        INSERT INTO scoring_engagementevent
-            (org_id, unit_id, lead_id, event_type, occurred_at, received_at, channel,
-             metadata, source, status)
-        SELECT %(org)s, %(unit)s, lead_id, 'DECAY', {TS.format("t")}, now(), 'system',
-               jsonb_build_object('channel', 'system', 'decay_rule_id', rule_id,
-                                  'decrease', decrease),
-               'system', CASE WHEN late THEN 'pending' ELSE 'processed' END
-        FROM decay_steps ORDER BY lead_id, t, rule_id
-        RETURNING seq, lead_id, occurred_at, (metadata ->> 'decay_rule_id')::bigint AS rule_id
-    )
-    UPDATE decay_steps d SET seq = i.seq FROM inserted i
-    WHERE d.lead_id = i.lead_id AND d.rule_id = i.rule_id AND {TS.format("d.t")} = i.occurred_at
+    INSERT INTO scoring_engagementevent
+        (seq, org_id, unit_id, lead_id, event_type, occurred_at, received_at, channel,
+         metadata, source, status)
+    SELECT seq, %(org)s, %(unit)s, lead_id, 'DECAY', {TS.format("t")}, now(), 'system',
+           jsonb_build_object('channel', 'system', 'decay_rule_id', rule_id,
+                              'decrease', decrease),
+           'system', CASE WHEN late THEN 'pending' ELSE 'processed' END
+    FROM decay_steps
     """,  # noqa: S608 - constant fragments, values bound
     # Leads with a late step go through the pipeline's replay: nothing more here.
-    "DELETE FROM decay_steps d USING (SELECT DISTINCT lead_id FROM decay_steps WHERE late) l "
-    "WHERE d.lead_id = l.lead_id",
+    "DELETE FROM decay_steps WHERE late",
     # What each step did to each active ruleset, from the score before the sweep.
     f"""
     INSERT INTO scoring_eventscore
@@ -191,47 +199,52 @@ _WRITE_SQL = [
     SELECT d.seq, d.lead_id, a.ruleset_id, %(unit)s, 'decay', '{{}}', -d.decrease, 1,
            v.after - v.before, v.before, v.after, {TS.format("d.t")}, now()
     FROM decay_steps d CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
-    LEFT JOIN scoring_leadscore ls ON ls.lead_id = d.lead_id AND ls.ruleset_id = a.ruleset_id
+    CROSS JOIN LATERAL (SELECT coalesce((d.scores ->> a.ruleset_id::text)::int, 0) AS score) s
     CROSS JOIN LATERAL (
-        SELECT {_floored("coalesce(ls.score, 0) - (d.cum - d.decrease)")} AS before,
-               {_floored("coalesce(ls.score, 0) - d.cum")} AS after
+        SELECT {_floored("s.score - (d.cum - d.decrease)")} AS before,
+               {_floored("s.score - d.cum")} AS after
     ) v
     WHERE v.before <> v.after
     """,  # noqa: S608 - constant fragments, values bound
+    # Per lead: the total decrease, the last decay of each rule, the last applied event.
+    """
+    CREATE TEMP TABLE decay_totals ON COMMIT DROP AS
+    SELECT lead_id, (array_agg(scores))[1] AS scores, max(cum) AS total, max(t) AS last_t,
+           max(seq) AS last_seq, jsonb_object_agg(rule_id::text, t ORDER BY t) AS decays
+    FROM decay_steps GROUP BY lead_id
+    """,
     # New scores of every active ruleset (the engine keeps one for each after a DECAY).
     f"""
+    UPDATE scoring_leadscore ls
+    SET score = {_floored("ls.score - t.total")}, updated_at = now()
+    FROM decay_totals t
+    WHERE ls.lead_id = t.lead_id AND ls.ruleset_id = ANY(%(active)s)
+      AND ls.score <> {_floored("ls.score - t.total")}
+    """,  # noqa: S608 - constant fragments, values bound
+    f"""
     INSERT INTO scoring_leadscore (lead_id, ruleset_id, unit_id, score, updated_at)
-    SELECT t.lead_id, a.ruleset_id, %(unit)s, {_floored("coalesce(ls.score, 0) - t.total")},
-           now()
-    FROM (SELECT lead_id, max(cum) AS total FROM decay_steps GROUP BY lead_id) t
-    CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
-    LEFT JOIN scoring_leadscore ls ON ls.lead_id = t.lead_id AND ls.ruleset_id = a.ruleset_id
-    ON CONFLICT (lead_id, ruleset_id) DO UPDATE
-    SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at
+    SELECT t.lead_id, a.ruleset_id, %(unit)s, {_floored("0 - t.total")}, now()
+    FROM decay_totals t CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM scoring_leadscore ls
+        WHERE ls.lead_id = t.lead_id AND ls.ruleset_id = a.ruleset_id
+    )
+    ON CONFLICT (lead_id, ruleset_id) DO NOTHING
     """,  # noqa: S608 - constant fragments, values bound
     # The engine's state: scores, last decay per rule, last applied event.
     f"""
     UPDATE scoring_leadscoringstate s
-    SET state = s.state
-            || jsonb_build_object('scores', coalesce(s.state -> 'scores', '{{}}') || x.scores)
-            || jsonb_build_object(
-                   'last_decay_at', coalesce(s.state -> 'last_decay_at', '{{}}') || x.decays)
-            || jsonb_build_object('last_key', jsonb_build_array(x.last_t, x.last_seq)),
-        last_event_at = {TS.format("x.last_t")},
-        last_event_seq = x.last_seq,
+    SET state = s.state || jsonb_build_object(
+            'scores', t.scores || (
+                SELECT jsonb_object_agg(
+                    a::text, {_floored("coalesce((t.scores ->> a::text)::int, 0) - t.total")})
+                FROM unnest(%(active)s::bigint[]) AS a),
+            'last_decay_at', coalesce(s.state -> 'last_decay_at', '{{}}') || t.decays,
+            'last_key', jsonb_build_array(t.last_t, t.last_seq)),
+        last_event_at = {TS.format("t.last_t")},
+        last_event_seq = t.last_seq,
         updated_at = now()
-    FROM (
-        SELECT d.lead_id,
-               (SELECT jsonb_object_agg(ls.ruleset_id::text, ls.score)
-                FROM scoring_leadscore ls
-                WHERE ls.lead_id = d.lead_id AND ls.ruleset_id = ANY(%(active)s)) AS scores,
-               jsonb_object_agg(d.rule_id::text, d.t) AS decays,
-               max(d.t) AS last_t,
-               max(d.seq) AS last_seq
-        FROM (SELECT lead_id, rule_id, max(t) AS t, max(seq) AS seq
-              FROM decay_steps GROUP BY lead_id, rule_id) d
-        GROUP BY d.lead_id
-    ) x
-    WHERE s.lead_id = x.lead_id
+    FROM decay_totals t
+    WHERE s.lead_id = t.lead_id
     """,  # noqa: S608 - constant fragments, values bound
 ]
