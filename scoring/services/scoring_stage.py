@@ -61,6 +61,11 @@ def engine_event(event: EngagementEvent) -> engine.EngineEvent:
 
 
 def score_batch(batch: Sequence[EngagementEvent]) -> None:
+    with connection.cursor() as cursor:
+        # The batch commits without waiting for its WAL flush: a database crash may lose the
+        # last batches' commits, and then their events are simply pending again (the claim,
+        # the scores and the processed mark are one transaction), never half-scored.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
     by_lead: dict[int, list[EngagementEvent]] = defaultdict(list)
     for event in batch:
         by_lead[event.lead_id].append(event)
@@ -75,6 +80,7 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
         events = sorted(by_lead[lead_pk], key=lambda e: (e.occurred_at, e.seq))
         incoming = [engine_event(event) for event in events]
         state = engine.LeadState.from_json(stored_states.get(lead_pk))
+        stored_scores = dict(state.scores)
         replay = state.last_key is not None and incoming[0].order_key < tuple(state.last_key)
         if replay:
             history = [*_processed_events(lead_pk, exclude={e.seq for e in events}), *incoming]
@@ -85,7 +91,9 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
         state.scores = {k: v for k, v in state.scores.items() if k in known_rulesets}
         applied = history if replay else incoming
         times = {event.seq: from_us(event.occurred_at) for event in applied}
-        writes.add(lead_pk, unit_id, state, outcomes, times, replay=replay)
+        writes.add(
+            lead_pk, unit_id, state, outcomes, times, replay=replay, stored_scores=stored_scores
+        )
         scored.append(
             ScoredLead(lead_pk, unit_id, state, outcomes, {e.seq: e for e in events}, replay)
         )
@@ -150,12 +158,15 @@ def _processed_events(lead_pk: int, *, exclude: set[int]) -> list[engine.EngineE
 @dataclass
 class _Writes:
     score_rows: list[tuple] = field(default_factory=list)
-    lead_scores: list[tuple[int, int, str, int]] = field(default_factory=list)
-    states: list[tuple] = field(default_factory=list)
+    lead_scores: list[dict] = field(default_factory=list)
+    states: list[dict] = field(default_factory=list)
     reasons: dict[int, str | None] = field(default_factory=dict)
     replayed: list[int] = field(default_factory=list)
 
-    def add(self, lead_pk, unit_id, state, outcomes, times, *, replay: bool) -> None:
+    def add(
+        self, lead_pk, unit_id, state, outcomes, times, *, replay: bool, stored_scores=None
+    ) -> None:
+        stored_scores = stored_scores or {}
         if replay:
             self.replayed.append(lead_pk)
         for outcome in outcomes:
@@ -170,17 +181,20 @@ class _Writes:
                      s.weight, s.multiplier, s.delta, s.before, s.after, occurred_at)
                 )  # fmt: skip
         for ruleset_id, score in state.scores.items():
-            self.lead_scores.append((lead_pk, ruleset_id, unit_id, score))
+            if replay or stored_scores.get(ruleset_id) != score:
+                self.lead_scores.append(
+                    {"lead": lead_pk, "ruleset": ruleset_id, "unit": unit_id, "score": score}
+                )
         last_at, last_seq = state.last_key if state.last_key else (None, None)
         self.states.append(
-            (
-                lead_pk,
-                json.dumps(state.to_json()),
-                from_us(last_at) if last_at is not None else None,
-                last_seq,
-                from_us(state.last_activity_at) if state.last_activity_at is not None else None,
-                state.last_event_type,
-            )
+            {
+                "lead": lead_pk,
+                "state": state.to_json(),
+                "last_at": last_at,
+                "last_seq": last_seq,
+                "activity": state.last_activity_at,
+                "event_type": state.last_event_type,
+            }
         )
 
     def flush(self) -> None:
@@ -199,37 +213,38 @@ class _Writes:
                 ) as copy:
                     for row in self.score_rows:
                         copy.write_row((*row, "now"))
+            # Rows travel as one JSON document: psycopg adapts big Python arrays of text
+            # element by element, json.dumps does it in C.
             if self.lead_scores:
-                columns = list(zip(*self.lead_scores, strict=True))
                 cursor.execute(
                     "INSERT INTO scoring_leadscore (lead_id, ruleset_id, unit_id, score, "
-                    "updated_at) SELECT *, now() FROM unnest(%s::bigint[], %s::bigint[], "
-                    "%s::varchar[], %s::int[]) "
+                    "updated_at) SELECT lead, ruleset, unit, score, now() "
+                    "FROM jsonb_to_recordset(%s::jsonb) "
+                    "AS v(lead bigint, ruleset bigint, unit varchar, score int) "
                     "ON CONFLICT (lead_id, ruleset_id) DO UPDATE "
-                    "SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at "
-                    "WHERE scoring_leadscore.score IS DISTINCT FROM EXCLUDED.score",
-                    [list(column) for column in columns],
+                    "SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at",
+                    [json.dumps(self.lead_scores)],
                 )
-            columns = list(zip(*self.states, strict=True))
-            cursor.execute(
-                "UPDATE scoring_leadscoringstate AS s SET state = v.state, "
-                "last_event_at = v.last_at, last_event_seq = v.last_seq, "
-                "last_activity_at = v.activity, last_event_type = v.event_type, "
-                "updated_at = now() "
-                "FROM unnest(%s::bigint[], %s::jsonb[], %s::timestamptz[], %s::bigint[], "
-                "%s::timestamptz[], %s::varchar[]) "
-                "AS v(lead, state, last_at, last_seq, activity, event_type) "
-                "WHERE s.lead_id = v.lead",
-                [list(column) for column in columns],
-            )
+            cursor.execute(_STATES_UPDATE, [json.dumps(self.states)])
             if self.reasons:
                 cursor.execute(
                     "UPDATE scoring_engagementevent AS e SET suppression_reason = v.reason "
-                    "FROM unnest(%s::bigint[], %s::varchar[]) AS v(seq, reason) "
+                    "FROM jsonb_to_recordset(%s::jsonb) AS v(seq bigint, reason varchar) "
                     "WHERE e.seq = v.seq AND e.suppression_reason IS DISTINCT FROM v.reason",
-                    [list(self.reasons), list(self.reasons.values())],
+                    [json.dumps([{"seq": k, "reason": v} for k, v in self.reasons.items()])],
                 )
 
+
+_TIMESTAMP = "(timestamptz 'epoch' + {0} * interval '1 microsecond')"
+_STATES_UPDATE = f"""
+UPDATE scoring_leadscoringstate AS s
+SET state = v.state, last_event_at = {_TIMESTAMP.format("v.last_at")},
+    last_event_seq = v.last_seq, last_activity_at = {_TIMESTAMP.format("v.activity")},
+    last_event_type = v.event_type, updated_at = now()
+FROM jsonb_to_recordset(%s::jsonb) AS v(lead bigint, state jsonb, last_at bigint,
+                                        last_seq bigint, activity bigint, event_type varchar)
+WHERE s.lead_id = v.lead
+"""  # noqa: S608 - constant fragments, values bound
 
 SCORE_CHANNEL = "leadvibe:ou:{unit_id}"
 
