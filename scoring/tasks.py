@@ -5,8 +5,8 @@ from scoring.services import decay_sweep, events, imports, lead_changes, pipelin
 
 @shared_task(ignore_result=True, acks_late=True)
 def process_pending_events_task() -> None:
-    if pipeline.process_pending_events() and pipeline.pending_event_count():
-        pipeline.ring_doorbell()
+    if pipeline.answer_doorbell():
+        process_pending_events_task.delay()
 
 
 @shared_task(ignore_result=True)

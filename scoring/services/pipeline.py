@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 DOORBELL_KEY = "scoring:doorbell"
-# One wake-up task per this many seconds is enough: each task drains the whole queue.
+# At most one wake-up task per this many seconds while a run drains the queue; the run clears
+# the key when the queue is empty, so the next event wakes a worker at once.
 DOORBELL_DEBOUNCE_SECONDS = 1
 
 BatchStage = Callable[[list[EngagementEvent]], None]
@@ -47,6 +48,22 @@ def ring_doorbell() -> None:
         logger.warning(
             "doorbell not rung; the sweep will pick events up", extra={"error": str(exc)}
         )
+
+
+def answer_doorbell(*, max_batches: int = 100) -> bool:
+    """Drain the queue, then re-arm the doorbell: the key is cleared before one last look, so
+    an event stored after that look rings anew and one stored before it is seen. Returns
+    whether work remains after `max_batches` (the caller queues another run)."""
+    for _ in range(max_batches):
+        if process_pending_batch():
+            continue
+        try:
+            get_redis().delete(DOORBELL_KEY)
+        except (RedisError, OSError):
+            REDIS_UNAVAILABLE.labels(operation="doorbell").inc()
+        if not process_pending_batch():
+            return False
+    return True
 
 
 def process_pending_batch(*, batch_size: int = BATCH_SIZE) -> int:

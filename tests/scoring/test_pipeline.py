@@ -83,3 +83,20 @@ def test_the_doorbell_enqueues_one_wake_up_per_debounce_window(client):
     redis.delete(pipeline.DOORBELL_KEY)
     ingest(client, 1)
     assert redis.llen("celery") == 2
+
+
+def test_a_drained_queue_re_arms_the_doorbell_so_the_next_event_wakes_a_worker(client):
+    redis = get_redis()
+    ingest(client, 2)
+    assert redis.exists(pipeline.DOORBELL_KEY)
+    assert pipeline.answer_doorbell() is False  # drained: nothing left for another run
+    assert not EngagementEvent.objects.filter(status="pending").exists()
+    assert not redis.exists(pipeline.DOORBELL_KEY)
+    redis.delete("celery")
+    ingest(client, 1)  # within the debounce second, yet it rings
+    assert redis.llen("celery") == 1
+
+
+def test_a_run_that_reaches_its_batch_limit_asks_for_another_run(client):
+    ingest(client, 3)
+    assert pipeline.answer_doorbell(max_batches=1) is True
