@@ -302,8 +302,10 @@ class LeadActivityView(ApiView):
         )
         minScore = serializers.IntegerField(
             min_value=0,
+            max_value=10**9,
             required=False,
-            help_text="Events only. Accepted and validated; no effect until scoring exists.",
+            help_text="Events only: the event's points in the primary ruleset (0 without any) "
+            "are at least this",
         )
         maxLatency = serializers.IntegerField(
             min_value=1,
@@ -314,7 +316,8 @@ class LeadActivityView(ApiView):
         hasDelta = serializers.ChoiceField(
             choices=["1", "true", "0", "false"],
             required=False,
-            help_text="Events only. Accepted and validated; no effect until scoring exists.",
+            help_text="Events only: `1`/`true` only events whose points in the primary "
+            "ruleset are not 0; `0`/`false` only those whose are",
         )
         limit = serializers.IntegerField(
             min_value=1,
@@ -354,8 +357,9 @@ class LeadActivityView(ApiView):
         summary="Unified activity stream of a lead: events, orders and a timeline",
         description=(
             "Events and orders newest first; `timeline` merges both by time, newest first, "
-            "each item with `type` `event` or `order`. range/start/end filter both; channel "
-            "and maxLatency filter events only. Orders are read-only projections, never "
+            "each item with `type` `event` or `order`. range/start/end filter both; channel, "
+            "maxLatency, minScore and hasDelta filter events only (points: the event's score "
+            "rows in the primary ruleset). Orders are read-only projections, never "
             "scored."
         ),
     )
@@ -374,6 +378,8 @@ class LeadActivityView(ApiView):
             ),
             channel=None if params["channel"] == "all" else params["channel"],
             max_latency_ms=params.get("maxLatency"),
+            min_score=params.get("minScore"),
+            has_delta=params["hasDelta"] in ("1", "true") if "hasDelta" in params else None,
             limit=params["limit"],
         )
         return Response(

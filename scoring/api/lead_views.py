@@ -23,14 +23,14 @@ from leadvibe.api.pagination import (
     page_request_from,
 )
 from orgunits.api.base import ApiView
+from scoring.api.config_fields import MAX_SCORE_BOUND
 from scoring.selectors.events import time_window
+from scoring.selectors.lead_list import EXACT_COUNT_LIMIT, SORTS, LeadListFilters, leads_list
 from scoring.selectors.leads import (
     SEARCH_LIMIT,
-    LeadListFilters,
     lead_aliases,
     lead_deletion_latest,
     lead_get,
-    leads_list,
     leads_search,
 )
 from scoring.services.lead_changes import (
@@ -92,13 +92,22 @@ def _detail(lead) -> dict:
 
 
 class LeadListItemOutput(serializers.Serializer):
-    id = serializers.CharField(source="lead_id")
-    account_id = serializers.CharField(source="account_key", allow_null=True)
-    metadata = serializers.DictField()
-    created_at = RFC3339DateTimeField()
-    updated_at = RFC3339DateTimeField()
-    last_event_type = serializers.CharField(allow_null=True)
-    last_active_at = RFC3339DateTimeField(allow_null=True)
+    id = serializers.CharField(source="lead.lead_id")
+    account_id = serializers.CharField(source="lead.account.account_id", allow_null=True)
+    metadata = serializers.DictField(source="lead.metadata")
+    created_at = RFC3339DateTimeField(source="lead.created_at")
+    updated_at = RFC3339DateTimeField(source="lead.updated_at")
+    score = serializers.IntegerField(help_text="Primary ruleset score; 0 without one")
+    engagement_level = serializers.CharField(
+        allow_null=True, help_text="The engagement level containing the score"
+    )
+    last_event_type = serializers.CharField(
+        allow_null=True, help_text="Type of the lead's last scored event"
+    )
+    last_active_at = RFC3339DateTimeField(
+        allow_null=True,
+        help_text="Time of the lead's last activity: its last event that was not suppressed",
+    )
 
 
 class LeadDeletionOutput(serializers.Serializer):
@@ -130,10 +139,22 @@ class LeadsView(ApiView):
             help_text="The lead's last event is at most this old",
         )
         min_score = serializers.IntegerField(
-            required=False, help_text="Validated, not applied yet: lead scoring comes later"
+            required=False,
+            min_value=-MAX_SCORE_BOUND,
+            max_value=MAX_SCORE_BOUND,
+            help_text="Primary score at least this (inclusive)",
         )
         max_score = serializers.IntegerField(
-            required=False, help_text="Validated, not applied yet: lead scoring comes later"
+            required=False,
+            min_value=-MAX_SCORE_BOUND,
+            max_value=MAX_SCORE_BOUND,
+            help_text="Primary score at most this (inclusive)",
+        )
+        sort = serializers.ChoiceField(
+            choices=SORTS,
+            default="-score",
+            help_text="`-score` (default): highest primary score first; `score`; "
+            "`-created_at`: newest first; `created_at`",
         )
 
     class LeadCreateInput(serializers.Serializer):
@@ -155,16 +176,25 @@ class LeadsView(ApiView):
             {
                 "leads": LeadListItemOutput(many=True),
                 "total": serializers.IntegerField(),
+                "total_exact": serializers.BooleanField(
+                    help_text=f"false: more than {EXACT_COUNT_LIMIT:,} leads match and "
+                    "`total` is an estimate"
+                ),
                 "page": serializers.IntegerField(),
                 "limit": serializers.IntegerField(),
             },
         ),
-        summary="List leads (OU-scoped)",
+        summary="List lead scores (OU-scoped)",
         operation_id="leads_list",
         description=(
-            "Unmerged leads, newest first, with each lead's last event (system events such as "
-            "DECAY are not activity). `min_score` and `max_score` are validated but not "
-            "applied until lead scoring exists."
+            "Unmerged leads with their primary ruleset score (0 without one) and engagement "
+            "level, highest score first by default (ties: the lead created first; leads "
+            "without a stored score after those with a stored 0). `range` filters on the "
+            "lead's creation time; `event_type` and `last_active` on its last scored event "
+            "and last activity (its last event not suppressed; system events such as DECAY "
+            "are not activity). `min_score`/`max_score` are inclusive. `total` counts every "
+            f"match exactly up to {EXACT_COUNT_LIMIT:,}; above, it is the database's "
+            "estimate and `total_exact` is false."
         ),
     )
     def get(self, request):
@@ -174,16 +204,23 @@ class LeadsView(ApiView):
         params = query.validated_data
         now = timezone.now()
         days = LAST_ACTIVE_DAYS.get(params["last_active"])
-        leads = leads_list(
+        listing = leads_list(
             ou=request.ou,
             filters=LeadListFilters(
                 created=time_window(params["range"], now=now),
                 last_event_type=params.get("event_type"),
                 active_since=now - datetime.timedelta(days=days) if days else None,
+                min_score=params.get("min_score"),
+                max_score=params.get("max_score"),
             ),
+            sort=params["sort"],
+            offset=page.offset,
+            limit=page.limit,
         )
-        items = LeadListItemOutput(page.slice(leads), many=True).data
-        return envelope_response(items, key="leads", total=leads.count(), page=page)
+        items = LeadListItemOutput(listing.items, many=True).data
+        response = envelope_response(items, key="leads", total=listing.total, page=page)
+        response.data["total_exact"] = listing.total_exact
+        return response
 
     @extend_schema(
         request=LeadCreateInput,

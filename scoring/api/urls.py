@@ -7,6 +7,7 @@ urlpatterns = [
     path("events/batch", event_views.EventBatchView.as_view(), name="events-batch"),
     path("", include("scoring.api.import_urls")),
     path("", include("scoring.api.event_read_urls")),
+    path("", include("scoring.api.score_urls")),
     path("", include("scoring.api.lead_urls")),
     path("", include("scoring.api.config_urls")),
 ]

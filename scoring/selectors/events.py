@@ -10,11 +10,21 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.db import connection
-from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 
 from leadvibe.exceptions import NotFoundError
 from orgunits.models import OrgUnit
-from scoring.models import EngagementEvent, Lead, Order
+from scoring.models import EngagementEvent, EventScore, Lead, Order, Ruleset
 from scoring.selectors.config import hidden_event_types
 
 
@@ -211,10 +221,14 @@ def lead_activity(
     window: TimeWindow,
     channel: str | None = None,
     max_latency_ms: int | None = None,
+    min_score: int | None = None,
+    has_delta: bool | None = None,
     limit: int = 100,
 ) -> LeadActivity:
-    """The lead's newest `limit` events and orders within `window`. `channel` and
-    `max_latency_ms` (received_at - occurred_at) narrow the events only."""
+    """The lead's newest `limit` events and orders within `window`. `channel`,
+    `max_latency_ms` (received_at - occurred_at), `min_score` (the event's points in the
+    primary ruleset, 0 without any, at least this) and `has_delta` (whether those points are
+    not 0) narrow the events only."""
     lead = _lead_of_ou(ou=ou, lead_id=lead_id)
     events = window.filter(EngagementEvent.objects.for_ou(ou).filter(lead=lead))
     if channel is not None:
@@ -225,6 +239,12 @@ def lead_activity(
                 F("received_at") - F("occurred_at"), output_field=DurationField()
             )
         ).filter(latency__lte=datetime.timedelta(milliseconds=max_latency_ms))
+    if min_score is not None or has_delta is not None:
+        events = events.alias(points=_primary_points_of_event(ou))
+        if min_score is not None:
+            events = events.filter(points__gte=min_score)
+        if has_delta is not None:
+            events = events.exclude(points=0) if has_delta else events.filter(points=0)
     event_rows = list(event_items(events.order_by("-occurred_at", "-seq"))[:limit])
     orders = window.filter(Order.objects.for_ou(ou).filter(lead=lead))
     order_rows = list(orders.order_by("-occurred_at", "-id")[:limit])
@@ -232,6 +252,20 @@ def lead_activity(
         row.lead = lead
     timeline = sorted([*event_rows, *order_rows], key=lambda row: row.occurred_at, reverse=True)
     return LeadActivity(events=event_rows, orders=order_rows, timeline=timeline[:limit])
+
+
+def _primary_points_of_event(ou: OrgUnit) -> Coalesce:
+    """The points an event made in the OU's primary ruleset (its score rows summed: its rules'
+    points, a compensation it applied), 0 when it has none."""
+    primary = Ruleset.objects.for_ou(ou).filter(is_primary=True).values("pk")[:1]
+    points = (
+        EventScore.objects.filter(event=OuterRef("seq"), ruleset=Subquery(primary))
+        .order_by()
+        .values("event")
+        .annotate(total=Sum("delta"))
+        .values("total")
+    )
+    return Coalesce(Subquery(points), 0)
 
 
 # --- Orders ---------------------------------------------------------------------------------

@@ -5,17 +5,15 @@ lead stays readable by id, so `merged_into` tells clients where it went, but lis
 leave it out.
 """
 
-import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from leadvibe.exceptions import NotFoundError
 from orgunits.models import OrgUnit
-from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion
+from scoring.models import Lead, LeadAlias, LeadDeletion
 from scoring.normalize import normalize_alias
-from scoring.selectors.events import TimeWindow
 
 DELETION_IN_PROGRESS = (LeadDeletion.Status.PENDING, LeadDeletion.Status.RUNNING)
 SEARCH_LIMIT = 10
@@ -49,40 +47,6 @@ def lead_get(*, ou: OrgUnit, lead_id: str) -> Lead:
 def lead_aliases(*, ou: OrgUnit, lead_id: str) -> list[LeadAlias]:
     lead = lead_get(ou=ou, lead_id=lead_id)
     return list(lead.aliases.order_by("created_at", "id"))
-
-
-@dataclass(frozen=True)
-class LeadListFilters:
-    created: TimeWindow = field(default_factory=TimeWindow)
-    last_event_type: str | None = None
-    active_since: datetime.datetime | None = None
-
-
-def leads_list(*, ou: OrgUnit, filters: LeadListFilters) -> QuerySet[Lead]:
-    """Unmerged leads, newest first, annotated with `account_key` (the account's client id),
-    `last_event_type` and `last_active_at`.
-
-    The last event is the latest by (occurred_at, seq) among the lead's own events (system
-    events such as DECAY are not activity); each lead's is found by one backward step on the
-    `(lead, occurred_at, seq)` index.
-    """
-    latest = (
-        EngagementEvent.objects.filter(lead=OuterRef("pk"))
-        .exclude(source=EngagementEvent.Source.SYSTEM)
-        .order_by("-occurred_at", "-seq")
-    )
-    leads = filters.created.filter(
-        leads_visible(ou=ou).filter(merged_into__isnull=True), "created_at"
-    ).annotate(
-        account_key=F("account__account_id"),
-        last_event_type=Subquery(latest.values("event_type")[:1]),
-        last_active_at=Subquery(latest.values("occurred_at")[:1]),
-    )
-    if filters.last_event_type is not None:
-        leads = leads.filter(last_event_type=filters.last_event_type)
-    if filters.active_since is not None:
-        leads = leads.filter(last_active_at__gte=filters.active_since)
-    return leads.order_by("-created_at", "-id")
 
 
 @dataclass(frozen=True)

@@ -412,8 +412,9 @@ def test_activity_event_only_filters(client):
     assert activity("channel=email") == ([email["event_id"]], 1, 2)
     # Latency: received_at - timestamp. The email event arrived five hours late.
     assert activity("maxLatency=600000") == ([web["event_id"]], 1, 2)
-    # Accepted until scores exist; they narrow nothing yet.
-    assert activity("minScore=10&hasDelta=true")[0] == [web["event_id"], email["event_id"]]
+    # Points in the primary ruleset: none here (no ruleset), so each event has 0.
+    assert activity("minScore=0&hasDelta=false")[0] == [web["event_id"], email["event_id"]]
+    assert activity("minScore=10")[0] == activity("hasDelta=true")[0] == []
     assert activity("limit=1") == ([web["event_id"]], 1, 1)
 
 

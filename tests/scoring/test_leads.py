@@ -15,6 +15,7 @@ from leadvibe.celery import app as celery_app
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.services import lead_changes
 from scoring.services.orders import order_create
+from scoring.services.pipeline import process_pending_events
 from scoring.tasks import sweep_lead_deletions_task
 from tests.factories import make_credential, make_member, make_membership
 
@@ -56,7 +57,8 @@ def ago(**delta) -> str:
 
 
 def listed(client, **params) -> list[str]:
-    response = client.get("/api/v1/leads", params)
+    """Lead ids listed, newest first unless `sort` says otherwise."""
+    response = client.get("/api/v1/leads", {"sort": "-created_at", **params})
     assert response.status_code == 200, response.content
     return [lead["id"] for lead in response.json()["leads"]]
 
@@ -189,9 +191,10 @@ def test_list_envelope_newest_first_with_last_event(client):
     post_event(client, "old", "page_view", timestamp=ago(hours=2))
     post_event(client, "old", "form_submit", timestamp=ago(hours=1))
     post_event(client, "old", "email_open", timestamp=ago(hours=3))  # arrives late, is older
+    process_pending_events()  # the last event and activity are those scored
 
-    body = client.get("/api/v1/leads").json()
-    assert (body["total"], body["page"], body["limit"]) == (2, 1, 50)
+    body = client.get("/api/v1/leads", {"sort": "-created_at"}).json()
+    assert (body["total"], body["total_exact"], body["page"], body["limit"]) == (2, True, 1, 50)
     new, old = body["leads"]
     assert set(new) == {
         "id",
@@ -201,8 +204,10 @@ def test_list_envelope_newest_first_with_last_event(client):
         "updated_at",
         "last_event_type",
         "last_active_at",
+        "score",
+        "engagement_level",
     }
-    assert new == {**new, "id": "new", "account_id": None, "metadata": {"k": "v"}}
+    assert new == {**new, "id": "new", "account_id": None, "metadata": {"k": "v"}, "score": 0}
     assert (new["last_event_type"], new["last_active_at"]) == (None, None)
     assert (old["id"], old["account_id"], old["last_event_type"]) == ("old", "acme", "form_submit")
     assert old["last_active_at"].endswith("Z")
@@ -227,10 +232,12 @@ def test_list_reads_a_page_in_the_same_number_of_queries_however_many_leads(clie
 def test_list_pages_and_validates_its_parameters(client):
     for n in range(5):
         create_lead(client, f"l{n}")
-    body = client.get("/api/v1/leads", {"page": 2, "limit": 2}).json()
+    body = client.get("/api/v1/leads", {"page": 2, "limit": 2, "sort": "-created_at"}).json()
     assert [lead["id"] for lead in body["leads"]] == ["l2", "l1"]
     assert (body["total"], body["page"], body["limit"]) == (5, 2, 2)
-    assert listed(client, min_score=10, max_score=20) == ["l4", "l3", "l2", "l1", "l0"]
+    # No lead has a score: each has 0.
+    assert listed(client, min_score=10, max_score=20) == []
+    assert listed(client, min_score=0, max_score=20) == ["l4", "l3", "l2", "l1", "l0"]
     for params in (
         {"limit": 0},
         {"limit": 501},
@@ -239,6 +246,8 @@ def test_list_pages_and_validates_its_parameters(client):
         {"last_active": "1d"},
         {"min_score": "high"},
         {"max_score": "1.5"},
+        {"min_score": 10**12},
+        {"sort": "name"},
     ):
         response = client.get("/api/v1/leads", params)
         assert response.status_code == 400, params
@@ -252,6 +261,7 @@ def test_list_filters_by_last_event_type_and_last_activity(client):
     post_event(client, "recent", "demo_request", timestamp=ago(hours=1))
     post_event(client, "week_old", "email_open", timestamp=ago(days=10))
     post_event(client, "month_old", "demo_request", timestamp=ago(days=40))
+    process_pending_events()  # the filters read what scoring recorded
 
     assert listed(client, event_type="email_open") == ["week_old"]
     assert listed(client, event_type="demo_request") == ["month_old", "recent"]

@@ -1,0 +1,317 @@
+"""GET /leads: the OU's unmerged leads with their primary score and engagement level, sorted
+by score or by creation, filtered by score, creation time, last event type and last activity.
+
+Built to stay fast over millions of leads:
+
+- Sorted by score, a page is read from the `(ruleset, -score, lead)` index of the primary
+  ruleset's scores, joined to the lead (and its scoring state when a filter needs it) by
+  primary key, so it stops after `offset + limit` matches. Leads with no stored score have 0;
+  they come after the stored scores of 0 and before the negative ones (ties of a score: the
+  lead created first), and are only read once a page reaches them.
+- `event_type` and `last_active` read the lead's scoring state (`last_event_type`,
+  `last_activity_at`): they describe the events scored so far.
+- `total` is exact up to EXACT_COUNT_LIMIT matching leads; above that, counting every match
+  would cost more than the page itself, so it is PostgreSQL's estimate and `total_exact` is
+  false.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from orgunits.models import OrgUnit
+from scoring.engine.levels import level_for
+from scoring.models import Lead, LeadDeletion, LeadScore, LeadScoringState, Ruleset
+from scoring.selectors.events import TimeWindow
+from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
+from scoring.selectors.scores import engagement_levels, primary_ruleset
+
+EXACT_COUNT_LIMIT = 10_000
+SORTS = ("-score", "score", "-created_at", "created_at")
+# How much more a step along the ranking index costs than gathering one lead (measured with
+# bench/leads_list.py: each step looks the lead, and its state, up).
+WALK_COST = 2
+
+
+@dataclass(frozen=True)
+class LeadListFilters:
+    created: TimeWindow = field(default_factory=TimeWindow)
+    last_event_type: str | None = None
+    active_since: datetime.datetime | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+
+    @property
+    def zero_in_range(self) -> bool:
+        return (self.min_score is None or self.min_score <= 0) and (
+            self.max_score is None or self.max_score >= 0
+        )
+
+    @property
+    def narrows_leads(self) -> bool:
+        """Whether a filter other than the score's applies."""
+        return (
+            self.created != TimeWindow()
+            or self.last_event_type is not None
+            or self.active_since is not None
+        )
+
+    def score_condition(self, prefix: str = "") -> Q:
+        condition = Q()
+        if self.min_score is not None:
+            condition &= Q(**{f"{prefix}score__gte": self.min_score})
+        if self.max_score is not None:
+            condition &= Q(**{f"{prefix}score__lte": self.max_score})
+        return condition
+
+
+@dataclass(frozen=True)
+class LeadListItem:
+    lead: Lead
+    score: int
+    engagement_level: str | None
+    last_event_type: str | None
+    last_active_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class LeadListPage:
+    items: list[LeadListItem]
+    total: int
+    total_exact: bool
+
+
+def leads_list(
+    *, ou: OrgUnit, filters: LeadListFilters, sort: str, offset: int, limit: int
+) -> LeadListPage:
+    primary = primary_ruleset(ou=ou)
+    if sort in ("-score", "score") and primary is not None:
+        ranked = _page_by_score(ou, primary, filters, descending=sort == "-score", offset=offset,
+                                limit=limit)  # fmt: skip
+    else:
+        ranked = _page_by_creation(ou, primary, filters, sort=sort, offset=offset, limit=limit)
+    total, exact = _total(ou, primary, filters)
+    return LeadListPage(items=_items(ou, ranked), total=total, total_exact=exact)
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+def _matching_leads(ou: OrgUnit, filters: LeadListFilters) -> QuerySet[Lead]:
+    leads = filters.created.filter(
+        leads_visible(ou=ou).filter(merged_into__isnull=True), "created_at"
+    )
+    return leads.filter(_state_condition(ou, filters, prefix=""))
+
+
+def _state_condition(ou: OrgUnit, filters: LeadListFilters, *, prefix: str) -> Q:
+    """The filters on the lead's scoring state; the state's unit is named so that its
+    `(unit, ...)` indexes can serve them."""
+    if filters.last_event_type is None and filters.active_since is None:
+        return Q()
+    condition = Q(**{f"{prefix}leadscoringstate__unit": ou})
+    if filters.last_event_type is not None:
+        condition &= Q(**{f"{prefix}leadscoringstate__last_event_type": filters.last_event_type})
+    if filters.active_since is not None:
+        condition &= Q(**{f"{prefix}leadscoringstate__last_activity_at__gte": filters.active_since})
+    return condition
+
+
+def _matching_scores(ou: OrgUnit, primary: Ruleset, filters: LeadListFilters) -> QuerySet:
+    """The primary ruleset's stored scores of matching leads (score range not applied)."""
+    being_deleted = LeadDeletion.objects.for_ou(ou).filter(
+        lead_id=OuterRef("lead__lead_id"), status__in=DELETION_IN_PROGRESS
+    )
+    # `primary` is the OU's: its scores are the OU's leads' (no unit filter, which the
+    # ranking index could not answer without reading every row).
+    scores = LeadScore.objects.filter(ruleset=primary, lead__merged_into__isnull=True)
+    if filters.created != TimeWindow():
+        # The lead's unit lets its `(unit, -created_at)` index serve the range.
+        scores = filters.created.filter(scores.filter(lead__unit=ou), "lead__created_at")
+    return scores.filter(_state_condition(ou, filters, prefix="lead__")).filter(
+        ~Exists(being_deleted)
+    )
+
+
+def _unscored_leads(ou: OrgUnit, primary: Ruleset, filters: LeadListFilters) -> QuerySet[Lead]:
+    stored = LeadScore.objects.filter(lead=OuterRef("pk"), ruleset=primary)
+    return _matching_leads(ou, filters).filter(~Exists(stored))
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+def _page_by_score(
+    ou: OrgUnit,
+    primary: Ruleset,
+    filters: LeadListFilters,
+    *,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> list[tuple[int, int]]:
+    """(lead pk, score) of the page: sorted by score, then stored scores before leads without
+    one (0), then the lead created first (each reversed for ascending)."""
+    scores = _matching_scores(ou, primary, filters).filter(filters.score_condition())
+    if not _walks_the_ranking(ou, primary, filters, scores, rows_needed=offset + limit):
+        return _gathered_page(ou, primary, filters, descending=descending)[offset : offset + limit]
+    order = ("-score", "lead_id") if descending else ("score", "-lead_id")
+    non_negative = scores.filter(score__gte=0).order_by(*order).values_list("lead_id", "score")
+    negative = scores.filter(score__lt=0).order_by(*order).values_list("lead_id", "score")
+    segments = [non_negative]
+    if filters.zero_in_range:
+        unscored = _unscored_leads(ou, primary, filters)
+        segments.append(
+            unscored.order_by("pk" if descending else "-pk").values_list("pk", Value(0))
+        )
+    segments.append(negative)
+    if not descending:
+        segments.reverse()
+    return _read_segments(segments, offset=offset, limit=limit)
+
+
+def _walks_the_ranking(
+    ou: OrgUnit, primary: Ruleset, filters: LeadListFilters, matches: QuerySet, *, rows_needed: int
+) -> bool:
+    """Whether to read the page along the `(ruleset, -score, lead)` index, testing each lead
+    against the filters until the page is full, rather than gather every lead the other
+    filters keep (through their own indexes) with its score, and sort them.
+
+    Walking reads about `rows_needed x scores in range / matches` index entries, each with a
+    lookup of the lead (and its state); gathering reads every lead the other filters keep,
+    each with a lookup of its score. The figures are the planner's estimates (no rows are
+    read).
+    """
+    if not filters.narrows_leads:
+        return True
+    expected = max(1, _estimated_rows(matches))
+    in_range = LeadScore.objects.filter(ruleset=primary).filter(filters.score_condition())
+    walked = rows_needed * max(1, _estimated_rows(in_range)) / expected
+    return walked * WALK_COST < _estimated_rows(_matching_leads(ou, filters))
+
+
+def _gathered_page(
+    ou: OrgUnit, primary: Ruleset, filters: LeadListFilters, *, descending: bool
+) -> QuerySet:
+    """Every matching lead with its score (0 without a stored one), sorted: for filters
+    that keep few leads."""
+    leads = (
+        _matching_leads(ou, filters)
+        .alias(primary_score=FilteredRelation("leadscore", condition=Q(leadscore__ruleset=primary)))
+        .annotate(stored=F("primary_score__score"), score=Coalesce("primary_score__score", 0))
+        .filter(filters.score_condition())
+    )
+    if descending:
+        order = (F("score").desc(), F("stored").asc(nulls_last=True), "pk")
+    else:
+        order = (F("score").asc(), F("stored").asc(nulls_first=True), "-pk")
+    return leads.order_by(*order).values_list("pk", "score")
+
+
+def _read_segments(segments: list[QuerySet], *, offset: int, limit: int) -> list[tuple]:
+    rows: list[tuple] = []
+    for segment in segments:
+        wanted = limit - len(rows)
+        if wanted == 0:
+            break
+        found = list(segment[offset : offset + wanted])
+        rows += found
+        if len(found) == wanted:
+            break
+        # The segment ended inside the page or before it: the next one starts after it.
+        size = offset + len(found) if found else segment[:offset].count()
+        offset = max(0, offset - size)
+    return rows
+
+
+def _page_by_creation(
+    ou: OrgUnit,
+    primary: Ruleset | None,
+    filters: LeadListFilters,
+    *,
+    sort: str,
+    offset: int,
+    limit: int,
+) -> list[tuple[int, int]]:
+    leads = _matching_leads(ou, filters)
+    if primary is None:
+        if not filters.zero_in_range:
+            return []
+        leads = leads.annotate(score=Value(0))
+    else:
+        stored = LeadScore.objects.filter(lead=OuterRef("pk"), ruleset=primary)
+        leads = leads.annotate(score=Coalesce(Subquery(stored.values("score")[:1]), 0))
+        leads = leads.filter(filters.score_condition())
+    order = ("-created_at", "-pk") if sort.startswith("-") else ("created_at", "pk")
+    if sort in ("-score", "score"):  # no primary ruleset: every score is 0
+        order = ("pk",) if sort == "-score" else ("-pk",)
+    return list(leads.order_by(*order).values_list("pk", "score")[offset : offset + limit])
+
+
+def _items(ou: OrgUnit, ranked: list[tuple[int, int]]) -> list[LeadListItem]:
+    pks = [pk for pk, _ in ranked]
+    leads = Lead.objects.for_ou(ou).select_related("account").in_bulk(pks)
+    states = {
+        state["lead_id"]: state
+        for state in LeadScoringState.objects.filter(lead_id__in=pks).values(
+            "lead_id", "last_event_type", "last_activity_at"
+        )
+    }
+    levels = engagement_levels(ou=ou)
+    items = []
+    for pk, score in ranked:
+        state = states.get(pk, {})
+        items.append(
+            LeadListItem(
+                lead=leads[pk],
+                score=score,
+                engagement_level=level_for(score, levels),
+                last_event_type=state.get("last_event_type"),
+                last_active_at=state.get("last_activity_at"),
+            )
+        )
+    return items
+
+
+# --- Totals ---------------------------------------------------------------------------------
+
+
+def _total(ou: OrgUnit, primary: Ruleset | None, filters: LeadListFilters) -> tuple[int, bool]:
+    """Matching leads: those with a stored score in range, plus (when 0 is in range) the
+    leads without one, counted as all matching leads less those whose stored score is out of
+    range."""
+    if primary is None:
+        return _count(_matching_leads(ou, filters)) if filters.zero_in_range else (0, True)
+    scores = _matching_scores(ou, primary, filters)
+    if not filters.zero_in_range:
+        return _count(scores.filter(filters.score_condition()))
+    total, exact = _count(_matching_leads(ou, filters))
+    if filters.min_score is None and filters.max_score is None:
+        return total, exact
+    outside, outside_exact = _count(scores.exclude(filters.score_condition()))
+    return max(0, total - outside), exact and outside_exact
+
+
+def _count(queryset: QuerySet) -> tuple[int, bool]:
+    """(count, exact): exact when the planner expects at most EXACT_COUNT_LIMIT rows and there
+    are no more; otherwise the planner's estimate (at least the rows counted)."""
+    estimate = _estimated_rows(queryset)
+    if estimate > EXACT_COUNT_LIMIT:
+        return estimate, False
+    counted = queryset.order_by()[: EXACT_COUNT_LIMIT + 1].count()
+    if counted <= EXACT_COUNT_LIMIT:
+        return counted, True
+    return max(estimate, counted), False
+
+
+def _estimated_rows(queryset: QuerySet) -> int:
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
