@@ -1,0 +1,282 @@
+"""Scoring throughput and latency with real worker processes, with the ceiling measured in the
+same run.
+
+The stack: embedded PostgreSQL and Redis, gunicorn (2 workers x 4 threads) and `--workers`
+Celery worker processes. The OU has 2 active rulesets of 50 rules over 60 event types, 3
+inorganic filters (one grouping), the standard surge policy, and 100,000 leads.
+
+- throughput: `--events` pending events (stored with one INSERT ... SELECT, as ingestion
+  stores them) are scored by the workers from one doorbell; events/s until the queue is empty;
+- ceiling: COPY of as many event_scores rows as the run wrote, into a table with the same
+  indexes;
+- latency: events sent through `POST /events` at about `--rate` per second for `--seconds`
+  (a few client threads, each with a kept-alive connection); the time from sending an event
+  to the `score_update` for its lead on the OU's Redis channel (published after commit).
+
+Run: `python bench/scoring.py [--events 200000] [--workers 2] [--rate 1000] [--seconds 15]`.
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.stack import ROOT, running_stack
+
+LEADS = 100_000
+TYPES = [f"type_{n}" for n in range(60)]
+
+
+def configure(unit) -> None:
+    from scoring.models import InorganicFilter, Rule, Ruleset
+    from scoring.services.scoring_config import scoring_config_changed
+
+    for r in range(2):
+        ruleset = Ruleset.objects.create(
+            org_id=unit.org_id, unit=unit, name=f"Ruleset {r}", is_primary=r == 0
+        )
+        Rule.objects.bulk_create(
+            Rule(org_id=unit.org_id, unit=unit, ruleset=ruleset,
+                 event_type=TYPES[(n * 7 + r) % 60], weight=n % 11 - 2)
+            for n in range(50)
+        )  # fmt: skip
+    for n in range(3):
+        InorganicFilter.objects.create(
+            org_id=unit.org_id, unit=unit, event_type=TYPES[n], count_threshold=5,
+            time_window_ms=60_000, group_events=n == 0,
+        )  # fmt: skip
+    scoring_config_changed(unit)
+
+
+def seed_leads(cursor, unit) -> None:
+    cursor.execute(
+        "INSERT INTO scoring_lead (lead_id, org_id, unit_id, metadata, created_at, updated_at) "
+        "SELECT 'lead-' || n, %s, %s, '{}', now(), now() FROM generate_series(1, %s) n",
+        [unit.org_id, unit.id, LEADS],
+    )
+
+
+def seed_pending(cursor, unit, events: int) -> None:
+    cursor.execute(
+        "INSERT INTO scoring_engagementevent (org_id, unit_id, lead_id, event_type, occurred_at,"
+        " received_at, channel, metadata, source, status) "
+        "SELECT %(org)s, %(unit)s, l.id, 'type_' || (n %% 60), "
+        "       now() - make_interval(secs => (%(events)s - n) / 10.0), now(), 'web', "
+        "       jsonb_build_object('path', '/p/' || n %% 50), 'api', 'pending' "
+        "FROM generate_series(1, %(events)s) n JOIN scoring_lead l "
+        "  ON l.unit_id = %(unit)s AND l.lead_id = 'lead-' || (1 + (n * 7919) %% %(leads)s)",
+        {"org": unit.org_id, "unit": unit.id, "events": events, "leads": LEADS},
+    )
+    cursor.execute("ANALYZE")
+
+
+def start_workers(env: dict, count: int) -> list[subprocess.Popen]:
+    command = [sys.executable, "-m", "celery", "-A", "leadvibe", "worker", "--concurrency",
+               "1", "--loglevel", "WARNING", "--without-mingle", "--without-gossip"]  # fmt: skip
+    return [
+        subprocess.Popen(
+            [*command, "-n", f"bench{n}@%h"],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]
+
+
+def pending_count(cursor) -> int:
+    cursor.execute("SELECT count(*) FROM scoring_engagementevent WHERE status = 'pending'")
+    return cursor.fetchone()[0]
+
+
+def copy_ceiling(cursor, unit_id: str) -> tuple[int, float]:
+    cursor.execute(
+        "CREATE TABLE bench_eventscore (LIKE scoring_eventscore INCLUDING DEFAULTS "
+        "INCLUDING INDEXES)"
+    )
+    data = bytearray()
+    raw = cursor.connection
+    with raw.cursor().copy(
+        "COPY (SELECT * FROM scoring_eventscore WHERE unit_id = %s) TO STDOUT", [unit_id]
+    ) as copy:
+        for block in copy:
+            data += block
+    rows = data.count(b"\n")
+    started = time.perf_counter()
+    with raw.cursor().copy("COPY bench_eventscore FROM STDIN") as copy:
+        copy.write(bytes(data))
+    seconds = time.perf_counter() - started
+    cursor.execute("DROP TABLE bench_eventscore")
+    return rows, rows / seconds
+
+
+def send_paced(base_url: str, auth: str, rate: float, seconds: float, sent: list) -> None:
+    """One client thread: `rate` events/s on a kept-alive connection; appends (lead, t)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.connect()
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    interval = 1 / rate
+    started = time.monotonic()
+    n = 0
+    while (now := time.monotonic()) - started < seconds:
+        next_slot = started + n * interval
+        if next_slot > now:
+            time.sleep(next_slot - now)
+        lead = f"lead-{1 + (threading.get_ident() * 31 + n * 104729) % LEADS}"
+        body = json.dumps(
+            {"event_type": TYPES[n % 60], "lead_id": lead, "metadata": {"channel": "web"}}
+        ).encode()
+        sent_at = time.time()
+        connection.request(
+            "POST", "/api/v1/events", body,
+            {"Content-Type": "application/json", "Authorization": auth},
+        )  # fmt: skip
+        response = connection.getresponse()
+        response.read()
+        if response.status == 202:
+            sent.append((lead, sent_at))
+        n += 1
+
+
+def listen(redis_url: str, channel: str, heard: list, stop: threading.Event) -> None:
+    import redis
+
+    pubsub = redis.Redis.from_url(redis_url).pubsub()
+    pubsub.subscribe(channel)
+    while not stop.is_set():
+        message = pubsub.get_message(timeout=0.1)
+        if message and message["type"] == "message":
+            at = time.time()
+            for lead in json.loads(message["data"])["leads"]:
+                heard.append((lead["lead"], at))
+
+
+def latency_run(base_url, env, unit, auth, args) -> dict:
+    from scoring.models import Lead
+    from scoring.services.scoring_stage import SCORE_CHANNEL
+
+    heard: list = []
+    stop = threading.Event()
+    listener = threading.Thread(
+        target=listen,
+        args=(env["REDIS_URL"], SCORE_CHANNEL.format(unit_id=unit.id), heard, stop),
+    )
+    listener.start()
+    time.sleep(0.5)
+    sent: list = []
+    senders = [
+        threading.Thread(
+            target=send_paced, args=(base_url, auth, args.rate / 4, args.seconds, sent)
+        )
+        for _ in range(4)
+    ]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    time.sleep(3)
+    stop.set()
+    listener.join()
+    pks = dict(
+        Lead.objects.filter(unit=unit, lead_id__in={lead for lead, _ in sent}).values_list(
+            "lead_id", "id"
+        )
+    )
+    heard_by_lead: dict[int, list[float]] = {}
+    for pk, at in heard:
+        heard_by_lead.setdefault(pk, []).append(at)
+    latencies = []
+    for lead, sent_at in sent:
+        times = [at for at in heard_by_lead.get(pks[lead], ()) if at >= sent_at]
+        latencies.append((min(times) - sent_at) * 1000 if times else float("inf"))
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+
+    return {
+        "rate": len(sent) / args.seconds,
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "missing": sum(1 for value in latencies if value == float("inf")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--seconds", type=float, default=15)
+    args = parser.parse_args()
+
+    with running_stack(web_workers=2, web_threads=4, celery_worker=False) as (
+        base_url, env, credential, _processes,
+    ):  # fmt: skip
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        from orgunits.models import ApiCredential
+        from scoring.services.pipeline import ring_doorbell
+
+        unit = ApiCredential.objects.get(client_id=credential["client_id"]).unit
+        configure(unit)
+        with connection.cursor() as cursor:
+            seed_leads(cursor, unit)
+            seed_pending(cursor, unit, args.events)
+        workers = start_workers({**env, "WORKER_SWEEP_SECONDS": "1"}, args.workers)
+        try:
+            time.sleep(5)  # workers up
+            started = time.perf_counter()
+            ring_doorbell()
+            with connection.cursor() as cursor:
+                while pending_count(cursor):
+                    time.sleep(0.2)
+                throughput = args.events / (time.perf_counter() - started)
+                rows, copy_rps = copy_ceiling(cursor, unit.id)
+            token = f"{credential['client_id']}:{credential['client_secret']}".encode()
+            auth = "Basic " + base64.b64encode(token).decode()
+            latency = latency_run(base_url, env, unit, auth, args)
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
+
+    per_event = rows / args.events
+    print(f"{args.workers} worker processes; 2 rulesets x 50 rules, 3 inorganic filters, "
+          f"standard surge, {LEADS:,} leads")  # fmt: skip
+    print(
+        f"scored end to end: {throughput:9,.0f} events/s ({args.events:,} events, "
+        f"{per_event:.2f} event_scores rows each)   target >= 10,000"
+    )
+    print(
+        f"ceiling: COPY of the {rows:,} event_scores rows: {copy_rps:9,.0f} rows/s = "
+        f"{copy_rps / per_event:,.0f} events/s; ratio {throughput * per_event / copy_rps:.2f}"
+    )
+    print(
+        f"latency at {latency['rate']:,.0f} events/s sent: received -> score_update "
+        f"p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, p99 {latency['p99']:.0f} ms"
+        f" ({latency['missing']} never heard)   target p95 <= 250, p99 <= 500"
+    )
+
+
+if __name__ == "__main__":
+    main()
