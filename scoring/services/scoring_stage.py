@@ -83,7 +83,8 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
         stored_scores = dict(state.scores)
         replay = state.last_key is not None and incoming[0].order_key < tuple(state.last_key)
         if replay:
-            history = [*_processed_events(lead_pk, exclude={e.seq for e in events}), *incoming]
+            # The batch's events are still pending: the history is the others.
+            history = [*_processed_histories([lead_pk]).get(lead_pk, []), *incoming]
             state, outcomes = engine.score_stream(history, config)
         else:
             outcomes = [engine.score_event(state, event, config) for event in incoming]
@@ -107,21 +108,44 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
 def lead_merge_replay(target, sources) -> None:
     """After a merge (§4.10): the target's score is the replay of all its events, the moved
     ones included; the sources keep no scores of their own."""
-    config = scoring_configs({target.unit_id})[target.unit_id]
-    _lock_states({lead.id: lead.unit_id for lead in [target, *sources]})
-    history = _processed_events(target.id, exclude=set())
-    state, outcomes = engine.score_stream(history, config)
-    times = {event.seq: from_us(event.occurred_at) for event in history}
-    writes = _Writes(replayed=[source.id for source in sources])
-    writes.add(target.id, target.unit_id, state, outcomes, times, replay=True)
+    leads_replay(unit_id=target.unit_id, lead_pks=[target.id], dropped=[s.id for s in sources])
+
+
+def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = ()) -> None:
+    """Recompute the leads' scores from all their processed events under the OU's current
+    configuration (a merge, a rescore). `dropped` leads lose their scores and state."""
+    config = scoring_configs({unit_id})[unit_id]
+    _lock_states(dict.fromkeys([*lead_pks, *dropped], unit_id))
+    histories = _processed_histories(lead_pks)
+    writes = _Writes(replayed=list(dropped))
+    updates = []
+    for lead_pk in sorted(lead_pks):
+        history = histories.get(lead_pk, [])
+        state, outcomes = engine.score_stream(history, config)
+        times = {event.seq: from_us(event.occurred_at) for event in history}
+        writes.add(lead_pk, unit_id, state, outcomes, times, replay=True)
+        updates.append((unit_id, lead_pk, dict(state.scores)))
     writes.flush()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM scoring_leadscoringstate WHERE lead_id = ANY(%s)",
-            [[source.id for source in sources]],
-        )
-    updates = [(target.unit_id, target.id, dict(state.scores))]
+    if dropped:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM scoring_leadscoringstate WHERE lead_id = ANY(%s)", [list(dropped)]
+            )
     transaction.on_commit(lambda: publish_score_updates(updates))
+
+
+def _processed_histories(lead_pks: list[int]) -> dict[int, list[engine.EngineEvent]]:
+    rows = (
+        EngagementEvent.objects.filter(
+            lead_id__in=lead_pks, status=EngagementEvent.Status.PROCESSED
+        )
+        .order_by("lead_id", "occurred_at", "seq")
+        .only("seq", "lead_id", "event_type", "occurred_at", "metadata", "source")
+    )
+    histories: dict[int, list[engine.EngineEvent]] = defaultdict(list)
+    for event in rows.iterator(chunk_size=5000):
+        histories[event.lead_id].append(engine_event(event))
+    return histories
 
 
 def _lock_states(lead_units: dict[int, str]) -> dict[int, dict]:
@@ -144,15 +168,6 @@ def _lock_states(lead_units: dict[int, str]) -> dict[int, dict]:
             lead_pk: json.loads(state) if isinstance(state, str) else state
             for lead_pk, state in cursor.fetchall()
         }
-
-
-def _processed_events(lead_pk: int, *, exclude: set[int]) -> list[engine.EngineEvent]:
-    rows = (
-        EngagementEvent.objects.filter(lead_id=lead_pk, status=EngagementEvent.Status.PROCESSED)
-        .exclude(seq__in=exclude)
-        .only("seq", "event_type", "occurred_at", "metadata", "source")
-    )
-    return [engine_event(event) for event in rows.iterator(chunk_size=2000)]
 
 
 @dataclass
