@@ -35,18 +35,15 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import RedisError
 
 from leadvibe.exceptions import ApplicationError, NotFoundError, PayloadTooLargeError
-from leadvibe.metrics import EVENTS_INGESTED, REDIS_UNAVAILABLE
-from leadvibe.redis_client import get_redis
+from leadvibe.metrics import EVENTS_INGESTED
+from leadvibe.queueing import send_task_or_leave_to_sweep
 from leadvibe.timefmt import parse_rfc3339
 from orgunits.models import Member, OrgUnit
 from scoring.models import EngagementEvent, ImportJob, LeadAlias
@@ -167,17 +164,7 @@ def _file_error(message: str) -> ApplicationError:
 
 
 def _enqueue_run(job_id: str) -> None:
-    try:
-        # Celery retries publishing for seconds against a dead broker; this client gives up
-        # within the short Redis timeout.
-        get_redis().ping()
-        current_app.signature(IMPORT_RUN_TASK, args=[job_id]).delay()
-    except (RedisError, OSError, BrokerError) as exc:
-        REDIS_UNAVAILABLE.labels(operation="import").inc()
-        logger.warning(
-            "import not enqueued; the sweep will run it",
-            extra={"job_id": job_id, "error": str(exc)},
-        )
+    send_task_or_leave_to_sweep(IMPORT_RUN_TASK, args=[job_id], operation="import")
 
 
 # --- Reads --------------------------------------------------------------------------------

@@ -18,17 +18,13 @@ from enum import Enum
 from functools import partial
 from typing import Literal
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import RedisError
 
 from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
-from leadvibe.metrics import REDIS_UNAVAILABLE
-from leadvibe.redis_client import get_redis
+from leadvibe.queueing import send_task_or_leave_to_sweep
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
@@ -239,17 +235,7 @@ def lead_deletion_request(*, ou: OrgUnit, lead_id: str) -> LeadDeletion:
 
 
 def _enqueue_deletion(deletion_id: int) -> None:
-    try:
-        # Celery retries publishing for seconds against a dead broker; this client gives up
-        # within the short Redis timeout.
-        get_redis().ping()
-        current_app.signature(LEAD_DELETION_TASK, args=[deletion_id]).delay()
-    except (RedisError, OSError, BrokerError) as exc:
-        REDIS_UNAVAILABLE.labels(operation="lead_deletion").inc()
-        logger.warning(
-            "lead deletion not enqueued; the sweep will run it",
-            extra={"deletion_id": deletion_id, "error": str(exc)},
-        )
+    send_task_or_leave_to_sweep(LEAD_DELETION_TASK, args=[deletion_id], operation="lead_deletion")
 
 
 def lead_deletion_run(*, deletion_id: int) -> None:
