@@ -33,6 +33,7 @@ from scoring.selectors.leads import (
     lead_get,
     leads_search,
 )
+from scoring.selectors.profile import account_fit_get, lead_profile_get
 from scoring.services.lead_changes import (
     KEEP_ACCOUNT,
     MAX_MERGE_SOURCES,
@@ -462,23 +463,43 @@ class LeadProfileView(ApiView):
             {
                 "lead_id": serializers.CharField(),
                 "metadata": serializers.DictField(),
-                "profile_score": serializers.IntegerField(allow_null=True),
-                "profile_level": serializers.CharField(allow_null=True),
+                "profile_score": serializers.IntegerField(
+                    allow_null=True,
+                    help_text="The score in the primary profile ruleset; null when the OU "
+                    "has no enabled primary profile ruleset",
+                ),
+                "profile_level": serializers.CharField(
+                    allow_null=True, help_text="The profile level containing profile_score"
+                ),
             },
         ),
         summary="Get a lead's profile metadata and profile score (OU-scoped)",
-        description="`profile_score` and `profile_level` are null until profile scoring exists.",
+        description=(
+            "Profile rules of each enabled profile ruleset add their weight when their "
+            "condition holds on the lead's metadata; the score is recomputed whenever the "
+            "metadata or the rules change."
+        ),
     )
     def get(self, request, lead_id):
-        lead = lead_get(ou=request.ou, lead_id=lead_id)
+        profile = lead_profile_get(ou=request.ou, lead_id=lead_id)
         return Response(
             {
-                "lead_id": lead.lead_id,
-                "metadata": lead.metadata,
-                "profile_score": None,
-                "profile_level": None,
+                "lead_id": profile.lead.lead_id,
+                "metadata": profile.lead.metadata,
+                "profile_score": profile.fit.score,
+                "profile_level": profile.fit.level,
             }
         )
+
+
+class LeadAccountScoredOutput(LeadAccountOutput):
+    account_score = serializers.IntegerField(
+        source="fit.score",
+        allow_null=True,
+        help_text="The account's score in the primary account ruleset; null without an "
+        "enabled primary account ruleset or ABM",
+    )
+    account_level = serializers.CharField(source="fit.level", allow_null=True)
 
 
 class LeadAccountView(ApiView):
@@ -487,7 +508,7 @@ class LeadAccountView(ApiView):
             "LeadAccountResult",
             {
                 "lead_id": serializers.CharField(),
-                "account": LeadAccountOutput(allow_null=True),
+                "account": LeadAccountScoredOutput(allow_null=True),
             },
         ),
         summary="Get a lead's account (OU-scoped)",
@@ -495,5 +516,8 @@ class LeadAccountView(ApiView):
     )
     def get(self, request, lead_id):
         lead = lead_get(ou=request.ou, lead_id=lead_id)
-        account = LeadAccountOutput(lead.account).data if lead.account else None
+        account = None
+        if lead.account:
+            lead.account.fit = account_fit_get(ou=request.ou, account=lead.account)
+            account = LeadAccountScoredOutput(lead.account).data
         return Response({"lead_id": lead.lead_id, "account": account})

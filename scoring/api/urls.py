@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("scoring.api.score_urls")),
     path("", include("scoring.api.lead_urls")),
     path("", include("scoring.api.config_urls")),
+    path("", include("scoring.api.profile_urls")),
+    path("", include("scoring.api.account_urls")),
 ]

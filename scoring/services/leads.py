@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from leadvibe.exceptions import ConflictError
 from orgunits.models import OrgUnit
 from scoring.models import Account, Lead
+from scoring.services.profile_scoring import lead_profile_created
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,13 @@ def lead_create(
     account = account_get_or_create(ou=ou, account_id=account_id) if account_id else None
     try:
         with transaction.atomic():
-            return Lead.objects.create(
+            lead = Lead.objects.create(
                 org_id=ou.org_id, unit=ou, lead_id=lead_id, metadata=metadata, account=account
             )
+            lead_profile_created(lead)
     except IntegrityError as exc:
         raise ConflictError(f"Lead {lead_id!r} already exists") from exc
+    return lead
 
 
 def account_get_or_create(*, ou: OrgUnit, account_id: str) -> Account:

@@ -169,4 +169,51 @@ ROUTES = {
         "ou", kwargs=lambda w: {"event_type": w.a2.event.event_type}
     ),
     "event-type-events": ObjectOf("ou", kwargs=lambda w: {"event_type": w.a2.event.event_type}),
+    **{
+        f"{kind}-mappings": Listing(config_ids(f"{kind}_mapping"))
+        for kind in ("profile", "account")
+    },
+    **{
+        f"{kind}-mapping": config_object(
+            f"{kind}_mapping", "mapping_id", body=lambda w: {"active": False}
+        )
+        for kind in ("profile", "account")
+    },
+    **{
+        f"{kind}-rulesets": Listing(config_ids(f"{kind}_ruleset"))
+        for kind in ("profile", "account")
+    },
+    **{
+        f"{kind}-ruleset": config_object(
+            f"{kind}_ruleset", "ruleset_id", body=lambda w: {"name": "taken over"}
+        )
+        for kind in ("profile", "account")
+    },
+    **{
+        f"{kind}-ruleset-rules": config_object(
+            f"{kind}_ruleset",
+            "ruleset_id",
+            body=lambda w, kind=kind: {
+                f"{kind}_property": "taken",
+                "condition": "exists",
+                "weight": 1,
+            },
+        )
+        for kind in ("profile", "account")
+    },
+    **{
+        f"{kind}-ruleset-rule": ObjectOf(
+            "ou",
+            kwargs=lambda w, kind=kind: {
+                "ruleset_id": w.a2.config[f"{kind}_ruleset"].public_id,
+                "rule_id": w.a2.config[f"{kind}_rule"].public_id,
+            },
+            body=lambda w: {"weight": 100},
+        )
+        for kind in ("profile", "account")
+    },
+    # Each tenant's lead and account carry a metadata key named after their OU.
+    "profile-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
+    "account-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
+    "admin-apply-profile-mappings": OwnData(),
 }

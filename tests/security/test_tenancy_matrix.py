@@ -10,12 +10,20 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from scoring.models import EngagementEvent, Level
+from scoring.selectors.profile import ACCOUNT, PROFILE
 from scoring.services.decays import decay_create
 from scoring.services.events import EventInput, event_ingest
 from scoring.services.filters import attribute_filter_create, inorganic_filter_create
 from scoring.services.imports import import_job_create
+from scoring.services.lead_changes import lead_update
 from scoring.services.leads import lead_create
 from scoring.services.orders import order_create
+from scoring.services.pipeline import process_pending_events
+from scoring.services.profile_config import (
+    fit_mapping_create,
+    fit_rule_create,
+    fit_ruleset_create,
+)
 from scoring.services.rulesets import rule_create, ruleset_create
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
@@ -102,6 +110,7 @@ def _tenant(org, role="Owner", member_role="member"):
     )
     tenant = Tenant(org, unit, member, make_credential(unit).credential, lead, event, order)
     tenant.config = _scoring_config(unit, event.event_type)
+    tenant.config.update(_fit_config(unit, lead))
     return tenant
 
 
@@ -126,6 +135,28 @@ def _scoring_config(unit, event_type) -> dict:
     return config
 
 
+def _fit_config(unit, lead) -> dict:
+    """Profile and account scoring objects. The lead gets an account and an event (one the
+    attribute filter lets through) whose `fit` the mappings copy, once it is scored, into a
+    metadata key named after the OU."""
+    lead_update(ou=unit, lead_id=lead.lead_id, metadata=lead.metadata, account_id=f"acc-{unit.id}")
+    event_ingest(
+        ou=unit, event=EventInput(event_type="fit", lead_id=lead.lead_id, metadata={"fit": 1})
+    )
+    config = {}
+    for kind in (PROFILE, ACCOUNT):
+        ruleset = fit_ruleset_create(ou=unit, member=None, kind=kind, name=f"fit-{unit.id}")
+        config[f"{kind.name}_ruleset"] = ruleset
+        config[f"{kind.name}_rule"] = fit_rule_create(
+            ou=unit, member=None, kind=kind, ruleset_id=ruleset.public_id,
+            property_name="ou", condition="equals", comparison_value=unit.id, weight=5,
+        )  # fmt: skip
+        config[f"{kind.name}_mapping"] = fit_mapping_create(
+            ou=unit, member=None, kind=kind, source_field="fit", target_property=f"key-{unit.id}"
+        )
+    return config
+
+
 @pytest.fixture
 def world(db, settings, tmp_path) -> World:
     org_a = make_org()
@@ -138,7 +169,9 @@ def world(db, settings, tmp_path) -> World:
     a2.import_job = import_job_create(
         ou=a2.unit, created_by=a2.member, upload=SimpleUploadedFile("a2.csv", b"event_type\n")
     )
-    return World(a=a, a2=a2, b=_tenant(make_org()))
+    world = World(a=a, a2=a2, b=_tenant(make_org()))
+    process_pending_events()  # field mappings write each tenant's metadata key
+    return world
 
 
 def caller(world: World) -> APIClient:

@@ -1,0 +1,458 @@
+"""Profile (fit) and account scores and field mappings (architecture.md §4.8, §4.9): keeping the
+stored scores equal to the engine's `profile_scores` of the current metadata and rules.
+
+When scores are recomputed:
+- a lead's metadata changes (PUT, PATCH, a merge): that lead (`lead_profile_changed`);
+- a batch is scored (`fit_scored_hook`): the active mappings of each lead's unsuppressed,
+  non-observe events of the batch are applied in `(occurred_at, seq)` order to the lead's
+  metadata and to its account's, then the changed leads and accounts, and those of the batch
+  that have no score yet, are rescored; one statement writes all the batch's metadata;
+- the rules of a ruleset change (`fit_scores_recompute`, in the change's transaction, in
+  chunks of leads or accounts);
+- `/admin/apply-profile-mappings` applies the mappings to the leads' stored events
+  (`profile_mappings_apply`, one transaction per chunk of leads).
+
+Consistency with concurrent configuration writes: a configuration write holds the OU's
+configuration-version row lock until it commits (scoring_config.py); every recompute here
+takes that row FOR SHARE first, so it runs wholly before or wholly after a write, with the
+configuration it committed. Lock order: version row, then leads (id order), then accounts
+(id order), then score rows.
+
+Lead rows are locked by PATCH and merges too, and a merge waits for events a batch holds: a
+batch therefore waits at most LEAD_LOCK_TIMEOUT for a lead row, and gives up (the batch
+rolls back and is scored again by the next sweep) rather than deadlock.
+"""
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from orgunits.models import OrgUnit
+from scoring.engine.profile import apply_field_mappings, profile_scores
+from scoring.models import (
+    Account,
+    EngagementEvent,
+    EventTypeSetting,
+    Lead,
+    ScoringConfigVersion,
+)
+from scoring.selectors.profile import ACCOUNT, PROFILE, FitConfig, FitKind, fit_config_load
+from scoring.services.scoring_stage import ScoredLead
+
+RECOMPUTE_CHUNK = 2000
+APPLY_CHUNK = 200
+LEAD_LOCK_TIMEOUT = "1s"
+NO_MAPPING_SCOPE = EventTypeSetting.Scope.OBSERVE
+SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
+
+_cache: dict[str, tuple[int, FitConfig]] = {}
+_cache_lock = threading.Lock()
+
+
+def fit_configs(unit_ids: Iterable[str]) -> dict[str, FitConfig]:
+    """Each OU's configuration, from this process's cache when its version is unchanged.
+    Takes the OUs' version rows FOR SHARE (see the module docstring)."""
+    unit_ids = sorted(set(unit_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT unit_id, version FROM {ScoringConfigVersion._meta.db_table} "  # noqa: S608
+            "WHERE unit_id = ANY(%s) ORDER BY unit_id FOR SHARE",
+            [unit_ids],
+        )
+        versions = dict(cursor.fetchall())
+    configs = {}
+    for unit_id in unit_ids:
+        version = versions.get(unit_id, 0)
+        cached = _cache.get(unit_id)
+        if cached is None or cached[0] != version:
+            cached = (version, fit_config_load(unit_id))
+            with _cache_lock:
+                _cache[unit_id] = cached
+        configs[unit_id] = cached[1]
+    return configs
+
+
+# --- Writing scores -------------------------------------------------------------------------
+
+
+def _scores_upsert(
+    kind: FitKind, rows: Iterable[tuple[int, int, str, int]], *, overwrite: bool = True
+) -> int:
+    """Upsert `(subject pk, ruleset pk, unit id, score)` rows in one statement (in key order,
+    so concurrent writers lock rows in the same order); returns how many changed. Without
+    `overwrite`, only missing scores are written: for scores computed from metadata read
+    without a lock, which a concurrent writer holding the lock may be replacing."""
+    rows = sorted(rows)
+    if not rows:
+        return 0
+    table = kind.score_model._meta.db_table
+    column = kind.subject_column
+    on_conflict = (
+        "DO UPDATE SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at "
+        f"WHERE {table}.score IS DISTINCT FROM EXCLUDED.score"
+        if overwrite
+        else "DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({column}, ruleset_id, unit_id, score, updated_at) "  # noqa: S608
+            "SELECT *, now() FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::int[]) "
+            f"ON CONFLICT ({column}, ruleset_id) {on_conflict}",
+            [list(column_values) for column_values in zip(*rows, strict=True)],
+        )
+        return cursor.rowcount
+
+
+def _scored_rows(
+    config: FitConfig, kind: FitKind, subjects: Iterable[tuple[int, str, dict]]
+) -> list[tuple[int, int, str, int]]:
+    rulesets = config.rulesets(kind)
+    if not rulesets:
+        return []
+    return [
+        (pk, ruleset_pk, unit_id, score)
+        for pk, unit_id, metadata in subjects
+        for ruleset_pk, score in profile_scores(metadata, rulesets).items()
+    ]
+
+
+def _metadata_write(kind: FitKind, metadata: dict[int, dict]) -> None:
+    """One statement for all the changed metadata of leads (accounts)."""
+    if not metadata:
+        return
+    table = kind.subject_model._meta.db_table
+    pks = sorted(metadata)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS s SET metadata = v.metadata, updated_at = now() "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::jsonb[]) AS v(pk, metadata) WHERE s.id = v.pk",
+            [pks, [json.dumps(metadata[pk]) for pk in pks]],
+        )
+
+
+def _loaded(value) -> dict:
+    # Raw cursors hand jsonb over as text (Django's loader); the ORM parses it.
+    value = json.loads(value) if isinstance(value, str) else value
+    return value if isinstance(value, dict) else {}
+
+
+# --- Hooks: a lead's metadata changed, a merge, a scored batch ------------------------------
+
+
+def lead_profile_changed(lead: Lead) -> None:
+    """Rescore the lead's profile (hooked into PUT, PATCH and merges of lead metadata)."""
+    config = fit_configs([lead.unit_id])[lead.unit_id]
+    _scores_upsert(PROFILE, _scored_rows(config, PROFILE, [(lead.pk, lead.unit_id, lead.metadata)]))
+
+
+def lead_profile_created(lead: Lead) -> None:
+    """A new lead's first profile scores (leads created through the API with metadata)."""
+    lead_profile_changed(lead)
+
+
+def lead_profile_merged(target: Lead, sources: list[Lead]) -> None:
+    """Merged leads keep no profile scores of their own (the target's metadata hook rescored
+    the target if the merge changed its metadata)."""
+    PROFILE.score_model.objects.filter(lead__in=[source.pk for source in sources]).delete()
+
+
+def _events_to_map(scored_lead: ScoredLead, config: FitConfig) -> list[EngagementEvent]:
+    """The batch's events of the lead that apply mappings: scored unsuppressed (also after a
+    later event of the batch grouped them), not observe-only, not system events, carrying a
+    mapped field; in scoring order."""
+    fields = config.mapped_fields
+    if not fields:
+        return []
+    outcomes = {o.seq: o for o in scored_lead.outcomes if o.seq in scored_lead.events}
+    regrouped = {seq for o in scored_lead.outcomes for seq in o.regrouped_seqs}
+    events = [
+        event
+        for seq, event in scored_lead.events.items()
+        if seq in outcomes
+        and outcomes[seq].suppression_reason is None
+        and outcomes[seq].scope != NO_MAPPING_SCOPE
+        and seq not in regrouped
+        and event.source != SYSTEM_SOURCE
+        and isinstance(event.metadata, dict)
+        and not fields.isdisjoint(event.metadata)
+    ]
+    return sorted(events, key=lambda event: (event.occurred_at, event.seq))
+
+
+def fit_scored_hook(scored: Sequence[ScoredLead]) -> None:
+    """After a batch is scored (scoring_stage.register_scored_hook), inside its transaction:
+    apply field mappings and rescore profiles and accounts (see the module docstring)."""
+    if not scored:
+        return
+    configs = fit_configs({s.unit_id for s in scored})
+    to_map = {}
+    for s in scored:
+        events = _events_to_map(s, configs[s.unit_id])
+        if events:
+            to_map[s.lead_pk] = events
+    lead_metadata: dict[int, dict] = {}
+    lead_units: dict[int, str] = {}
+    account_events: dict[int, list[EngagementEvent]] = defaultdict(list)
+    if to_map:
+        for pk, unit_id, metadata, account_pk in _leads_locked(sorted(to_map)):
+            config = configs[unit_id]
+            events = to_map[pk]
+            updated = _mapped(metadata, events, config.lead_mappings)
+            if updated != metadata:
+                lead_metadata[pk] = updated
+                lead_units[pk] = unit_id
+            if account_pk is not None and config.account_mappings:
+                account_events[account_pk].extend(events)
+    account_metadata, account_units = _accounts_mapped(account_events, configs)
+    _metadata_write(PROFILE, lead_metadata)
+    _metadata_write(ACCOUNT, account_metadata)
+    batch_leads = [s.lead_pk for s in scored]
+    for kind, metadata, units in (
+        (PROFILE, lead_metadata, lead_units),
+        (ACCOUNT, account_metadata, account_units),
+    ):
+        changed = [(pk, units[pk], values) for pk, values in metadata.items()]
+        _scores_upsert(kind, _rows_by_unit(configs, kind, changed))
+        unscored = _unscored(kind, batch_leads, configs, exclude=metadata)
+        _scores_upsert(kind, _rows_by_unit(configs, kind, unscored), overwrite=False)
+
+
+def _rows_by_unit(
+    configs: dict[str, FitConfig], kind: FitKind, subjects: Iterable[tuple[int, str, dict]]
+) -> list[tuple[int, int, str, int]]:
+    return [
+        row
+        for pk, unit_id, metadata in subjects
+        for row in _scored_rows(configs[unit_id], kind, [(pk, unit_id, metadata)])
+    ]
+
+
+def _mapped(metadata: dict, events: Iterable[EngagementEvent], mappings) -> dict:
+    for event in events:
+        updated = apply_field_mappings(metadata, event.metadata, mappings)
+        if updated is not None:
+            metadata = updated
+    return metadata
+
+
+def _leads_locked(lead_pks: list[int]) -> list[tuple[int, str, dict, int | None]]:
+    """Lock the leads in id order, waiting at most LEAD_LOCK_TIMEOUT (then the batch rolls
+    back: see the module docstring)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+            [LEAD_LOCK_TIMEOUT],
+        )
+        (previous, _) = cursor.fetchone()
+        cursor.execute(
+            f"SELECT id, unit_id, metadata, account_id FROM {Lead._meta.db_table} "  # noqa: S608
+            "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            [lead_pks],
+        )
+        rows = [(pk, unit, _loaded(meta), account) for pk, unit, meta, account in cursor]
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+    return rows
+
+
+def _accounts_mapped(
+    account_events: dict[int, list[EngagementEvent]], configs: dict[str, FitConfig]
+) -> tuple[dict[int, dict], dict[int, str]]:
+    """Apply account mappings of the events of each account's leads, in scoring order across
+    the leads; the accounts are locked first, in id order."""
+    if not account_events:
+        return {}, {}
+    changed, units = {}, {}
+    locked = (
+        Account.objects.filter(pk__in=list(account_events))
+        .order_by("id")
+        .select_for_update()
+        .values_list("id", "unit_id", "metadata")
+    )
+    for pk, unit_id, metadata in locked:
+        events = sorted(account_events[pk], key=lambda event: (event.occurred_at, event.seq))
+        metadata = _loaded(metadata)
+        updated = _mapped(metadata, events, configs[unit_id].account_mappings)
+        if updated != metadata:
+            changed[pk], units[pk] = updated, unit_id
+    return changed, units
+
+
+def _unscored(
+    kind: FitKind, lead_pks: list[int], configs: dict[str, FitConfig], *, exclude: dict
+) -> list[tuple[int, str, dict]]:
+    """The batch's leads (or their accounts) that lack a score in an enabled ruleset of their
+    OU: leads created by ingestion get their first profile score with their first events."""
+    units = [unit_id for unit_id, config in configs.items() if config.rulesets(kind)]
+    if not units:
+        return []
+    scores = kind.score_model._meta.db_table
+    rulesets = kind.ruleset_model._meta.db_table
+    leads = Lead._meta.db_table
+    subjects = kind.subject_model._meta.db_table
+    if kind is PROFILE:
+        candidates = "s.id = ANY(%s) AND s.merged_into_id IS NULL"
+    else:
+        candidates = f"s.id IN (SELECT account_id FROM {leads} WHERE id = ANY(%s))"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, s.unit_id, s.metadata FROM {subjects} AS s "  # noqa: S608
+            f"WHERE {candidates} AND s.unit_id = ANY(%s) AND EXISTS ("
+            f"SELECT 1 FROM {rulesets} AS r WHERE r.unit_id = s.unit_id AND r.enabled "
+            f"AND NOT EXISTS (SELECT 1 FROM {scores} AS x "
+            f"WHERE x.{kind.subject_column} = s.id AND x.ruleset_id = r.id))",
+            [lead_pks, units],
+        )
+        return [
+            (pk, unit_id, _loaded(metadata))
+            for pk, unit_id, metadata in cursor.fetchall()
+            if pk not in exclude
+        ]
+
+
+# --- Recomputing an OU ----------------------------------------------------------------------
+
+
+# The part of `s.metadata` whose top-level keys are in the list given as parameter: rules
+# and mappings read only those, so chunks stay small whatever else leads carry.
+_SUBSET_SQL = (
+    "(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each("
+    "CASE WHEN jsonb_typeof(s.metadata) = 'object' THEN s.metadata ELSE '{}'::jsonb END) "
+    "AS e(key, value) WHERE e.key = ANY(%s::text[]))"
+)
+
+
+def fit_scores_recompute(
+    *, ou: OrgUnit, kind: FitKind, ruleset_ids: Iterable[int] | None = None
+) -> int:
+    """Recompute the OU's scores in the given enabled rulesets (all when None) from every
+    lead's (account's) metadata, in chunks; returns how many scores changed. Called inside a
+    configuration write's transaction, so it sees the write's rules."""
+    config = fit_config_load(ou.pk)
+    wanted = None if ruleset_ids is None else set(ruleset_ids)
+    rulesets = tuple(r for r in config.rulesets(kind) if wanted is None or r.id in wanted)
+    if not rulesets:
+        return 0
+    keys = sorted(
+        {rule.property for r in rulesets for rule in r.rules}
+        | {rule.property.split(".")[0] for r in rulesets for rule in r.rules}
+    )
+    table = kind.subject_model._meta.db_table
+    unmerged = " AND s.merged_into_id IS NULL" if kind is PROFILE else ""
+    changed, last = 0, 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.id, {_SUBSET_SQL} FROM {table} AS s "  # noqa: S608
+                f"WHERE s.unit_id = %s AND s.id > %s{unmerged} ORDER BY s.id LIMIT %s",
+                [keys, ou.pk, last, RECOMPUTE_CHUNK],
+            )
+            chunk = [(pk, _loaded(subset)) for pk, subset in cursor.fetchall()]
+        if not chunk:
+            return changed
+        changed += _scores_upsert(
+            kind,
+            [
+                (pk, ruleset_pk, ou.pk, score)
+                for pk, subset in chunk
+                for ruleset_pk, score in profile_scores(subset, rulesets).items()
+            ],
+        )
+        last = chunk[-1][0]
+
+
+def fit_scores_drop(*, kind: FitKind, ruleset_pk: int) -> None:
+    """A disabled ruleset keeps no scores."""
+    kind.score_model.objects.filter(ruleset_id=ruleset_pk).delete()
+
+
+@dataclass(frozen=True)
+class MappingsApplied:
+    leads_processed: int
+    leads_updated: int
+    profile_scores_updated: int
+
+
+def profile_mappings_apply(*, ou: OrgUnit) -> MappingsApplied:
+    """Apply the OU's active profile mappings to every unmerged lead, replaying the lead's
+    processed, unsuppressed, non-system events of types not observe-only in scoring order,
+    and rescore the leads' profiles. Each chunk of leads is its own transaction (the leads
+    are locked while it runs); running it again changes nothing (append keeps one copy of
+    each value, in the order of the last events)."""
+    processed = updated = rescored = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            config = fit_configs([ou.pk])[ou.pk]
+            leads = list(
+                Lead.objects.for_ou(ou)
+                .filter(merged_into__isnull=True, id__gt=last)
+                .order_by("id")
+                .select_for_update()
+                .values_list("id", "metadata")[:APPLY_CHUNK]
+            )
+            if not leads:
+                break
+            last = leads[-1][0]
+            events = _stored_events_to_map(ou, [pk for pk, _ in leads], config)
+            changed = {}
+            for pk, metadata in leads:
+                new = _mapped(metadata, events.get(pk, ()), config.lead_mappings)
+                if new != metadata:
+                    changed[pk] = new
+            _metadata_write(PROFILE, changed)
+            rescored += _scores_upsert(
+                PROFILE,
+                _scored_rows(
+                    config,
+                    PROFILE,
+                    [(pk, ou.pk, changed.get(pk, metadata)) for pk, metadata in leads],
+                ),
+            )
+            processed += len(leads)
+            updated += len(changed)
+    return MappingsApplied(processed, updated, rescored)
+
+
+@dataclass(frozen=True)
+class _StoredEvent:
+    """What mappings read of a stored event: its mapped fields."""
+
+    metadata: dict
+
+
+def _stored_events_to_map(
+    ou: OrgUnit, lead_pks: list[int], config: FitConfig
+) -> dict[int, list[_StoredEvent]]:
+    fields = sorted({m.source_field for m in config.lead_mappings})
+    if not fields:
+        return {}
+    observe = list(
+        EventTypeSetting.objects.for_ou(ou)
+        .filter(max_processing_scope=NO_MAPPING_SCOPE)
+        .values_list("event_type", flat=True)
+    )
+    by_lead: dict[int, list[_StoredEvent]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.lead_id, {_SUBSET_SQL} FROM "  # noqa: S608 - our table names
+            f"{EngagementEvent._meta.db_table} AS s "
+            "WHERE s.lead_id = ANY(%s) AND s.status = %s AND s.suppression_reason IS NULL "
+            "AND s.source <> %s AND NOT (s.event_type = ANY(%s::text[])) "
+            "AND s.metadata ?| %s::text[] "
+            "ORDER BY s.lead_id, s.occurred_at, s.seq",
+            [
+                fields,
+                lead_pks,
+                EngagementEvent.Status.PROCESSED,
+                SYSTEM_SOURCE,
+                observe,
+                fields,
+            ],
+        )
+        for lead_pk, subset in cursor.fetchall():
+            by_lead[lead_pk].append(_StoredEvent(_loaded(subset)))
+    return by_lead

@@ -1,0 +1,455 @@
+"""Profile (fit) and account scoring as an API client meets it (architecture.md §4.8, §4.9):
+rulesets, rules and field mappings, scores recomputed when metadata or rules change, mappings
+applied by scored events, /admin/apply-profile-mappings, ABM and tenancy."""
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from scoring.models import EngagementEvent, LeadProfileScore
+from scoring.services.pipeline import process_pending_events
+from tests.factories import make_credential, make_member, make_membership
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+
+
+def member_client(ou, *, role="Operator") -> APIClient:
+    member = make_member(ou.org)
+    make_membership(ou, member, role)
+    api = APIClient()
+    api.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(member).access_token}",
+        HTTP_X_OU_ID=ou.id,
+    )
+    return api
+
+
+@pytest.fixture
+def operator(ou) -> APIClient:
+    return member_client(ou)
+
+
+@pytest.fixture
+def abm(ou):
+    ou.org.abm_enabled = True
+    ou.org.save(update_fields=["abm_enabled"])
+
+
+def call(client, method, path, body=None, *, status=200):
+    response = getattr(client, method)(f"{API}{path}", body, format="json")
+    assert response.status_code == status, response.content
+    if status == 204:
+        return None
+    if status >= 400:
+        assert response.json()["status"] == status
+    return response.json()
+
+
+def ingest(client, lead_id, event_type, metadata, minute):
+    body = {
+        "lead_id": lead_id,
+        "event_type": event_type,
+        "metadata": metadata,
+        "timestamp": f"2026-01-05T09:{minute:02d}:00Z",
+    }
+    call(client, "post", "/events", body, status=202)
+
+
+def profile(client, lead_id) -> dict:
+    return call(client, "get", f"/leads/{lead_id}/profile")
+
+
+def score_and_level(client, lead_id) -> tuple:
+    result = profile(client, lead_id)
+    return result["profile_score"], result["profile_level"]
+
+
+def fit_rules(client, prefix, rules) -> dict:
+    """A ruleset under `prefix` (`/profile` or `/accounts`) holding the given rules."""
+    ruleset = call(client, "post", f"{prefix}/rulesets", {"name": "Fit"}, status=201)
+    for rule in rules:
+        call(client, "post", f"{prefix}/rulesets/{ruleset['id']}/rules", rule, status=201)
+    return ruleset
+
+
+# employees "250" >= "200": +20; industry in "SaaS, fintech" (case-insensitive): +15;
+# title equals "cto": +10; country not_exists: +5 (a missing property matches only not_*).
+ICP_RULES = [
+    {"profile_property": "employees", "condition": "greater_or_equal",
+     "comparison_value": "200", "weight": 20},
+    {"profile_property": "industry", "condition": "in", "comparison_value": "SaaS, fintech",
+     "weight": 15},
+    {"profile_property": "title", "condition": "equals", "comparison_value": "cto",
+     "weight": 10},
+    {"profile_property": "country", "condition": "not_exists", "weight": 5},
+]  # fmt: skip
+
+
+# --- CRUD -----------------------------------------------------------------------------------
+
+
+def test_profile_rulesets_rules_and_mappings_crud(operator):
+    first = call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
+    assert first["id"].startswith("prs_")
+    assert (first["enabled"], first["is_primary"]) == (True, True)  # the OU's first
+    second = call(
+        operator, "post", "/profile/rulesets", {"name": "SMB", "is_primary": True}, status=201
+    )
+    rulesets = call(operator, "get", "/profile/rulesets")
+    assert [(r["name"], r["is_primary"]) for r in rulesets] == [("ICP", False), ("SMB", True)]
+    call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=409)
+    renamed = call(
+        operator, "put", f"/profile/rulesets/{first['id']}", {"name": "ICP 2", "enabled": False}
+    )
+    assert (renamed["name"], renamed["enabled"], renamed["is_primary"]) == ("ICP 2", False, False)
+    refused = call(
+        operator, "put", f"/profile/rulesets/{second['id']}", {"is_primary": False}, status=400
+    )
+    assert "is_primary" in refused["details"]
+
+    rules_path = f"/profile/rulesets/{second['id']}/rules"
+    rule = call(operator, "post", rules_path, ICP_RULES[0], status=201)
+    assert rule["id"].startswith("prl_")
+    assert (rule["ruleset_id"], rule["profile_property"], rule["comparison_value"]) == (
+        second["id"], "employees", "200",
+    )  # fmt: skip
+    exists = call(
+        operator, "post", rules_path,
+        {"profile_property": "email", "condition": "exists", "weight": 3, "ui_order": -1},
+        status=201,
+    )  # fmt: skip
+    assert exists["comparison_value"] == ""
+    assert [r["id"] for r in call(operator, "get", rules_path)] == [exists["id"], rule["id"]]
+    changed = call(operator, "put", f"{rules_path}/{rule['id']}", {"weight": 25})
+    assert (changed["weight"], changed["condition"]) == (25, "greater_or_equal")
+    call(operator, "delete", f"{rules_path}/{exists['id']}", status=204)
+    assert [r["id"] for r in call(operator, "get", rules_path)] == [rule["id"]]
+    # A rule is addressed through its own ruleset only.
+    call(operator, "put", f"/profile/rulesets/{first['id']}/rules/{rule['id']}", {}, status=404)
+
+    mapping = call(
+        operator, "post", "/profile/mappings",
+        {"source_field": "utm_source", "profile_property": "acquisition_source"}, status=201,
+    )  # fmt: skip
+    assert mapping["id"].startswith("pm_")
+    assert (mapping["update_behavior"], mapping["active"]) == ("always_latest", True)
+    updated = call(
+        operator, "put", f"/profile/mappings/{mapping['id']}", {"update_behavior": "append"}
+    )
+    assert (updated["update_behavior"], updated["profile_property"]) == (
+        "append", "acquisition_source",
+    )  # fmt: skip
+    assert [m["id"] for m in call(operator, "get", "/profile/mappings")] == [mapping["id"]]
+    call(operator, "delete", f"/profile/mappings/{mapping['id']}", status=204)
+    assert call(operator, "get", "/profile/mappings") == []
+
+    # Deleting the primary hands the role to the oldest remaining ruleset.
+    call(operator, "delete", f"/profile/rulesets/{second['id']}", status=204)
+    assert [(r["name"], r["is_primary"]) for r in call(operator, "get", "/profile/rulesets")] == [
+        ("ICP 2", True)
+    ]
+    call(operator, "get", rules_path, status=404)
+
+
+def test_validation_answers_400(operator):
+    ruleset = call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
+    rules = f"/profile/rulesets/{ruleset['id']}/rules"
+    base = {"profile_property": "employees", "weight": 5}
+    body = call(operator, "post", rules, {**base, "condition": "about"}, status=400)
+    assert "condition" in body["details"]
+    body = call(operator, "post", rules, {**base, "condition": "equals"}, status=400)
+    assert body["details"] == {"comparison_value": ["Required for the condition 'equals'."]}
+    call(operator, "post", rules, {**base, "condition": "in", "comparison_value": " "}, status=400)
+    body = call(
+        operator, "post", rules,
+        {**base, "condition": "greater_than", "comparison_value": "many"}, status=400,
+    )  # fmt: skip
+    assert "comparison_value" in body["details"]
+    call(operator, "post", rules, {**base, "condition": "equals", "weight": 2.5}, status=400)
+    rule = call(
+        operator, "post", rules, {**base, "condition": "equals", "comparison_value": "ten"},
+        status=201,
+    )  # fmt: skip
+    # The condition and the value after an update must go together.
+    call(operator, "put", f"{rules}/{rule['id']}", {"condition": "less_than"}, status=400)
+    body = call(
+        operator, "post", "/profile/mappings",
+        {"source_field": "a", "profile_property": "b", "update_behavior": "sometimes"},
+        status=400,
+    )  # fmt: skip
+    assert "update_behavior" in body["details"]
+    call(operator, "post", "/profile/mappings", {"source_field": "a"}, status=400)
+
+
+def test_viewers_read_operators_write(ou, operator):
+    call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
+    viewer = member_client(ou, role="Viewer")
+    assert [r["name"] for r in call(viewer, "get", "/profile/rulesets")] == ["ICP"]
+    call(viewer, "post", "/profile/rulesets", {"name": "Other"}, status=403)
+    call(viewer, "post", "/profile/mappings", {"source_field": "a", "profile_property": "b"},
+         status=403)  # fmt: skip
+    call(viewer, "post", "/admin/apply-profile-mappings", status=403)
+
+
+# --- Scores from metadata -------------------------------------------------------------------
+
+
+def test_profile_score_follows_the_leads_metadata(operator):
+    ruleset = fit_rules(operator, "/profile", ICP_RULES)
+    call(operator, "post", "/leads", {"id": "ann", "metadata": {"employees": "250"}}, status=201)
+    # Created: employees 250 >= 200 (+20), country missing (+5); no industry, no title.
+    assert score_and_level(operator, "ann") == (25, "Warm")
+
+    call(operator, "patch", "/leads/ann/metadata", {"industry": "saas", "title": "CEO"})
+    # 20 + 15 (saas in "SaaS, fintech") + 5; title CEO is not cto.
+    assert score_and_level(operator, "ann") == (40, "Warm")
+    result = profile(operator, "ann")
+    assert result["metadata"] == {"employees": "250", "industry": "saas", "title": "CEO"}
+    assert LeadProfileScore.objects.get().score == 40  # one lead, one ruleset
+
+    call(operator, "patch", "/leads/ann/metadata", {"employees": 150, "country": "FR"})
+    assert profile(operator, "ann")["profile_score"] == 15  # only the industry holds
+
+    call(operator, "put", "/leads/ann", {"metadata": {"title": "CTO", "industry": "Fintech"}})
+    assert profile(operator, "ann")["profile_score"] == 30  # 15 + 10 + 5 (no country)
+
+    # A change of the rules recomputes the scores before it answers.
+    rules = call(operator, "get", f"/profile/rulesets/{ruleset['id']}/rules")
+    title_rule = next(rule for rule in rules if rule["profile_property"] == "title")
+    call(
+        operator, "put", f"/profile/rulesets/{ruleset['id']}/rules/{title_rule['id']}",
+        {"weight": 60},
+    )  # fmt: skip
+    assert score_and_level(operator, "ann") == (80, "Very Hot")
+
+    # Disabled rulesets score nothing; enabling recomputes.
+    call(operator, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": False})
+    assert profile(operator, "ann")["profile_score"] is None
+    assert not LeadProfileScore.objects.exists()
+    call(operator, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": True})
+    assert LeadProfileScore.objects.get().score == 80
+
+
+def test_profile_properties_are_the_distinct_lead_metadata_keys(operator):
+    call(operator, "post", "/leads", {"id": "ann", "metadata": {"plan": "pro", "role": "cto"}},
+         status=201)  # fmt: skip
+    call(operator, "post", "/leads", {"id": "bob", "metadata": {"industry": "saas", "plan": "x"}},
+         status=201)  # fmt: skip
+    assert call(operator, "get", "/profile/properties") == ["industry", "plan", "role"]
+
+
+# --- Field mappings applied by scored events ------------------------------------------------
+
+
+def test_mappings_of_scored_events_write_metadata_then_the_profile_score(client, operator):
+    for body in (
+        {"source_field": "utm_source", "profile_property": "acquisition_source"},
+        {"source_field": "plan", "profile_property": "plan", "update_behavior": "set_once"},
+        {"source_field": "page", "profile_property": "page", "update_behavior": "append"},
+    ):
+        call(operator, "post", "/profile/mappings", body, status=201)
+    fit_rules(operator, "/profile", [
+        {"profile_property": "acquisition_source", "condition": "equals",
+         "comparison_value": "LinkedIn", "weight": 30},
+        {"profile_property": "plan", "condition": "equals", "comparison_value": "pro",
+         "weight": 10},
+        {"profile_property": "page_list", "condition": "contains", "comparison_value": "/pricing",
+         "weight": 20},
+    ])  # fmt: skip
+    call(operator, "post", "/leads", {"id": "ann"}, status=201)
+    # Out of arrival order on purpose: mappings follow occurred_at.
+    ingest(client, "ann", "page_view", {"utm_source": "google", "plan": "pro", "page": "/"}, 1)
+    ingest(client, "ann", "page_view", {"utm_source": "linkedin", "page": "/pricing"}, 3)
+    ingest(client, "ann", "page_view", {"plan": "free", "page": "/"}, 2)
+    ingest(client, "ann", "page_view", {"page": "/"}, 4)
+    assert profile(client, "ann")["profile_score"] == 0  # nothing scored yet
+
+    process_pending_events()
+
+    result = profile(client, "ann")
+    assert result["metadata"] == {
+        "acquisition_source": "linkedin",  # always_latest: minute 3's
+        "plan": "pro",  # set_once: minute 1's; minute 2's "free" did not overwrite it
+        "page_list": ["/pricing", "/"],  # append: distinct values, the newest last
+    }
+    # linkedin equals LinkedIn (case-insensitive) 30 + plan pro 10 + /pricing listed 20.
+    assert result["profile_score"] == 60
+
+
+def test_append_keeps_the_last_ten_distinct_values(client, operator):
+    call(operator, "post", "/profile/mappings",
+         {"source_field": "page", "profile_property": "page", "update_behavior": "append"},
+         status=201)  # fmt: skip
+    call(operator, "post", "/leads", {"id": "ann"}, status=201)
+    for minute in range(12):
+        ingest(client, "ann", "page_view", {"page": f"/p{minute}"}, minute)
+    process_pending_events()
+    assert profile(client, "ann")["metadata"]["page_list"] == [f"/p{n}" for n in range(2, 12)]
+
+
+def test_suppressed_and_observe_only_events_apply_no_mapping(client, operator, ou):
+    call(operator, "post", "/profile/mappings",
+         {"source_field": "utm_source", "profile_property": "source"}, status=201)  # fmt: skip
+    call(
+        operator, "post", "/filters/attributes",
+        {"name": "Bots", "conditions": [{"property": "bot", "condition": "equals",
+                                         "value": "yes"}]},
+        status=201,
+    )  # fmt: skip
+    call(operator, "post", "/leads", {"id": "ann"}, status=201)
+    ingest(client, "ann", "page_view", {"utm_source": "google"}, 1)
+    ingest(client, "ann", "page_view", {"utm_source": "botnet", "bot": "yes"}, 2)
+    ingest(client, "ann", "crm_sync", {"utm_source": "crm"}, 3)
+    call(operator, "put", "/settings/event-types/crm_sync", {"max_processing_scope": "observe"})
+
+    process_pending_events()
+
+    reasons = EngagementEvent.objects.order_by("occurred_at").values_list("suppression_reason")
+    assert [reason for (reason,) in reasons] == [None, "metadata_filter", None]
+    # Minute 2 was suppressed (metadata_filter), minute 3 is observe-only: google stays.
+    assert profile(client, "ann")["metadata"] == {"source": "google"}
+
+
+def test_apply_profile_mappings_to_existing_leads(client, operator):
+    call(operator, "post", "/leads", {"id": "ann", "metadata": {"plan": "free"}}, status=201)
+    call(operator, "post", "/leads", {"id": "bob"}, status=201)
+    ingest(client, "ann", "signup", {"plan": "pro", "utm_source": "ads"}, 1)
+    ingest(client, "ann", "visit", {"utm_source": "newsletter"}, 2)
+    ingest(client, "bob", "visit", {"referrer": "x"}, 1)
+    process_pending_events()  # no mappings yet: metadata untouched
+    assert profile(client, "ann")["metadata"] == {"plan": "free"}
+
+    call(operator, "post", "/profile/mappings",
+         {"source_field": "plan", "profile_property": "plan", "update_behavior": "set_once"},
+         status=201)  # fmt: skip
+    call(operator, "post", "/profile/mappings",
+         {"source_field": "utm_source", "profile_property": "source"}, status=201)  # fmt: skip
+    fit_rules(operator, "/profile", [
+        {"profile_property": "source", "condition": "exists", "weight": 25},
+    ])  # fmt: skip
+    assert profile(client, "ann")["profile_score"] == 0
+
+    result = call(client, "post", "/admin/apply-profile-mappings")  # Basic is allowed
+    assert result == {"leads_processed": 2, "leads_updated": 1, "profile_scores_updated": 1}
+    ann = profile(client, "ann")
+    # set_once keeps "free"; always_latest takes the latest event's value.
+    assert ann["metadata"] == {"plan": "free", "source": "newsletter"}
+    assert (ann["profile_score"], ann["profile_level"]) == (25, "Warm")
+    assert profile(client, "bob")["profile_score"] == 0
+
+    again = call(client, "post", "/admin/apply-profile-mappings")
+    assert again == {"leads_processed": 2, "leads_updated": 0, "profile_scores_updated": 0}
+
+
+def test_a_merge_leaves_the_sources_without_profile_scores(operator):
+    fit_rules(operator, "/profile", ICP_RULES)
+    call(operator, "post", "/leads", {"id": "ann", "metadata": {"employees": 10}}, status=201)
+    call(operator, "post", "/leads", {"id": "old", "metadata": {"industry": "SaaS"}}, status=201)
+    call(operator, "post", "/leads/merge", {"targetLeadId": "ann", "sourceLeadIds": ["old"]})
+    # The target took the industry it lacked: 15 + 5 (no country).
+    assert profile(operator, "ann")["profile_score"] == 20
+    assert list(LeadProfileScore.objects.values_list("lead__lead_id", "score")) == [("ann", 20)]
+
+
+# --- Accounts (ABM) -------------------------------------------------------------------------
+
+ACCOUNT_ROUTES = [
+    ("get", "/accounts/rulesets"),
+    ("post", "/accounts/rulesets"),
+    ("put", "/accounts/rulesets/ars_1"),
+    ("delete", "/accounts/rulesets/ars_1"),
+    ("get", "/accounts/rulesets/ars_1/rules"),
+    ("post", "/accounts/rulesets/ars_1/rules"),
+    ("put", "/accounts/rulesets/ars_1/rules/arl_1"),
+    ("delete", "/accounts/rulesets/ars_1/rules/arl_1"),
+    ("get", "/accounts/mappings"),
+    ("post", "/accounts/mappings"),
+    ("put", "/accounts/mappings/am_1"),
+    ("delete", "/accounts/mappings/am_1"),
+    ("get", "/accounts/properties"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ACCOUNT_ROUTES)
+def test_account_routes_answer_403_without_abm(operator, method, path):
+    body = call(operator, method, path, {"name": "x"}, status=403)
+    assert "abm_enabled" in body["error"]
+
+
+@pytest.mark.usefixtures("abm")
+def test_account_mappings_and_account_score(client, operator):
+    ruleset = call(operator, "post", "/accounts/rulesets", {"name": "Tier"}, status=201)
+    assert ruleset["id"].startswith("ars_")
+    rules = f"/accounts/rulesets/{ruleset['id']}/rules"
+    rule = call(
+        operator, "post", rules,
+        {"account_property": "employees", "condition": "greater_than", "comparison_value": 100,
+         "weight": 30},
+        status=201,
+    )  # fmt: skip
+    assert (rule["account_property"], rule["comparison_value"]) == ("employees", "100")
+    call(operator, "post", rules,
+         {"account_property": "domain", "condition": "ends_with", "comparison_value": ".io",
+          "weight": 20}, status=201)  # fmt: skip
+    mapping = call(
+        operator, "post", "/accounts/mappings",
+        {"source_field": "company_size", "account_property": "employees"}, status=201,
+    )  # fmt: skip
+    assert mapping["id"].startswith("am_")
+    call(operator, "post", "/accounts/mappings",
+         {"source_field": "domain", "account_property": "domain", "update_behavior": "set_once"},
+         status=201)  # fmt: skip
+    call(operator, "post", "/leads", {"id": "ann", "account_id": "acme"}, status=201)
+    call(operator, "post", "/leads", {"id": "bob", "account_id": "acme"}, status=201)
+    account = call(operator, "get", "/leads/ann/account")["account"]
+    assert (account["account_score"], account["account_level"]) == (0, "Cold")
+
+    ingest(client, "ann", "demo", {"company_size": "80", "domain": "acme.io"}, 1)
+    ingest(client, "bob", "demo", {"company_size": "450", "domain": "acme.com"}, 2)
+    process_pending_events()
+
+    account = call(operator, "get", "/leads/ann/account")["account"]
+    # Both leads' events, in time order: size 450 (bob, latest), domain acme.io (set once).
+    assert account["metadata"] == {"employees": "450", "domain": "acme.io"}
+    assert (account["account_score"], account["account_level"]) == (50, "Hot")
+    assert call(operator, "get", "/accounts/properties") == ["domain", "employees"]
+    # Account mappings leave the leads' metadata alone.
+    assert profile(operator, "ann")["metadata"] == {}
+
+    call(operator, "put", f"{rules}/{rule['id']}", {"comparison_value": "500"})
+    assert call(operator, "get", "/leads/bob/account")["account"]["account_score"] == 20
+
+
+# --- Tenancy --------------------------------------------------------------------------------
+
+
+def test_another_ous_objects_answer_404_and_are_never_listed(ou, operator):
+    other_ou = make_credential().credential.unit
+    other = member_client(other_ou)
+    theirs = call(other, "post", "/profile/rulesets", {"name": "Theirs"}, status=201)
+    their_rule = call(other, "post", f"/profile/rulesets/{theirs['id']}/rules",
+                      ICP_RULES[3], status=201)  # fmt: skip
+    their_mapping = call(other, "post", "/profile/mappings",
+                         {"source_field": "a", "profile_property": "b"}, status=201)  # fmt: skip
+    call(other, "post", "/leads", {"id": "theirs", "metadata": {"secret_key": 1}}, status=201)
+
+    mine = call(operator, "post", "/profile/rulesets", {"name": "Mine"}, status=201)
+    assert mine["is_primary"]  # their ruleset does not count in this OU
+    for method, path, body in [
+        ("get", f"/profile/rulesets/{theirs['id']}/rules", None),
+        ("post", f"/profile/rulesets/{theirs['id']}/rules", ICP_RULES[3]),
+        ("put", f"/profile/rulesets/{theirs['id']}", {"name": "taken"}),
+        ("put", f"/profile/rulesets/{theirs['id']}/rules/{their_rule['id']}", {"weight": 1}),
+        ("put", f"/profile/rulesets/{mine['id']}/rules/{their_rule['id']}", {"weight": 1}),
+        ("delete", f"/profile/mappings/{their_mapping['id']}", None),
+        ("get", "/leads/theirs/profile", None),
+    ]:
+        call(operator, method, path, body, status=404)
+    assert [r["name"] for r in call(operator, "get", "/profile/rulesets")] == ["Mine"]
+    assert call(operator, "get", "/profile/mappings") == []
+    assert call(operator, "get", "/profile/properties") == []
+    result = call(operator, "post", "/admin/apply-profile-mappings")
+    assert result["leads_processed"] == 0
+    assert LeadProfileScore.objects.get().lead.lead_id == "theirs"  # their score untouched
