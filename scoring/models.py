@@ -566,6 +566,39 @@ class EventScore(models.Model):
         return f"{self.event_id}/{self.ruleset_id}: {self.delta:+d}"
 
 
+class RescoreJob(PublicIdMixin, models.Model):
+    """Progress of a rescore: the OU's leads replayed under the current configuration (asked
+    for by a client, or after events were deleted)."""
+
+    ID_PREFIX = "rsj_"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    IN_PROGRESS = (Status.PENDING, Status.RUNNING)
+
+    id = models.BigAutoField(primary_key=True)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
+    # The ruleset the rescore was asked for, if any (every ruleset is recomputed).
+    ruleset = models.ForeignKey(Ruleset, null=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    leads_total = models.PositiveIntegerField(null=True)
+    leads_done = models.PositiveIntegerField(default=0)
+    # Leads are done in key order; this is the last one done (a resumed job goes on from it).
+    last_lead_pk = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    objects = OUQuerySet.as_manager()
+
+
 # --- Profile (fit) and account scoring (architecture.md §4.8, §4.9) ----------------------------
 
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from scoring.services import decay_sweep, events, imports, lead_changes, pipeline
+from scoring.services import decay_sweep, events, imports, lead_changes, pipeline, rescore
 
 
 @shared_task(ignore_result=True, acks_late=True)
@@ -42,3 +42,15 @@ def sweep_import_jobs_task() -> None:
 def decay_sweep_task() -> None:
     """Periodic: records the decays that fell due (set-based SQL, scoring.services.decay_sweep)."""
     decay_sweep.decay_sweep()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def rescore_job_task(job_id: int) -> None:
+    rescore.rescore_job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_rescore_jobs_task() -> None:
+    """Periodic: runs rescore jobs whose task was never sent (Redis down) or whose worker
+    died."""
+    rescore.rescore_jobs_sweep()

@@ -145,7 +145,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3600},
     },
-    # Lead deletions and CSV imports whose task was lost (Redis down, worker killed).
+    # Lead deletions, CSV imports and rescores whose task was lost (Redis down, worker killed).
     "scoring-sweep-lead-deletions": {
         "task": "scoring.tasks.sweep_lead_deletions_task",
         "schedule": 60.0,
@@ -153,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "scoring-sweep-imports": {
         "task": "scoring.tasks.sweep_import_jobs_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "scoring-sweep-rescore-jobs": {
+        "task": "scoring.tasks.sweep_rescore_jobs_task",
         "schedule": 60.0,
         "options": {"expires": 60},
     },

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring.api import config_views, level_views, settings_views
+from scoring.api import config_views, level_views, rescore_views, settings_views
 
 # `filters/attributes` comes before `filters/<filter_id>`, which would take it as an id; the
 # event-type routes with a suffix come before the bare one, whose path parameter takes slashes.
@@ -11,6 +11,11 @@ urlpatterns = [
         "rulesets/<str:ruleset_id>/rules",
         config_views.RulesetRulesView.as_view(),
         name="ruleset-rules",
+    ),
+    path(
+        "rulesets/<str:ruleset_id>/rescore",
+        rescore_views.RulesetRescoreView.as_view(),
+        name="ruleset-rescore",
     ),
     path("rules", config_views.RulesView.as_view(), name="rules"),
     path("rules/<str:rule_id>", config_views.RuleView.as_view(), name="rule"),

@@ -15,6 +15,7 @@ from scoring.selectors.config import (
     EventTypeDeletion,
     event_type_setting_get,
 )
+from scoring.services.rescore import ou_rescore_start
 from scoring.services.scoring_config import (
     config_invalid,
     scoring_config_changed,
@@ -110,9 +111,9 @@ def event_type_setting_set(*, ou: OrgUnit, event_type: str, **changes) -> EventT
 def event_type_events_delete(*, ou: OrgUnit, event_type: str) -> EventTypeDeletion:
     """Delete every event of the type in the OU with its event scores, in two statements
     whatever their number; NotFoundError for a type the OU does not know. The setting of
-    the type stays; lead scores are not recomputed here. (Statements, not Django's cascade,
-    which would load every event: a table that comes to reference events must be cleared
-    here too.)"""
+    the type stays; a rescore job then recomputes the OU's scores from the events that
+    remain. (Statements, not Django's cascade, which would load every event: a table that
+    comes to reference events must be cleared here too.)"""
     event_type_setting_get(ou=ou, event_type=event_type)
     events = EngagementEvent._meta.db_table
     scores = EventScore._meta.db_table
@@ -128,4 +129,6 @@ def event_type_events_delete(*, ou: OrgUnit, event_type: str) -> EventTypeDeleti
             [ou.pk, event_type],
         )
         events_deleted = cursor.rowcount
+    if events_deleted:
+        ou_rescore_start(ou=ou)
     return EventTypeDeletion(events_count=events_deleted, event_scores_count=scores_deleted)

@@ -135,6 +135,7 @@ ROUTES = {
     "rulesets": Listing(config_ids("ruleset")),
     "ruleset": config_object("ruleset", "ruleset_id", body=lambda w: {"name": "taken over"}),
     "ruleset-rules": config_object("ruleset", "ruleset_id"),
+    "ruleset-rescore": config_object("ruleset", "ruleset_id"),
     "rules": Listing(config_ids("rule")),
     "rule": config_object("rule", "rule_id", body=lambda w: {"weight": 100}),
     "decays": Listing(config_ids("decay")),
