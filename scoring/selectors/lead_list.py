@@ -17,6 +17,7 @@ Built to stay fast over millions of leads:
 
 import datetime
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -89,14 +90,32 @@ class LeadListPage:
 def leads_list(
     *, ou: OrgUnit, filters: LeadListFilters, sort: str, offset: int, limit: int
 ) -> LeadListPage:
-    primary = primary_ruleset(ou=ou)
-    if sort in ("-score", "score") and primary is not None:
-        ranked = _page_by_score(ou, primary, filters, descending=sort == "-score", offset=offset,
-                                limit=limit)  # fmt: skip
-    else:
-        ranked = _page_by_creation(ou, primary, filters, sort=sort, offset=offset, limit=limit)
-    total, exact = _total(ou, primary, filters)
-    return LeadListPage(items=_items(ou, ranked), total=total, total_exact=exact)
+    token = _memo.set({})
+    try:
+        primary = primary_ruleset(ou=ou)
+        if sort in ("-score", "score") and primary is not None:
+            ranked = _page_by_score(ou, primary, filters, descending=sort == "-score",
+                                    offset=offset, limit=limit)  # fmt: skip
+        else:
+            ranked = _page_by_creation(ou, primary, filters, sort=sort, offset=offset, limit=limit)
+        total, exact = _total(ou, primary, filters)
+        return LeadListPage(items=_items(ou, ranked), total=total, total_exact=exact)
+    finally:
+        _memo.reset(token)
+
+
+# What one call of leads_list has already asked the database (the leads being deleted, row
+# estimates of a statement): the page and its total ask the same questions.
+_memo: ContextVar[dict] = ContextVar("lead_list_memo")
+
+
+def _memoized(key, compute):
+    memo = _memo.get(None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 # --- Filters --------------------------------------------------------------------------------
@@ -154,7 +173,7 @@ def _state_fields(ou: OrgUnit, filters: LeadListFilters) -> Q:
 def _being_deleted(ou: OrgUnit) -> list[int]:
     deleting = LeadDeletion.objects.for_ou(ou).filter(status__in=DELETION_IN_PROGRESS)
     leads = Lead.objects.for_ou(ou).filter(lead_id__in=deleting.values("lead_id"))
-    return list(leads.values_list("pk", flat=True))
+    return _memoized(("deleting", ou.pk), lambda: list(leads.values_list("pk", flat=True)))
 
 
 def _unscored_leads(ou: OrgUnit, primary: Ruleset, filters: LeadListFilters) -> QuerySet[Lead]:
@@ -274,24 +293,19 @@ def _page_by_creation(
 
 def _items(ou: OrgUnit, ranked: list[tuple[int, int]]) -> list[LeadListItem]:
     pks = [pk for pk, _ in ranked]
-    leads = Lead.objects.for_ou(ou).select_related("account").in_bulk(pks)
-    states = {
-        state["lead_id"]: state
-        for state in LeadScoringState.objects.filter(lead_id__in=pks).values(
-            "lead_id", "last_event_type", "last_activity_at"
-        )
-    }
+    leads = Lead.objects.for_ou(ou).select_related("account", "leadscoringstate").in_bulk(pks)
     levels = engagement_levels(ou=ou)
     items = []
     for pk, score in ranked:
-        state = states.get(pk, {})
+        lead = leads[pk]
+        state = getattr(lead, "leadscoringstate", None)  # None: no event scored yet
         items.append(
             LeadListItem(
-                lead=leads[pk],
+                lead=lead,
                 score=score,
                 engagement_level=level_for(score, levels),
-                last_event_type=state.get("last_event_type"),
-                last_active_at=state.get("last_activity_at"),
+                last_event_type=state.last_event_type if state else None,
+                last_active_at=state.last_activity_at if state else None,
             )
         )
     return items
@@ -330,6 +344,10 @@ def _count(queryset: QuerySet) -> tuple[int, bool]:
 
 def _estimated_rows(queryset: QuerySet) -> int:
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return _memoized(("estimate", sql, tuple(map(str, params))), lambda: _explain_rows(sql, params))
+
+
+def _explain_rows(sql: str, params) -> int:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         (plan,) = cursor.fetchone()
