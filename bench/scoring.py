@@ -9,21 +9,22 @@ inorganic filters (one grouping), the standard surge policy, and 100,000 leads.
   stores them) are scored by the workers from one doorbell; events/s until the queue is empty;
 - ceiling: COPY of as many event_scores rows as the run wrote, into a table with the same
   indexes;
-- latency: events sent through `POST /events` at about `--rate` per second for `--seconds`
-  (a few client threads, each with a kept-alive connection); the time from sending an event
-  to the `score_update` for its lead on the OU's Redis channel (published after commit).
+- latency: events sent through `POST /events` by wrk at about `--rate` per second for
+  `--seconds`; the time from an event's `received_at` to the first `score_update` for its lead
+  on the OU's Redis channel (published after commit).
 
-Run: `python bench/scoring.py [--events 200000] [--workers 2] [--rate 1000] [--seconds 15]`.
+Run: `python bench/scoring.py [--events 200000] [--workers 2] [--rate 1000] [--seconds 15]`
+(needs `wrk`: apt-get install wrk).
 """
 
 import argparse
 import base64
-import http.client
+import datetime
 import json
 import os
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stack import ROOT, running_stack
 
 LEADS = 100_000
+# Each wrk connection of the latency run waits this long between its requests.
+PACED_DELAY_MS = 40
 TYPES = [f"type_{n}" for n in range(60)]
 
 
@@ -121,33 +124,33 @@ def copy_ceiling(cursor, unit_id: str) -> tuple[int, float]:
     return rows, rows / seconds
 
 
-def send_paced(base_url: str, auth: str, rate: float, seconds: float, sent: list) -> None:
-    """One client thread: `rate` events/s on a kept-alive connection; appends (lead, t)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    connection.connect()
-    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    interval = 1 / rate
-    started = time.monotonic()
-    n = 0
-    while (now := time.monotonic()) - started < seconds:
-        next_slot = started + n * interval
-        if next_slot > now:
-            time.sleep(next_slot - now)
-        lead = f"lead-{1 + (threading.get_ident() * 31 + n * 104729) % LEADS}"
-        body = json.dumps(
-            {"event_type": TYPES[n % 60], "lead_id": lead, "metadata": {"channel": "web"}}
-        ).encode()
-        sent_at = time.time()
-        connection.request(
-            "POST", "/api/v1/events", body,
-            {"Content-Type": "application/json", "Authorization": auth},
-        )  # fmt: skip
-        response = connection.getresponse()
-        response.read()
-        if response.status == 202:
-            sent.append((lead, sent_at))
-        n += 1
+PACED_LUA = """
+math.randomseed(os.time())
+local n = 0
+function request()
+  n = n + 1
+  local body = string.format(
+    '{"event_type":"type_%%d","lead_id":"lead-%%d","metadata":{"channel":"web"}}',
+    n %% 60, math.random(1, %(leads)d))
+  return wrk.format("POST", "/api/v1/events", {["Content-Type"]="application/json",
+    ["Authorization"]="%(auth)s"}, body)
+end
+function delay() return %(delay)d end
+"""
+
+
+def send_paced(base_url: str, auth: str, rate: float, seconds: float) -> None:
+    """wrk on 127.0.0.1: connections that each wait PACED_DELAY_MS between requests."""
+    connections = max(1, round(rate * PACED_DELAY_MS / 1000))
+    script = PACED_LUA % {"leads": LEADS, "auth": auth, "delay": PACED_DELAY_MS}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:.0f}s", "-s", file.name,
+         base_url],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    os.unlink(file.name)
 
 
 def listen(redis_url: str, channel: str, heard: list, stop: threading.Event) -> None:
@@ -164,7 +167,10 @@ def listen(redis_url: str, channel: str, heard: list, stop: threading.Event) -> 
 
 
 def latency_run(base_url, env, unit, auth, args) -> dict:
-    from scoring.models import Lead
+    """Events sent by wrk at about `args.rate`/s; each event's latency is from its
+    `received_at` (stamped by the server) to the first `score_update` for its lead heard
+    after it (same clock: one machine)."""
+    from scoring.models import EngagementEvent
     from scoring.services.scoring_stage import SCORE_CHANNEL
 
     heard: list = []
@@ -175,39 +181,31 @@ def latency_run(base_url, env, unit, auth, args) -> dict:
     )
     listener.start()
     time.sleep(0.5)
-    sent: list = []
-    senders = [
-        threading.Thread(
-            target=send_paced, args=(base_url, auth, args.rate / 4, args.seconds, sent)
-        )
-        for _ in range(4)
-    ]
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join()
+    started = time.time()
+    send_paced(base_url, auth, args.rate, args.seconds)
     time.sleep(3)
     stop.set()
     listener.join()
-    pks = dict(
-        Lead.objects.filter(unit=unit, lead_id__in={lead for lead, _ in sent}).values_list(
-            "lead_id", "id"
-        )
+    received = list(
+        EngagementEvent.objects.filter(
+            unit=unit, received_at__gte=datetime.datetime.fromtimestamp(started, datetime.UTC)
+        ).values_list("lead_id", "received_at")
     )
     heard_by_lead: dict[int, list[float]] = {}
     for pk, at in heard:
         heard_by_lead.setdefault(pk, []).append(at)
     latencies = []
-    for lead, sent_at in sent:
-        times = [at for at in heard_by_lead.get(pks[lead], ()) if at >= sent_at]
-        latencies.append((min(times) - sent_at) * 1000 if times else float("inf"))
+    for lead_pk, received_at in received:
+        at = received_at.timestamp()
+        times = [t for t in heard_by_lead.get(lead_pk, ()) if t >= at]
+        latencies.append((min(times) - at) * 1000 if times else float("inf"))
     latencies.sort()
 
     def pct(p):
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
     return {
-        "rate": len(sent) / args.seconds,
+        "rate": len(received) / (time.time() - started - 3),
         "p50": pct(50),
         "p95": pct(95),
         "p99": pct(99),
@@ -274,7 +272,8 @@ def main() -> None:
     print(
         f"latency at {latency['rate']:,.0f} events/s sent: received -> score_update "
         f"p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, p99 {latency['p99']:.0f} ms"
-        f" ({latency['missing']} never heard)   target p95 <= 250, p99 <= 500"
+        f" ({latency['missing']} never heard)"
+        "   target p95 <= 250, p99 <= 500"
     )
 
 
