@@ -275,8 +275,11 @@ def main() -> None:
         for url in urls if args.tuned else urls[: len(QUERIES)]:
             timed_get(url, auth)
         runs = []
+        by_url: dict[str, list[float]] = {}
         for run in range(1, args.runs + 1):
             samples = [timed_get(url, auth) for url in urls]
+            for url, sample in zip(urls, samples, strict=True):
+                by_url.setdefault(url.split("?", 1)[1], []).append(sample)
             runs.append(percentiles(samples))
             p50, p95, p99 = runs[-1]
             print(f"run {run}: {len(samples)} requests  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
@@ -284,6 +287,10 @@ def main() -> None:
         statements = captured_sql(unit, args.requests)
         ceilings = [percentiles(raw_sql_seconds(statements)) for _ in range(args.runs)]
 
+    slowest = sorted(by_url.items(), key=lambda item: -statistics.median(item[1]))[:5]
+    print("slowest requests (median):")
+    for query, samples in slowest:
+        print(f"  {statistics.median(samples) * 1000:6.1f} ms  {urllib.parse.unquote(query)}")
     p50, p95, p99 = (statistics.median(run[i] for run in runs) for i in range(3))
     c50, c95, c99 = (statistics.median(run[i] for run in ceilings) for i in range(3))
     print(f"GET /leads sorted by score (median of {args.runs}):  p50 {p50:6.1f} ms  "

@@ -20,7 +20,7 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -252,6 +252,14 @@ def _gathered_page(
 
 
 def _read_segments(segments: list[QuerySet], *, offset: int, limit: int) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A walk stops once the page is full: parallel workers would each walk ahead and
+        # have most of their rows thrown away, on the cores the web workers need.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        return _read_in_order(segments, offset=offset, limit=limit)
+
+
+def _read_in_order(segments: list[QuerySet], *, offset: int, limit: int) -> list[tuple]:
     rows: list[tuple] = []
     for segment in segments:
         wanted = limit - len(rows)
