@@ -200,7 +200,8 @@ def raw_sql_seconds(statements: list[list[str]]) -> list[float]:
             started = time.perf_counter()
             for sql in request_statements:
                 cursor.execute(sql)
-                cursor.fetchall()
+                if cursor.description is not None:  # not BEGIN, SET or COMMIT
+                    cursor.fetchall()
             timings.append(time.perf_counter() - started)
     return timings
 
