@@ -30,7 +30,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from orgunits.models import OrgUnit
+from scoring.engine.config import SECOND_US
 from scoring.models import DecayRule, LeadScoringState, Ruleset
+from scoring.services.engine_config import SQL_TIMESTAMP_FROM_US, SQL_US_FROM_TIMESTAMP, to_us
 
 CHUNK = 20_000
 
@@ -62,10 +64,10 @@ def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
         "unit": unit_id,
         "org": unit.org_id,
         "rule_ids": [rule.id for rule in rules],
-        "periods": [rule.period_seconds * 1_000_000 for rule in rules],
+        "periods": [rule.period_seconds * SECOND_US for rule in rules],
         "decreases": [rule.decrease for rule in rules],
         "active": active,
-        "now_us": _us(now),
+        "now_us": to_us(now),
         "negative": unit.org.allow_negative_scores,
     }
     shortest = min(rule.period_seconds for rule in rules)
@@ -120,14 +122,7 @@ def _sweep_chunk(lead_ids: list[int], params: dict) -> tuple[int, int]:
     return len(params["leads"]), recorded
 
 
-def _us(moment: datetime.datetime) -> int:
-    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-    return (moment - epoch) // datetime.timedelta(microseconds=1)
-
-
-# The SQL below is composed from these constant fragments; every value is a bound parameter.
-US = "(extract(epoch FROM {0}) * 1000000)::bigint"
-TS = "(timestamptz 'epoch' + {0} * interval '1 microsecond')"
+# The SQL below is composed from constant fragments; every value is a bound parameter.
 
 
 def _floored(expression: str) -> str:
@@ -146,8 +141,8 @@ WITH rules AS (
 ), due AS (
     SELECT s.lead_id, coalesce(s.state -> 'scores', '{{}}') AS scores,
            s.state -> 'last_decay_at' AS decayed,
-           {US.format("s.last_activity_at")} AS act,
-           coalesce({US.format("s.last_event_at")}, 0) AS last_t
+           {SQL_US_FROM_TIMESTAMP.format("s.last_activity_at")} AS act,
+           coalesce({SQL_US_FROM_TIMESTAMP.format("s.last_event_at")}, 0) AS last_t
     FROM scoring_leadscoringstate s
     WHERE s.lead_id = ANY(%(leads)s) AND s.last_activity_at IS NOT NULL
 ), steps AS (
@@ -183,7 +178,8 @@ _WRITE_SQL = [
     INSERT INTO scoring_engagementevent
         (seq, org_id, unit_id, lead_id, event_type, occurred_at, received_at, channel,
          metadata, source, status)
-    SELECT seq, %(org)s, %(unit)s, lead_id, 'DECAY', {TS.format("t")}, now(), 'system',
+    SELECT seq, %(org)s, %(unit)s, lead_id, 'DECAY', {SQL_TIMESTAMP_FROM_US.format("t")},
+           now(), 'system',
            jsonb_build_object('channel', 'system', 'decay_rule_id', rule_id,
                               'decrease', decrease),
            'system', CASE WHEN late THEN 'pending' ELSE 'processed' END
@@ -197,7 +193,7 @@ _WRITE_SQL = [
         (event_id, lead_id, ruleset_id, unit_id, kind, rule_ids, weight, multiplier, delta,
          score_before, score_after, occurred_at, created_at)
     SELECT d.seq, d.lead_id, a.ruleset_id, %(unit)s, 'decay', '{{}}', -d.decrease, 1,
-           v.after - v.before, v.before, v.after, {TS.format("d.t")}, now()
+           v.after - v.before, v.before, v.after, {SQL_TIMESTAMP_FROM_US.format("d.t")}, now()
     FROM decay_steps d CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
     CROSS JOIN LATERAL (SELECT coalesce((d.scores ->> a.ruleset_id::text)::int, 0) AS score) s
     CROSS JOIN LATERAL (
@@ -241,7 +237,7 @@ _WRITE_SQL = [
                 FROM unnest(%(active)s::bigint[]) AS a),
             'last_decay_at', coalesce(s.state -> 'last_decay_at', '{{}}') || t.decays,
             'last_key', jsonb_build_array(t.last_t, t.last_seq)),
-        last_event_at = {TS.format("t.last_t")},
+        last_event_at = {SQL_TIMESTAMP_FROM_US.format("t.last_t")},
         last_event_seq = t.last_seq,
         updated_at = now()
     FROM decay_totals t

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from orgunits.models import OrgUnit
 from scoring import engine
+from scoring.engine.config import SECOND_US
 from scoring.models import (
     AttributeFilter,
     EventTypeSetting,
@@ -21,7 +22,9 @@ from scoring.models import (
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
-SECOND_US = 1_000_000
+# The same conversions in SQL (format with a column or expression).
+SQL_TIMESTAMP_FROM_US = "(timestamptz 'epoch' + {0} * interval '1 microsecond')"
+SQL_US_FROM_TIMESTAMP = "(extract(epoch FROM {0}) * 1000000)::bigint"
 
 _cache: dict[str, tuple[int, engine.ScoringConfig]] = {}
 _cache_lock = threading.Lock()

@@ -22,7 +22,12 @@ from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.redis_client import get_redis
 from scoring import engine
 from scoring.models import EngagementEvent
-from scoring.services.engine_config import from_us, scoring_configs, to_us
+from scoring.services.engine_config import (
+    SQL_TIMESTAMP_FROM_US,
+    from_us,
+    scoring_configs,
+    to_us,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -250,11 +255,10 @@ class _Writes:
                 )
 
 
-_TIMESTAMP = "(timestamptz 'epoch' + {0} * interval '1 microsecond')"
 _STATES_UPDATE = f"""
 UPDATE scoring_leadscoringstate AS s
-SET state = v.state, last_event_at = {_TIMESTAMP.format("v.last_at")},
-    last_event_seq = v.last_seq, last_activity_at = {_TIMESTAMP.format("v.activity")},
+SET state = v.state, last_event_at = {SQL_TIMESTAMP_FROM_US.format("v.last_at")},
+    last_event_seq = v.last_seq, last_activity_at = {SQL_TIMESTAMP_FROM_US.format("v.activity")},
     last_event_type = v.event_type, updated_at = now()
 FROM jsonb_to_recordset(%s::jsonb) AS v(lead bigint, state jsonb, last_at bigint,
                                         last_seq bigint, activity bigint, event_type varchar)
