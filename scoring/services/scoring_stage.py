@@ -75,6 +75,9 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
     for event in batch:
         by_lead[event.lead_id].append(event)
     configs = scoring_configs({event.unit_id for event in batch})
+    known_rulesets = {
+        unit_id: {ruleset.id for ruleset in config.rulesets} for unit_id, config in configs.items()
+    }
     lead_units = {lead_pk: events[0].unit_id for lead_pk, events in by_lead.items()}
     stored_states = _lock_states(lead_units)
     writes = _Writes()
@@ -91,12 +94,12 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
             # The batch's events are still pending: the history is the others.
             history = [*_processed_histories([lead_pk]).get(lead_pk, []), *incoming]
             state, outcomes = engine.score_stream(history, config)
+            times = {event.seq: from_us(event.occurred_at) for event in history}
         else:
             outcomes = [engine.score_event(state, event, config) for event in incoming]
-        known_rulesets = {ruleset.id for ruleset in config.rulesets}
-        state.scores = {k: v for k, v in state.scores.items() if k in known_rulesets}
-        applied = history if replay else incoming
-        times = {event.seq: from_us(event.occurred_at) for event in applied}
+            # A stored state may still hold scores of rulesets deleted since.
+            state.scores = {k: v for k, v in state.scores.items() if k in known_rulesets[unit_id]}
+            times = {event.seq: event.occurred_at for event in events}
         writes.add(
             lead_pk, unit_id, state, outcomes, times, replay=replay, stored_scores=stored_scores
         )
