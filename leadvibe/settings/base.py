@@ -276,3 +276,28 @@ ACTIVE_OU_COOKIE_MAX_AGE = 30 * 24 * 3600
 # How long a web process trusts a verified API credential without asking the database; also
 # the longest a revoked credential keeps working in processes other than the revoking one.
 CREDENTIAL_CACHE_SECONDS = env_int("CREDENTIAL_CACHE_SECONDS", 5)
+
+# --- Triggers and delivery (architecture.md §5) -------------------------------------------
+# Keys that encrypt secrets at rest (Slack, webhook signing); the first encrypts, all decrypt.
+# Empty: derived from SECRET_KEY.
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", [])
+# Webhook, Teams and Slack URLs must resolve to public addresses unless listed here
+# (`loopback`, `private`: for development and tests only).
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15)
+SLACK_API_BASE_URL = env_str("SLACK_API_BASE_URL", "https://slack.com/api/")
+SLACK_OAUTH_AUTHORIZE_URL = env_str(
+    "SLACK_OAUTH_AUTHORIZE_URL", "https://slack.com/oauth/v2/authorize"
+)
+SLACK_OAUTH_STATE_SECONDS = env_int("SLACK_OAUTH_STATE_SECONDS", 600)
+# Where the Slack OAuth callback sends the browser back to (the SPA's integrations page).
+SPA_INTEGRATIONS_URL = env_str("SPA_INTEGRATIONS_URL", "/home")
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Leadvibe <notifications@localhost>")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "") or None  # the file backend's folder
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)

@@ -16,3 +16,5 @@ from leadvibe.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 IMPORT_STORAGE_DIR = TEST_DATA_DIR / "imports"
+OUTBOUND_ALLOWED_NETWORKS = ["loopback"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
