@@ -5,14 +5,9 @@ Items never show the deprecated `alias_kind` / `alias` fields (the spec: accepte
 never returned by reads).
 """
 
-import csv
-import io
-import json
 import re
-from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -24,9 +19,9 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from leadvibe.api.csv_export import CSV_INJECTION_NOTE, csv_attachment
 from leadvibe.api.fields import RFC3339DateTimeField
 from leadvibe.api.pagination import PageParamsSerializer, bare_list_response, page_request_from
-from leadvibe.timefmt import to_rfc3339
 from orgunits.api.base import ApiView
 from scoring.models import EngagementEvent
 from scoring.selectors.events import (
@@ -216,31 +211,6 @@ class EventChannelsView(ApiView):
         return Response(event_channels_list(ou=request.ou))
 
 
-# Spreadsheets run cells starting with these as formulas (OWASP "CSV injection").
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_CSV_FLUSH_ROWS = 500
-
-
-def _csv_cell(value) -> str:
-    if isinstance(value, dict):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    text = to_rfc3339(value) if hasattr(value, "astimezone") else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
-def _csv_stream(rows: Iterable[tuple]) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([_csv_cell(value) for value in row])
-        if count % _CSV_FLUSH_ROWS == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
 class EventsExportView(ApiView):
     @extend_schema(
         parameters=[EventFilterQuery],
@@ -249,18 +219,14 @@ class EventsExportView(ApiView):
         description=(
             "All events matching the filters, newest first, as an attachment. Header `"
             + ",".join(EXPORT_COLUMNS)
-            + "`; metadata as compact JSON. Cells that start with = + - @ (or a tab or "
-            "carriage return) are prefixed with `'` so spreadsheets do not run them as "
-            "formulas. A bad filter is a JSON 400 before any CSV is sent."
+            + f"`; metadata as compact JSON. {CSV_INJECTION_NOTE} A bad filter is a JSON 400 "
+            "before any CSV is sent."
         ),
     )
     def get(self, request):
         # Filters are validated before the first byte, so a bad one is still a JSON 400.
         rows = events_export_rows(ou=request.ou, **_event_filters(request.query_params))
-        response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
-        filename = f"events-{timezone.now():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_attachment(EXPORT_COLUMNS, rows, name="events")
 
 
 # --- One lead -------------------------------------------------------------------------------
