@@ -43,6 +43,9 @@ class ScoredLead:
     state: engine.LeadState
     outcomes: list[engine.EventOutcome]
     events: dict[int, EngagementEvent]  # by seq: the batch's events of the lead
+    # What `outcomes` are the outcomes of, in order: the batch's events, or on a replay the
+    # lead's whole history.
+    scored_events: list[engine.EngineEvent]
     replayed: bool = False
 
 
@@ -92,7 +95,10 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
         replay = state.last_key is not None and incoming[0].order_key < tuple(state.last_key)
         if replay:
             # The batch's events are still pending: the history is the others.
-            history = [*_processed_histories([lead_pk]).get(lead_pk, []), *incoming]
+            history = sorted(
+                [*processed_histories([lead_pk]).get(lead_pk, []), *incoming],
+                key=lambda event: event.order_key,
+            )
             state, outcomes = engine.score_stream(history, config)
             times = {event.seq: from_us(event.occurred_at) for event in history}
         else:
@@ -104,7 +110,15 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
             lead_pk, unit_id, state, outcomes, times, replay=replay, stored_scores=stored_scores
         )
         scored.append(
-            ScoredLead(lead_pk, unit_id, state, outcomes, {e.seq: e for e in events}, replay)
+            ScoredLead(
+                lead_pk,
+                unit_id,
+                state,
+                outcomes,
+                {e.seq: e for e in events},
+                history if replay else incoming,
+                replay,
+            )
         )
     writes.flush()
     for hook in _scored_hooks:
@@ -124,7 +138,7 @@ def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = 
     configuration (a merge, a rescore). `dropped` leads lose their scores and state."""
     config = scoring_configs({unit_id})[unit_id]
     _lock_states(dict.fromkeys([*lead_pks, *dropped], unit_id))
-    histories = _processed_histories(lead_pks)
+    histories = processed_histories(lead_pks)
     writes = _Writes(replayed=list(dropped))
     updates = []
     for lead_pk in sorted(lead_pks):
@@ -142,7 +156,7 @@ def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = 
     transaction.on_commit(lambda: publish_score_updates(updates))
 
 
-def _processed_histories(lead_pks: list[int]) -> dict[int, list[engine.EngineEvent]]:
+def processed_histories(lead_pks: list[int]) -> dict[int, list[engine.EngineEvent]]:
     rows = (
         EngagementEvent.objects.filter(
             lead_id__in=lead_pks, status=EngagementEvent.Status.PROCESSED

@@ -1,0 +1,331 @@
+"""Sending the outbox (architecture.md §5): each `Delivery` is claimed, sent once, and either
+marked delivered or given its next attempt on the Standard Webhooks / Svix schedule
+(immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, each with ±10 % jitter, never
+sooner than the receiver's Retry-After), after which it is failed.
+
+A claim moves the delivery's `next_attempt_at` a lease ahead and counts the attempt in one
+statement (SKIP LOCKED), so the task sent after commit and the periodic sweep never send the
+same attempt twice, and an attempt lost with its worker is retried when the lease ends. The
+HTTP call happens outside any transaction.
+"""
+
+import datetime
+import email.utils
+import json
+import logging
+import random
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.html import escape
+from standardwebhooks.webhooks import Webhook
+
+from leadvibe.metrics import EVENT_TO_SLACK_LATENCY
+from scoring.services.scoring_config import scoring_config_changed
+from triggers.models import Delivery, Firing, Trigger
+from triggers.services.outbound import OutboundURLRefused, resolve_outbound_url
+from triggers.services.slack import SlackDeliveryError, post_slack_message
+from triggers.services.templating import (
+    DEFAULT_MESSAGE,
+    DEFAULT_SUBJECT,
+    NotificationTemplateError,
+    render_template,
+)
+from triggers.services.webhook_secret import signing_secrets
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = tuple(
+    datetime.timedelta(seconds=seconds)
+    for seconds in (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+CLAIM_LEASE = datetime.timedelta(minutes=2)  # longer than any one send may take
+SWEEP_BATCH = 200
+USER_AGENT = "Leadvibe-Webhooks/1.0"
+
+
+@dataclass
+class DeliveryFailure(Exception):
+    error: str
+    retryable: bool = True
+    status_code: int | None = None
+    retry_after: float | None = None
+    endpoint_gone: bool = False  # 410: stop sending to this URL for the trigger
+
+
+_CLAIM = """
+UPDATE triggers_delivery d
+SET next_attempt_at = now() + %(lease)s, attempts = d.attempts + 1, updated_at = now()
+WHERE d.id IN (
+    SELECT id FROM triggers_delivery
+    WHERE status = 'pending' AND next_attempt_at <= now() {only}
+    ORDER BY next_attempt_at
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING d.id
+"""
+
+
+def _claim(delivery_ids: list[int] | None, limit: int) -> list[int]:
+    only = "AND id = ANY(%(ids)s)" if delivery_ids is not None else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM.format(only=only),
+            {"lease": CLAIM_LEASE, "limit": limit, "ids": delivery_ids},
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def deliver(delivery_ids: list[int]) -> None:
+    """Send these deliveries now (the task sent after their firing committed)."""
+    _send_claimed(_claim(delivery_ids, len(delivery_ids)))
+
+
+def deliveries_sweep() -> int:
+    """Send every delivery whose attempt is due (retries, and first attempts whose task was
+    never sent or whose worker died). Returns how many were attempted."""
+    attempted = 0
+    while claimed := _claim(None, SWEEP_BATCH):
+        _send_claimed(claimed)
+        attempted += len(claimed)
+        if len(claimed) < SWEEP_BATCH:
+            break
+    return attempted
+
+
+def _send_claimed(delivery_ids: list[int]) -> None:
+    deliveries = Delivery.objects.filter(id__in=delivery_ids).select_related(
+        "firing", "firing__trigger", "firing__lead"
+    )
+    for delivery in deliveries.order_by("id"):
+        try:
+            _send(delivery)
+        except DeliveryFailure as failure:
+            _record_failure(delivery, failure)
+        else:
+            _record_success(delivery)
+
+
+def _send(delivery: Delivery) -> None:
+    match delivery.channel:
+        case Delivery.Channel.WEBHOOK:
+            _send_webhook(delivery)
+        case Delivery.Channel.EMAIL:
+            _send_email(delivery)
+        case Delivery.Channel.SLACK:
+            _send_slack(delivery)
+        case Delivery.Channel.TEAMS:
+            _send_teams(delivery)
+
+
+def _record_success(delivery: Delivery) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.DELIVERED,
+        delivered_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+
+
+def _record_failure(delivery: Delivery, failure: DeliveryFailure) -> None:
+    now = timezone.now()
+    fields = {"last_error": failure.error[:2000], "updated_at": now}
+    if failure.status_code is not None:
+        fields["last_status_code"] = failure.status_code
+    if failure.endpoint_gone:
+        _disable_webhook(delivery, now)
+        fields.update(status=Delivery.Status.DISABLED, next_attempt_at=None)
+    elif not failure.retryable or delivery.attempts >= MAX_ATTEMPTS:
+        fields.update(status=Delivery.Status.FAILED, next_attempt_at=None)
+    else:
+        delay = RETRY_DELAYS[delivery.attempts - 1] * random.uniform(0.9, 1.1)  # noqa: S311
+        if failure.retry_after is not None:
+            delay = max(delay, datetime.timedelta(seconds=failure.retry_after))
+        fields["next_attempt_at"] = now + delay
+    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+    logger.info(
+        "delivery attempt failed",
+        extra={
+            "delivery": delivery.pk,
+            "channel": delivery.channel,
+            "attempt": delivery.attempts,
+            "error": failure.error,
+        },
+    )
+
+
+def _disable_webhook(delivery: Delivery, now: datetime.datetime) -> None:
+    """The receiver answered 410 Gone: the trigger stops sending to that URL (its pending
+    deliveries there included) until the URL is saved again."""
+    trigger = delivery.firing.trigger
+    with transaction.atomic():
+        Trigger.objects.filter(pk=trigger.pk, webhook_url=delivery.target).update(
+            webhook_disabled_at=now
+        )
+        Delivery.objects.filter(
+            firing__trigger=trigger,
+            channel=Delivery.Channel.WEBHOOK,
+            target=delivery.target,
+            status=Delivery.Status.PENDING,
+        ).update(status=Delivery.Status.DISABLED, next_attempt_at=None, updated_at=now)
+        scoring_config_changed(trigger.unit)
+
+
+# --- What is sent --------------------------------------------------------------------------
+
+
+def notification_payload(firing: Firing) -> dict:
+    """The Standard Webhooks envelope of a firing: `type`, `timestamp`, `data`."""
+    trigger = firing.trigger
+    return {
+        "type": f"trigger.{firing.kind}",
+        "timestamp": firing.created_at.isoformat().replace("+00:00", "Z"),
+        "data": {
+            "firing_id": firing.pk,
+            "trigger": {"id": trigger.public_id, "kind": trigger.kind, "name": trigger.name},
+            "lead": {"id": firing.lead.lead_id, "metadata": firing.lead.metadata},
+            "score": firing.score,
+            "event": {
+                "id": f"ev_{firing.event_seq}",
+                "type": firing.event_type,
+                "channel": firing.channel,
+                "occurred_at": firing.occurred_at.isoformat().replace("+00:00", "Z"),
+            },
+            **firing.payload,
+        },
+    }
+
+
+def template_context(firing: Firing) -> dict:
+    trigger = firing.trigger
+    return {
+        "lead": {"id": firing.lead.lead_id, "metadata": firing.lead.metadata},
+        "score": firing.score,
+        "trigger": {"id": trigger.public_id, "name": trigger.name, "kind": trigger.kind},
+        "event": {"type": firing.event_type, "occurred_at": firing.occurred_at.isoformat()},
+    }
+
+
+def _plain_message(firing: Firing) -> str:
+    return render_template(
+        firing.trigger.email_message or DEFAULT_MESSAGE, template_context(firing), html=False
+    )
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
+    try:
+        resolve_outbound_url(url)
+    except OutboundURLRefused as exc:
+        raise DeliveryFailure(f"refused: {exc}", retryable=False) from exc
+    try:
+        response = httpx.post(
+            url,
+            content=body,
+            headers={"content-type": "application/json", "user-agent": USER_AGENT, **headers},
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            follow_redirects=False,
+        )
+    except httpx.HTTPError as exc:
+        raise DeliveryFailure(f"{type(exc).__name__}: {exc}") from exc
+    if 200 <= response.status_code < 300:
+        return
+    raise DeliveryFailure(
+        f"HTTP {response.status_code}",
+        status_code=response.status_code,
+        retry_after=_retry_after(response.headers.get("retry-after")),
+        endpoint_gone=response.status_code == 410,
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - timezone.now()).total_seconds())
+
+
+def _send_webhook(delivery: Delivery) -> None:
+    body = json.dumps(notification_payload(delivery.firing), separators=(",", ":"))
+    message_id = f"msg_{delivery.pk}"
+    sent_at = timezone.now()
+    signatures = " ".join(
+        Webhook(secret).sign(message_id, sent_at, body)
+        for secret in signing_secrets(delivery.unit_id)
+    )
+    headers = {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": signatures,
+    }
+    _post(delivery.target, body.encode(), headers)
+
+
+def _send_teams(delivery: Delivery) -> None:
+    try:
+        text = _plain_message(delivery.firing)
+    except NotificationTemplateError as exc:
+        raise DeliveryFailure(f"template: {exc}", retryable=False) from exc
+    _post(delivery.target, json.dumps({"text": text}).encode(), {})
+
+
+def _send_email(delivery: Delivery) -> None:
+    firing = delivery.firing
+    trigger = firing.trigger
+    context = template_context(firing)
+    try:
+        subject = render_template(trigger.email_subject or DEFAULT_SUBJECT, context, html=False)
+        preheader = render_template(trigger.email_preheader, context, html=False)
+        text = render_template(trigger.email_message or DEFAULT_MESSAGE, context, html=False)
+        html_body = render_template(trigger.email_message or DEFAULT_MESSAGE, context, html=True)
+    except NotificationTemplateError as exc:
+        raise DeliveryFailure(f"template: {exc}", retryable=False) from exc
+    hidden_preheader = (
+        f'<span style="display:none;max-height:0;overflow:hidden">{escape(preheader)}</span>'
+        if preheader
+        else ""
+    )
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split())[:500],
+        body=f"{preheader}\n\n{text}" if preheader else text,
+        to=[delivery.target],
+    )
+    message.attach_alternative(
+        f"<!doctype html><html><body>{hidden_preheader}<p>{html_body}</p></body></html>",
+        "text/html",
+    )
+    try:
+        message.send()
+    except OSError as exc:  # smtplib's errors are OSErrors
+        raise DeliveryFailure(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _send_slack(delivery: Delivery) -> None:
+    firing = delivery.firing
+    try:
+        text = _plain_message(firing)
+    except NotificationTemplateError as exc:
+        raise DeliveryFailure(f"template: {exc}", retryable=False) from exc
+    try:
+        post_slack_message(
+            delivery.unit_id,
+            target_kind=delivery.target_kind,
+            target_id=delivery.target,
+            text=text,
+        )
+    except SlackDeliveryError as exc:
+        raise DeliveryFailure(
+            f"Slack: {exc.message}", retryable=exc.retryable, retry_after=exc.retry_after
+        ) from exc
+    EVENT_TO_SLACK_LATENCY.observe((timezone.now() - firing.event_received_at).total_seconds())

@@ -1,0 +1,382 @@
+"""Trigger evaluation inside the scoring pipeline (a scored hook, architecture.md §5): after
+a batch is scored, in the same transaction, each lead's scored events go through
+`triggers.engine.evaluate` with the lead's stored trigger state; what they emit becomes
+`Firing` rows and, for each destination, `Delivery` rows (the outbox), sent after commit.
+
+The scoring stage holds each lead's scoring-state row lock, so a lead's trigger state is
+never evaluated by two workers at once. A replayed lead (a late event) is evaluated again
+from an empty state over its whole history; firings are unique per (trigger, lead, kind,
+occurrence), so what already fired is not inserted twice.
+"""
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from leadvibe.live import publish_live_events
+from leadvibe.queueing import send_task_or_leave_to_sweep
+from scoring.models import Ruleset, ScoringConfigVersion
+from scoring.services.engine_config import to_us
+from scoring.services.scoring_stage import ScoredLead
+from triggers import engine
+from triggers.models import Delivery, Firing, Trigger
+from triggers.services.lead_filters import lead_passes_filters
+
+SECOND_US = 1_000_000
+
+
+@dataclass(frozen=True)
+class TriggerTarget:
+    """What the pipeline needs of a trigger beyond its engine definition."""
+
+    id: int
+    public_id: str
+    kind: str
+    name: str
+    created_at: int  # microseconds: only events received since then fire it
+    destinations: tuple[tuple[str, str, str], ...]  # (channel, target, target kind)
+    lead_attribute_filters: tuple = ()
+    profile_filters: tuple = ()
+
+
+@dataclass(frozen=True)
+class UnitTriggers:
+    triggers: engine.TriggerSet
+    primary_ruleset_id: int | None
+    targets: dict[int, TriggerTarget]
+
+
+_cache: dict[str, tuple[int, UnitTriggers]] = {}
+_cache_lock = threading.Lock()
+
+
+def unit_triggers(unit_ids: Iterable[str]) -> dict[str, UnitTriggers]:
+    """Each OU's active triggers, compiled once per configuration version (trigger writes
+    bump the scoring configuration version)."""
+    unit_ids = set(unit_ids)
+    versions = dict(
+        ScoringConfigVersion.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "version")
+    )
+    compiled = {}
+    for unit_id in unit_ids:
+        version = versions.get(unit_id, 0)
+        cached = _cache.get(unit_id)
+        if cached is None or cached[0] != version:
+            cached = (version, load_unit_triggers(unit_id))
+            with _cache_lock:
+                _cache[unit_id] = cached
+        compiled[unit_id] = cached[1]
+    return compiled
+
+
+def load_unit_triggers(unit_id: str) -> UnitTriggers:
+    rows = list(Trigger.objects.filter(unit_id=unit_id, active=True).order_by("id"))
+    return UnitTriggers(
+        triggers=engine_triggers(rows),
+        primary_ruleset_id=Ruleset.objects.filter(unit_id=unit_id, is_primary=True)
+        .values_list("id", flat=True)
+        .first(),
+        targets={row.id: trigger_target(row) for row in rows},
+    )
+
+
+def engine_triggers(rows: Iterable[Trigger]) -> engine.TriggerSet:
+    by_kind: dict[str, list] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(engine_trigger(row))
+    return engine.TriggerSet(
+        milestones=tuple(by_kind[Trigger.Kind.MILESTONE]),
+        sequences=tuple(by_kind[Trigger.Kind.SEQUENCE]),
+        patterns=tuple(by_kind[Trigger.Kind.PATTERN]),
+        surges=tuple(by_kind[Trigger.Kind.SURGE]),
+    )
+
+
+def engine_trigger(row: Trigger):
+    window_us = (row.window_seconds or 0) * SECOND_US
+    always = row.fire_mode == Trigger.FireMode.ALWAYS
+    match row.kind:
+        case Trigger.Kind.MILESTONE:
+            return engine.Milestone(
+                id=row.id,
+                threshold=row.score_threshold,
+                event_type=row.event_type or None,
+                always=always,
+                cooldown_us=row.cooldown_seconds * SECOND_US,
+            )
+        case Trigger.Kind.SEQUENCE:
+            return engine.Sequence(
+                id=row.id,
+                steps=tuple(row.event_steps),
+                window_us=window_us,
+                ordered=row.ordered,
+                always=always,
+                has_lead_filters=bool(row.lead_attribute_filters or row.profile_filters),
+            )
+        case Trigger.Kind.PATTERN:
+            return engine.Pattern(
+                id=row.id,
+                conditions=tuple(
+                    engine.PatternCondition(
+                        event_type=c["event_type"],
+                        min_count=int(c.get("min_count") or 1),
+                        metadata=c.get("metadata") or {},
+                    )
+                    for c in row.conditions
+                ),
+                window_us=window_us,
+            )
+        case _:
+            return engine.Surge(
+                id=row.id,
+                threshold=row.threshold_count,
+                window_us=window_us,
+                event_type=row.event_type or None,
+            )
+
+
+def trigger_target(row: Trigger) -> TriggerTarget:
+    destinations: list[tuple[str, str, str]] = []
+    if row.webhook_url and row.webhook_disabled_at is None:
+        destinations.append((Delivery.Channel.WEBHOOK, row.webhook_url, ""))
+    destinations += [(Delivery.Channel.EMAIL, address, "") for address in row.emails]
+    if row.slack_target_kind:
+        destinations.append((Delivery.Channel.SLACK, row.slack_target_id, row.slack_target_kind))
+    if row.teams_target_id:
+        destinations.append((Delivery.Channel.TEAMS, row.teams_target_id, row.teams_target_kind))
+    return TriggerTarget(
+        id=row.id,
+        public_id=row.public_id,
+        kind=row.kind,
+        name=row.name,
+        created_at=to_us(row.created_at),
+        destinations=tuple(destinations),
+        lead_attribute_filters=tuple(row.lead_attribute_filters),
+        profile_filters=tuple(row.profile_filters),
+    )
+
+
+def trigger_events(
+    scored_events, outcomes, primary_ruleset_id: int | None, final_score: int
+) -> tuple[list[engine.TriggerEvent], dict[int, int]]:
+    """The engine's view of scored events (what counts, what may fire, how each moved the
+    primary score), and the primary score after each event by seq."""
+    events = []
+    befores = []  # the primary score before each event that moved it, DECAY included
+    for event, outcome in zip(scored_events, outcomes, strict=True):
+        before = after = None
+        for score in outcome.scores:
+            if score.ruleset_id == primary_ruleset_id:
+                before = score.before if before is None else before
+                after = score.after
+        befores.append(before)
+        events.append(
+            engine.TriggerEvent(
+                seq=event.seq,
+                event_type=event.event_type,
+                occurred_at=event.occurred_at,
+                metadata=event.metadata,
+                counts=not event.system
+                and outcome.scope != "observe"
+                and outcome.suppression_reason is None,
+                fires=not event.system and outcome.fires_triggers,
+                score_before=None if event.system else before,
+                score_after=None if event.system else after,
+            )
+        )
+    scores_after = {}
+    score = final_score
+    for event, before in zip(reversed(events), reversed(befores), strict=True):
+        scores_after[event.seq] = score
+        if before is not None:
+            score = before
+    return events, scores_after
+
+
+def evaluate_lead_events(
+    state: dict, events: list[engine.TriggerEvent], compiled: UnitTriggers, lead_pk: int
+) -> list[tuple[engine.Emission, engine.TriggerEvent]]:
+    def lead_passes(sequence: engine.Sequence) -> bool:
+        target = compiled.targets[sequence.id]
+        return lead_passes_filters(lead_pk, target.lead_attribute_filters, target.profile_filters)
+
+    emitted = []
+    for event in events:
+        for emission in engine.evaluate(state, event, compiled.triggers, lead_passes):
+            emitted.append((emission, event))
+    return emitted
+
+
+def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
+    """The scored hook: evaluate the batch's leads and write firings, deliveries, states."""
+    compiled = unit_triggers({lead.unit_id for lead in scored})
+    leads = [lead for lead in scored if compiled[lead.unit_id].triggers]
+    if not leads:
+        return
+    stored = _stored_states([lead.lead_pk for lead in leads if not lead.replayed])
+    changed_states: dict[int, tuple[str, dict]] = {}
+    firings = []
+    for lead in leads:
+        unit = compiled[lead.unit_id]
+        before = stored.get(lead.lead_pk, {}) if not lead.replayed else {}
+        state = json.loads(json.dumps(before))
+        events, scores_after = trigger_events(
+            lead.scored_events,
+            lead.outcomes,
+            unit.primary_ruleset_id,
+            lead.state.scores.get(unit.primary_ruleset_id, 0),
+        )
+        for emission, event in evaluate_lead_events(state, events, unit, lead.lead_pk):
+            target = unit.targets[emission.trigger_id]
+            firings.append((lead, target, emission, event, scores_after[event.seq]))
+        if state != before or lead.replayed:
+            changed_states[lead.lead_pk] = (lead.unit_id, state)
+    if firings:
+        _write_firings(firings)
+    if changed_states:
+        _write_states(changed_states)
+
+
+def _stored_states(lead_pks: list[int]) -> dict[int, dict]:
+    if not lead_pks:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lead_id, state FROM triggers_leadtriggerstate WHERE lead_id = ANY(%s)",
+            [lead_pks],
+        )
+        return dict(cursor.fetchall())
+
+
+_WRITE_STATES = """
+INSERT INTO triggers_leadtriggerstate (lead_id, unit_id, state, updated_at)
+SELECT v.lead, v.unit, v.state, now()
+FROM jsonb_to_recordset(%s::jsonb) AS v(lead bigint, unit varchar, state jsonb)
+ON CONFLICT (lead_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
+"""
+
+
+def _write_states(states: dict[int, tuple[str, dict]]) -> None:
+    rows = [
+        {"lead": lead_pk, "unit": unit_id, "state": state}
+        for lead_pk, (unit_id, state) in sorted(states.items())
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_STATES, [json.dumps(rows)])
+
+
+_INSERT_FIRINGS = """
+INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence, event_seq,
+                             event_type, channel, score, occurred_at, event_received_at,
+                             payload, created_at)
+SELECT u.org_id, v.unit, v.trigger, v.lead, v.kind, v.occurrence, v.seq, v.event_type,
+       e.channel, v.score, e.occurred_at, e.received_at, v.payload, now()
+FROM jsonb_to_recordset(%s::jsonb) AS v(unit varchar, trigger bigint, lead bigint,
+                                        kind varchar, occurrence bigint, seq bigint,
+                                        event_type varchar, score integer, payload jsonb,
+                                        trigger_created bigint)
+JOIN orgunits_orgunit u ON u.id = v.unit
+JOIN scoring_engagementevent e ON e.seq = v.seq
+WHERE e.received_at >= timestamptz 'epoch' + v.trigger_created * interval '1 microsecond'
+ORDER BY v.trigger, v.lead, v.kind, v.occurrence
+ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
+RETURNING id, trigger_id, unit_id, org_id, kind, lead_id, event_received_at
+"""
+
+_INSERT_DELIVERIES = """
+INSERT INTO triggers_delivery (org_id, unit_id, firing_id, channel, target, target_kind,
+                               status, attempts, last_error, next_attempt_at, created_at,
+                               updated_at)
+SELECT v.org, v.unit, v.firing, v.channel, v.target, v.target_kind, 'pending', 0, '',
+       now(), now(), now()
+FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, firing bigint,
+                                        channel varchar, target varchar, target_kind varchar)
+RETURNING id
+"""
+
+# Which firings notify: a lead dropping below a milestone is recorded and streamed only.
+_NOTIFYING = {engine.MILESTONE, engine.SEQUENCE, engine.PATTERN, engine.SURGE}
+
+
+def _write_firings(firings: list) -> None:
+    rows = []
+    for lead, target, emission, event, score in firings:
+        rows.append(
+            {
+                "unit": lead.unit_id,
+                "trigger": target.id,
+                "lead": lead.lead_pk,
+                "kind": emission.kind,
+                "occurrence": emission.occurrence,
+                "seq": emission.seq,
+                "event_type": event.event_type,
+                "score": score,
+                "payload": dict(emission.detail),
+                "trigger_created": target.created_at,
+            }
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_FIRINGS, [json.dumps(rows)])
+        inserted = cursor.fetchall()
+    if not inserted:
+        return
+    targets = {firing[1].id: firing[1] for firing in firings}
+    deliveries = []
+    surges = []
+    for firing_id, trigger_id, unit_id, org_id, kind, lead_pk, _received in inserted:
+        if kind == engine.SURGE:
+            surges.append((unit_id, firing_id, trigger_id, lead_pk))
+        if kind not in _NOTIFYING:
+            continue
+        deliveries += [
+            {
+                "org": org_id,
+                "unit": unit_id,
+                "firing": firing_id,
+                "channel": channel,
+                "target": address,
+                "target_kind": target_kind,
+            }
+            for channel, address, target_kind in targets[trigger_id].destinations
+        ]
+    delivery_ids: list[int] = []
+    if deliveries:
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_DELIVERIES, [json.dumps(deliveries)])
+            delivery_ids = [row[0] for row in cursor.fetchall()]
+    transaction.on_commit(lambda: _after_commit(delivery_ids, surges))
+
+
+def _after_commit(delivery_ids: list[int], surges: list) -> None:
+    if delivery_ids:
+        send_task_or_leave_to_sweep(
+            "triggers.tasks.deliver_task", args=[delivery_ids], operation="deliver"
+        )
+    if surges:
+        _publish_surges(surges)
+
+
+def _publish_surges(surges: list) -> None:
+    by_unit: dict[str, list] = defaultdict(list)
+    firings = Firing.objects.filter(id__in=[s[1] for s in surges]).select_related("lead", "trigger")
+    for firing in firings:
+        by_unit[firing.unit_id].append(
+            (
+                "surge",
+                {
+                    "surge_id": firing.id,
+                    "trigger_id": firing.trigger.public_id,
+                    "lead_id": firing.lead.lead_id,
+                    "event_type": firing.event_type,
+                    "channel": firing.channel,
+                    "count": firing.payload.get("count"),
+                    "occurred_at": firing.occurred_at.isoformat(),
+                },
+            )
+        )
+    for unit_id, events in by_unit.items():
+        publish_live_events(unit_id, events)
