@@ -249,7 +249,8 @@ def _stored_states(lead_pks: list[int]) -> dict[int, dict]:
             "SELECT lead_id, state FROM triggers_leadtriggerstate WHERE lead_id = ANY(%s)",
             [lead_pks],
         )
-        return dict(cursor.fetchall())
+        # Django's cursor leaves jsonb as text.
+        return {lead_pk: json.loads(state) for lead_pk, state in cursor.fetchall()}
 
 
 _WRITE_STATES = """

@@ -1,0 +1,242 @@
+"""Triggers fired by the scoring pipeline and their deliveries, in process: events ingested
+through the API, scored by the pipeline, firings and deliveries written in its transaction,
+then sent to a real HTTP receiver, Django's mail outbox and the fake Slack."""
+
+import datetime
+import json
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from scoring.services.leads import lead_create
+from tests.triggers.trigger_helpers import (
+    connect_slack,
+    make_trigger,
+    primary_ruleset,
+    send_events,
+)
+from triggers.models import Delivery, Firing, Trigger
+from triggers.services.delivery import MAX_ATTEMPTS, deliver, deliveries_sweep
+from triggers.services.webhook_secret import reveal_webhook_secret
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def jo(ou):
+    return lead_create(ou=ou, lead_id="jo", metadata={})
+
+
+def deliver_all() -> None:
+    deliver(list(Delivery.objects.values_list("id", flat=True)))
+
+
+def time_travel_to_next_attempts() -> None:
+    """Makes every pending retry due now, as if its delay had passed."""
+    Delivery.objects.filter(status="pending").update(
+        next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+
+def test_a_milestone_crossing_is_delivered_once_to_webhook_email_and_slack(
+    client, ou, webhook_receiver, fake_slack
+):
+    primary_ruleset(ou, {"demo": 30})
+    workspace = fake_slack.add_workspace()
+    connect_slack(ou, workspace)
+    channel = next(c["id"] for c in workspace.channels if c["is_member"])
+    trigger = make_trigger(
+        ou, "milestone", name="Hot lead", score_threshold=50,
+        webhook_url=webhook_receiver.url(), emails=["sales@acme.test"],
+        email_subject="{{ trigger.name }}: {{ lead.metadata.company }}",
+        email_preheader="Score {{ score }}",
+        email_message="Lead <{{ lead.id }}> of {{ lead.metadata.company }} reached {{ score }}",
+        slack_target_kind="channel", slack_target_id=channel,
+    )  # fmt: skip
+    secret = reveal_webhook_secret(ou)["secret"]
+    lead_create(ou=ou, lead_id="jo", metadata={"company": "Acme & Co"})
+
+    # 30, then 60 (crosses 50), then the 3rd of the session x1.25: 98.
+    send_events(client, "jo", [("demo", 0), ("demo", 60), ("demo", 120)])
+
+    firing = Firing.objects.get()
+    assert (firing.trigger_id, firing.kind, firing.score, firing.event_type) == (
+        trigger.id, "milestone", 60, "demo",
+    )  # fmt: skip
+    assert sorted(Delivery.objects.values_list("channel", "status")) == [
+        ("email", "pending"), ("slack", "pending"), ("webhook", "pending"),
+    ]  # fmt: skip
+    deliver_all()
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("delivered", 1)}
+
+    (request,) = webhook_receiver.wait_for(1)
+    payload = Webhook(secret).verify(request.body, request.headers)
+    assert payload["type"] == "trigger.milestone"
+    assert payload["data"]["lead"]["id"] == "jo"
+    assert payload["data"]["score"] == 60
+    assert payload["data"]["trigger"]["id"] == trigger.public_id
+
+    (message,) = mail.outbox
+    assert message.subject == "Hot lead: Acme & Co"
+    assert message.to == ["sales@acme.test"]
+    assert "Lead <jo> of Acme & Co reached 60" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    # The HTML part escapes what the variables bring, not the template's own markup.
+    assert "Lead <jo> of Acme &amp; Co reached 60" in html
+    assert "Score 60" in html
+
+    (posted,) = fake_slack.messages_to(channel)
+    assert "Lead <jo> of Acme & Co reached 60" in posted.text
+
+    # A late event makes the pipeline replay the lead's history: nothing fires again.
+    send_events(client, "jo", [("demo", 30)])
+    assert Firing.objects.count() == 1
+    assert Delivery.objects.count() == 3
+
+
+def test_a_receiver_failing_twice_gets_the_third_attempt(client, ou, jo, webhook_receiver):
+    primary_ruleset(ou, {"demo": 60})
+    make_trigger(ou, "milestone", score_threshold=50, webhook_url=webhook_receiver.url())
+    webhook_receiver.answer_next(500, 500)
+    send_events(client, "jo", [("demo", 0)])
+
+    deliver_all()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
+    first_delay = delivery.next_attempt_at - delivery.updated_at
+    assert datetime.timedelta(seconds=4) < first_delay < datetime.timedelta(seconds=6)
+
+    time_travel_to_next_attempts()
+    assert deliveries_sweep() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 2)
+    second_delay = delivery.next_attempt_at - delivery.updated_at
+    assert datetime.timedelta(minutes=4.5) < second_delay < datetime.timedelta(minutes=5.5)
+
+    assert deliveries_sweep() == 0  # not due yet
+    time_travel_to_next_attempts()
+    deliveries_sweep()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 3, "")
+    assert len(webhook_receiver.requests) == 3
+    ids = {request.headers["webhook-id"] for request in webhook_receiver.requests}
+    assert len(ids) == 1  # the same message id on every attempt: receivers can deduplicate
+
+
+def test_a_receiver_always_down_ends_failed_after_the_schedule(client, ou, jo, webhook_receiver):
+    primary_ruleset(ou, {"demo": 60})
+    make_trigger(ou, "milestone", score_threshold=50, webhook_url=webhook_receiver.url())
+    webhook_receiver.answer_next(*[503] * MAX_ATTEMPTS, headers={"Retry-After": "1"})
+    send_events(client, "jo", [("demo", 0)])
+
+    deliver_all()
+    for _ in range(MAX_ATTEMPTS - 1):
+        time_travel_to_next_attempts()
+        deliveries_sweep()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
+        "failed", MAX_ATTEMPTS, None,
+    )  # fmt: skip
+    assert delivery.last_error == "HTTP 503"
+    assert len(webhook_receiver.requests) == MAX_ATTEMPTS == 8
+
+
+def test_410_gone_disables_the_url_for_that_trigger(client, ou, jo, webhook_receiver):
+    primary_ruleset(ou, {"demo": 60, "unsubscribe": -60})
+    trigger = make_trigger(
+        ou, "milestone", score_threshold=50, fire_mode="always", webhook_url=webhook_receiver.url()
+    )
+    webhook_receiver.answer_next(410)
+    send_events(client, "jo", [("demo", 0)])
+    deliver_all()
+    assert Delivery.objects.get().status == "disabled"
+    trigger.refresh_from_db()
+    assert trigger.webhook_disabled_at is not None
+
+    # The next crossing fires but sends nothing to the gone endpoint.
+    send_events(client, "jo", [("unsubscribe", 100), ("demo", 200)])
+    assert Firing.objects.filter(kind="milestone").count() == 2
+    assert Delivery.objects.count() == 1
+    assert len(webhook_receiver.requests) == 1
+
+
+def test_webhook_signature_carries_both_secrets_during_a_rotation(client, ou, jo, webhook_receiver):
+    from triggers.services.webhook_secret import rotate_webhook_secret
+
+    primary_ruleset(ou, {"demo": 60})
+    make_trigger(ou, "milestone", score_threshold=50, webhook_url=webhook_receiver.url())
+    old = reveal_webhook_secret(ou)["secret"]
+    new = rotate_webhook_secret(ou)["secret"]
+    assert old != new
+    assert new.startswith("whsec_")
+    assert reveal_webhook_secret(ou)["secret"] is None  # shown once
+    send_events(client, "jo", [("demo", 0)])
+    deliver_all()
+    (request,) = webhook_receiver.wait_for(1)
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):
+        assert Webhook(secret).verify(request.body, request.headers)["type"] == "trigger.milestone"
+    assert json.loads(request.body)["data"]["lead"]["id"]
+    assert Trigger.objects.get().webhook_disabled_at is None
+
+
+def lead(client, lead_id: str) -> None:
+    response = client.post("/api/v1/leads", {"id": lead_id, "metadata": {}}, format="json")
+    assert response.status_code in (200, 201), response.content
+
+
+def fired(kind: str) -> list[tuple[str, str, int]]:
+    return sorted(
+        Firing.objects.filter(kind=kind).values_list("lead__lead_id", "event_type", "event_seq")
+    )
+
+
+def test_sequences_patterns_and_surges_fire_from_the_pipeline_as_simulated(client, ou):
+    from triggers.services.simulation import simulate_trigger
+
+    primary_ruleset(ou, {"visit": 1, "pricing": 1, "demo": 1})
+    ordered = make_trigger(
+        ou, "sequence", event_steps=["visit", "pricing", "demo"], window_seconds=600
+    )
+    unordered = make_trigger(
+        ou, "sequence", event_steps=["demo", "visit"], ordered=False, window_seconds=600,
+        fire_mode="always",
+    )  # fmt: skip
+    pattern = make_trigger(
+        ou, "pattern", window_seconds=300,
+        conditions=[{"event_type": "visit", "min_count": 2, "metadata": {"page": "pricing"}},
+                    {"event_type": "demo", "min_count": 1}],
+    )  # fmt: skip
+    surge = make_trigger(ou, "surge", event_type="visit", threshold_count=3, window_seconds=60)
+    for lead_id in ("ann", "bob", "cid"):
+        lead(client, lead_id)
+    # ann: visit, pricing, demo in order within 10 min -> ordered + unordered (demo after a
+    # visit); then 3 visits in 60 s -> surge; two pricing-page visits and the demo -> pattern.
+    send_events(client, "ann", [
+        ("visit", 0, {"page": "pricing"}), ("pricing", 60), ("demo", 120),
+        ("visit", 130, {"page": "pricing"}), ("visit", 140), ("visit", 150),
+    ])  # fmt: skip
+    # bob: demo before pricing: the ordered sequence never completes; unordered fires twice
+    # (always): demo+visit, then visit+demo again.
+    send_events(client, "bob", [("demo", 0), ("visit", 10), ("pricing", 20), ("visit", 700),
+                                ("demo", 710)])  # fmt: skip
+    # cid: the steps spread over more than the window: nothing.
+    send_events(client, "cid", [("visit", 0), ("pricing", 400), ("demo", 800)])
+
+    assert [f[0] for f in fired("sequence") if f] == ["ann", "ann", "bob", "bob"]
+    by_trigger = dict.fromkeys((ordered.id, unordered.id, pattern.id, surge.id), 0)
+    for trigger_id in Firing.objects.values_list("trigger_id", flat=True):
+        by_trigger[trigger_id] += 1
+    assert by_trigger == {ordered.id: 1, unordered.id: 3, pattern.id: 1, surge.id: 1}
+
+    for trigger in (ordered, unordered, pattern, surge):
+        simulated = simulate_trigger(trigger, lead=None, days=30)
+        leads = sorted(
+            set(Firing.objects.filter(trigger=trigger).values_list("lead__lead_id", flat=True))
+        )
+        assert simulated["matched_leads"] == leads, trigger.kind
+        assert simulated["total_matches"] == by_trigger[trigger.id]
+        assert simulated["would_fire"] is True
