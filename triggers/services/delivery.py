@@ -108,6 +108,9 @@ def _send_claimed(delivery_ids: list[int]) -> None:
             _send(delivery)
         except DeliveryFailure as failure:
             _record_failure(delivery, failure)
+        except Exception as exc:  # a bug or a lost key must not hold up the other deliveries
+            logger.exception("delivery attempt crashed", extra={"delivery": delivery.pk})
+            _record_failure(delivery, DeliveryFailure(f"internal error: {type(exc).__name__}"))
         else:
             _record_success(delivery)
 

@@ -5,8 +5,9 @@ a batch is scored, in the same transaction, each lead's scored events go through
 
 The scoring stage holds each lead's scoring-state row lock, so a lead's trigger state is
 never evaluated by two workers at once. A replayed lead (a late event) is evaluated again
-from an empty state over its whole history; firings are unique per (trigger, lead, kind,
-occurrence), so what already fired is not inserted twice.
+from an empty state over its whole history, and only the batch's own events may fire: an
+event already processed never fires again, even when the late one shifts a window. Firings
+are also unique per (trigger, lead, kind, occurrence), so a `once` trigger fires once.
 """
 
 import json
@@ -231,6 +232,8 @@ def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
             lead.state.scores.get(unit.primary_ruleset_id, 0),
         )
         for emission, event in evaluate_lead_events(state, events, unit, lead.lead_pk):
+            if lead.replayed and emission.seq not in lead.events:
+                continue  # an event already processed had its chance to fire
             target = unit.targets[emission.trigger_id]
             firings.append((lead, target, emission, event, scores_after[event.seq]))
         if state != before or lead.replayed:
