@@ -1,6 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+pytest_plugins = ["tests.fakes.slack"]
+
 
 @pytest.fixture
 def api_client() -> APIClient:
