@@ -4,11 +4,12 @@ Every named route of the URL conf must appear in ROUTES, or the matrix test fail
 is covered the moment it is declared. Declare a route with one of:
 
 - `Public()`: answers without credentials (login, docs, health).
-- `OwnData()`: needs credentials, takes no object id and reads or writes only the caller's
-  own data (e.g. ingestion into the caller's OU).
-- `Listing(foreign_ids, query=...)`: needs credentials and lists rows of the caller's tenant;
-  `foreign_ids(world)` returns ids of the other tenant that must never appear in the body;
-  `query(world)` the query parameters to call it with (e.g. a search for those ids).
+- `OwnData(status=200)`: needs credentials, takes no object id and reads or writes only the
+  caller's own data (e.g. ingestion into the caller's OU); a GET answers `status`.
+- `Listing(foreign_ids, query=..., status=200)`: needs credentials and lists rows of the
+  caller's tenant; `foreign_ids(world)` returns ids of the other tenant that must never appear
+  in the body (or a redirect's `Location`); `query(world)` the query parameters to call it
+  with (e.g. a search for those ids).
 - `ObjectOf(scope, kwargs, body=None)`: needs credentials and addresses one object; called
   with `kwargs(world)` (path parameters) and `body(world)` (JSON), naming an object of the
   other tenant, it must answer 404. `scope="org"`: the object belongs to another
@@ -16,7 +17,8 @@ is covered the moment it is declared. Declare a route with one of:
 
 `world` (see test_tenancy_matrix.py) holds `a` (the caller's OU, org, member, credential)
 and `b` (another org's) and `a2` (a sibling OU of `a` in the same org). Each tenant's
-`config` holds one object of each kind of scoring configuration.
+`config` holds one object of each kind of scoring configuration, and `slack` the (fake)
+Slack workspace its OU is connected to.
 """
 
 from collections.abc import Callable
@@ -30,13 +32,14 @@ class Public:
 
 @dataclass(frozen=True)
 class OwnData:
-    pass
+    status: int = 200  # of a GET by the caller
 
 
 @dataclass(frozen=True)
 class Listing:
     foreign_ids: Callable
     query: Callable = field(default=lambda world: {})
+    status: int = 200
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,20 @@ def config_ids(kind: str) -> Callable:
     """The public ids, quoted as in a JSON body (`rs_1` is inside `"rs_12"`), of the other
     tenants' configuration objects of one kind."""
     return lambda w: [f'"{t.config[kind].public_id}"' for t in (w.a2, w.b)]
+
+
+def slack_ids(w) -> list[str]:
+    """What the other tenants' Slack workspaces show: team, bot, channel and user ids."""
+    return [
+        value
+        for t in (w.a2, w.b)
+        for value in (
+            t.slack.team_id,
+            t.slack.bot_user_id,
+            *(channel["id"] for channel in t.slack.channels),
+            *(user["id"] for user in t.slack.users),
+        )
+    ]
 
 
 def config_object(kind: str, param: str, body: Callable = lambda w: {}) -> ObjectOf:
@@ -217,4 +234,12 @@ ROUTES = {
     "profile-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
     "account-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
     "admin-apply-profile-mappings": OwnData(),
+    "settings-slack-app": OwnData(),
+    "integrations-slack": Listing(slack_ids),
+    "integrations-slack-install": OwnData(status=302),
+    "integrations-slack-callback": Public(),  # the single-use OAuth state is the credential
+    "integrations-slack-channels": Listing(slack_ids),
+    "integrations-slack-users": Listing(slack_ids),
+    "integrations-slack-default-target": OwnData(),
+    "integrations-slack-test": OwnData(),
 }

@@ -2,6 +2,7 @@
 another tenant's rows never listed. Routes declare their data in tests/security/routes.py."""
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,6 +28,7 @@ from scoring.services.profile_config import (
 from scoring.services.rulesets import rule_create, ruleset_create
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
+from triggers.services.slack import slack_app_set, slack_install_begin
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -79,6 +81,7 @@ class Tenant:
     import_job: object = None
     # Scoring configuration of the tenant, by kind ("ruleset", "rule", "decay", ...).
     config: dict = field(default_factory=dict)
+    slack: object = None  # the fake Slack workspace the OU is connected to
 
 
 @dataclass
@@ -157,8 +160,23 @@ def _fit_config(unit, lead) -> dict:
     return config
 
 
+def _connect_slack(tenant: Tenant, fake_slack) -> None:
+    """The tenant's org gets a Slack app (once) and its OU installs it into a workspace of
+    its own, through the OAuth callback."""
+    client_id = f"app-{tenant.org.id}"
+    if client_id not in fake_slack.apps:
+        fake_slack.add_app(client_id, "app-secret")
+        slack_app_set(org=tenant.org, client_id=client_id, client_secret="app-secret")
+    tenant.slack = fake_slack.add_workspace(team_name=f"team-{tenant.unit.id}")
+    fake_slack.installing = tenant.slack.team_id
+    authorize_url = slack_install_begin(unit=tenant.unit, member=tenant.member)
+    back = urlsplit(fake_slack.approve(authorize_url))
+    response = APIClient().get(f"{back.path}?{back.query}")
+    assert "slack=connected" in response["Location"]
+
+
 @pytest.fixture
-def world(db, settings, tmp_path) -> World:
+def world(db, settings, tmp_path, fake_slack) -> World:
     org_a = make_org()
     # Account levels answer 403 without ABM, before any lookup: the caller's org has it.
     org_a.abm_enabled = True
@@ -171,6 +189,8 @@ def world(db, settings, tmp_path) -> World:
     )
     world = World(a=a, a2=a2, b=_tenant(make_org()))
     process_pending_events()  # field mappings write each tenant's metadata key
+    for tenant in (world.a, world.a2, world.b):
+        _connect_slack(tenant, fake_slack)
     return world
 
 
@@ -222,9 +242,9 @@ def test_another_tenants_object_is_404(name, method, world):
 def test_another_tenants_rows_are_never_listed(name, method, world):
     declaration = ROUTES[name]
     response = _call(caller(world), method, _path(name, declaration, world))
-    assert response.status_code == 200, response.content
+    assert response.status_code == declaration.status, response.content
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    body = content.decode()
+    body = content.decode() + response.get("Location", "")
     foreign = declaration.foreign_ids(world) if isinstance(declaration, Listing) else []
     foreign += [world.b.org.id, world.b.unit.id, world.b.member.email]
     for value in foreign:
