@@ -20,6 +20,7 @@ Times are microseconds since the epoch, as in the scoring engine.
   (the count must fall below the threshold again before it fires anew).
 """
 
+import bisect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,8 +99,15 @@ class TriggerSet:
         for pattern in self.patterns:
             for event_type in dict.fromkeys(c.event_type for c in pattern.conditions):
                 patterns.setdefault(event_type, []).append(pattern)
+        surges: dict[str | None, list[Surge]] = {}
+        for surge in self.surges:
+            surges.setdefault(surge.event_type, []).append(surge)
+        milestones = sorted(self.milestones, key=lambda m: (m.threshold, m.id))
         object.__setattr__(self, "_sequences_by_type", sequences)
         object.__setattr__(self, "_patterns_by_type", patterns)
+        object.__setattr__(self, "_surges_by_type", surges)
+        object.__setattr__(self, "_milestones_by_threshold", milestones)
+        object.__setattr__(self, "_thresholds", [m.threshold for m in milestones])
 
     def __bool__(self) -> bool:
         return bool(self.milestones or self.sequences or self.patterns or self.surges)
@@ -109,6 +117,16 @@ class TriggerSet:
 
     def patterns_for(self, event_type: str) -> list[Pattern]:
         return self._patterns_by_type.get(event_type, [])
+
+    def surges_for(self, event_type: str) -> list[Surge]:
+        return [*self._surges_by_type.get(None, ()), *self._surges_by_type.get(event_type, ())]
+
+    def milestones_between(self, low: int, high: int) -> list[Milestone]:
+        """The milestones whose threshold a move between `low` and `high` crosses:
+        low < threshold <= high."""
+        start = bisect.bisect_right(self._thresholds, low)
+        end = bisect.bisect_right(self._thresholds, high)
+        return self._milestones_by_threshold[start:end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,16 +171,18 @@ def evaluate(
         _sequence(state, event, sequence, emissions, lead_passes)
     for pattern in triggers.patterns_for(event.event_type):
         _pattern(state, event, pattern, emissions)
-    for surge in triggers.surges:
-        if surge.event_type is None or surge.event_type == event.event_type:
-            _surge(state, event, surge, emissions)
+    for surge in triggers.surges_for(event.event_type):
+        _surge(state, event, surge, emissions)
     return emissions
 
 
 def _milestones(state: dict, event: TriggerEvent, triggers: TriggerSet, emissions: list) -> None:
     before, after = event.score_before, event.score_after
+    crossed = triggers.milestones_between(min(before, after), max(before, after))
+    if not crossed:
+        return
     fired_at = state.setdefault("m", {})
-    for milestone in triggers.milestones:
+    for milestone in crossed:
         key = str(milestone.id)
         if before < milestone.threshold <= after:
             if milestone.event_type is not None and milestone.event_type != event.event_type:

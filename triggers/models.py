@@ -91,7 +91,10 @@ class Firing(models.Model):
     id = models.BigAutoField(primary_key=True)
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
-    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="firings")
+    # The unique constraint (trigger, lead, ...) indexes by trigger already.
+    trigger = models.ForeignKey(
+        Trigger, on_delete=models.CASCADE, related_name="firings", db_index=False
+    )
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurrence = models.BigIntegerField()

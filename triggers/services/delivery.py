@@ -329,6 +329,6 @@ def _send_slack(delivery: Delivery) -> None:
         )
     except SlackDeliveryError as exc:
         raise DeliveryFailure(
-            f"Slack: {exc.message}", retryable=exc.retryable, retry_after=exc.retry_after
+            exc.message, retryable=exc.retryable, retry_after=exc.retry_after
         ) from exc
     EVENT_TO_SLACK_LATENCY.observe((timezone.now() - firing.event_received_at).total_seconds())

@@ -219,12 +219,12 @@ def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
     if not leads:
         return
     stored = _stored_states([lead.lead_pk for lead in leads if not lead.replayed])
-    changed_states: dict[int, tuple[str, dict]] = {}
+    states: dict[int, tuple[str, dict]] = {}
     firings = []
     for lead in leads:
         unit = compiled[lead.unit_id]
-        before = stored.get(lead.lead_pk, {}) if not lead.replayed else {}
-        state = json.loads(json.dumps(before))
+        had_state = lead.lead_pk in stored
+        state = stored.get(lead.lead_pk, {}) if not lead.replayed else {}
         events, scores_after = trigger_events(
             lead.scored_events,
             lead.outcomes,
@@ -236,12 +236,12 @@ def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
                 continue  # an event already processed had its chance to fire
             target = unit.targets[emission.trigger_id]
             firings.append((lead, target, emission, event, scores_after[event.seq]))
-        if state != before or lead.replayed:
-            changed_states[lead.lead_pk] = (lead.unit_id, state)
+        if state or had_state or lead.replayed:
+            states[lead.lead_pk] = (lead.unit_id, state)
     if firings:
         _write_firings(firings)
-    if changed_states:
-        _write_states(changed_states)
+    if states:
+        _write_states(states)
 
 
 def _stored_states(lead_pks: list[int]) -> dict[int, dict]:

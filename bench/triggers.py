@@ -1,0 +1,305 @@
+"""Triggers: what evaluating them costs the scoring pipeline, how fast a firing reaches a
+webhook receiver, and how fast the live stream fans out.
+
+- throughput: the same scoring run as bench/scoring.py (2 Celery worker processes, 2
+  rulesets x 50 rules, 3 inorganic filters, standard surge, 100,000 leads) with no trigger
+  and with 100 active triggers (40 milestones, 20 ordered/unordered sequences, 20 patterns,
+  20 surges over the same event types), alternated `--runs` times in one stack; each run
+  scores `--events` new pending events later than the previous run's (no replays). The
+  triggers' firings are recorded as they would be; they have no destinations, so the
+  workers spend their time on scoring and evaluation, not on sending.
+- webhook latency: a second OU whose one rule gives every event 10 points and whose
+  milestone (threshold 5, one webhook) fires on each new lead's first event; wrk sends
+  events for fresh leads at about `--rate`/s through gunicorn; the receiver (127.0.0.1, in
+  this process) stamps each request. Latency = receipt - the event's `received_at`.
+- stream: `bench/stream_clients.py`'s run (500 SSE clients on one ASGI stream process).
+
+Run: `python bench/triggers.py [--events 40000] [--runs 3] [--rate 500] [--seconds 10]`
+(needs `wrk`: apt-get install wrk).
+"""
+
+import argparse
+import base64
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.scoring import TYPES, configure, pending_count, seed_leads, start_workers
+from bench.stack import running_stack
+
+PACED_DELAY_MS = 40
+EVENT_SPACING_MS = 10
+# Each run's events go to this many of the 100,000 leads (8 each at 40,000 events, spread
+# over 400 s of event time), so that windows fill and triggers fire.
+ACTIVE_LEADS = 5000
+RUN_SPACING = datetime.timedelta(days=1)
+
+
+def seed_run(cursor, unit, events: int, run: int) -> None:
+    """`events` pending events over `ACTIVE_LEADS` of the leads, all later than those of the
+    previous runs (so no lead replays)."""
+    origin = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC) + run * RUN_SPACING
+    cursor.execute(
+        "INSERT INTO scoring_engagementevent (org_id, unit_id, lead_id, event_type, occurred_at,"
+        " received_at, channel, metadata, source, status) "
+        "SELECT %(org)s, %(unit)s, l.id, 'type_' || (n %% 60), "
+        "       %(origin)s + make_interval(secs => n * %(spacing)s / 1000.0), now(), 'web', "
+        "       jsonb_build_object('path', '/p/' || n %% 50), 'api', 'pending' "
+        "FROM generate_series(1, %(events)s) n JOIN scoring_lead l "
+        "  ON l.unit_id = %(unit)s AND l.lead_id = 'lead-' || (1 + (n * 7919) %% %(leads)s)",
+        {"org": unit.org_id, "unit": unit.id, "events": events, "leads": ACTIVE_LEADS,
+         "origin": origin, "spacing": EVENT_SPACING_MS},
+    )  # fmt: skip
+    cursor.execute("ANALYZE scoring_engagementevent")
+
+
+def create_triggers(unit) -> None:
+    from triggers.models import Trigger
+
+    def trigger(kind, **fields):
+        return Trigger(org_id=unit.org_id, unit=unit, kind=kind, active=False, **fields)
+
+    # Thresholds and windows a lead reaches now and then, not on every event: a few
+    # firings per hundred events.
+    rows = [
+        trigger("milestone", score_threshold=25 * (n + 1), fire_mode=("once", "always")[n % 2],
+                cooldown_seconds=3600, event_type=TYPES[n] if n % 4 == 0 else "")
+        for n in range(40)
+    ] + [
+        trigger("sequence", event_steps=[TYPES[n], TYPES[n + 1], TYPES[n + 2]],
+                ordered=n % 2 == 0, window_seconds=3600)
+        for n in range(20)
+    ] + [
+        trigger("pattern", window_seconds=600,
+                conditions=[{"event_type": TYPES[n + 20], "min_count": 2},
+                            {"event_type": TYPES[n + 21], "min_count": 1}])
+        for n in range(20)
+    ] + [
+        trigger("surge", event_type=TYPES[n + 40] if n % 2 else "", threshold_count=5 + n,
+                window_seconds=120)
+        for n in range(20)
+    ]  # fmt: skip
+    Trigger.objects.bulk_create(rows)
+
+
+def set_triggers_active(unit, active: bool) -> None:
+    from scoring.services.scoring_config import scoring_config_changed
+    from triggers.models import Trigger
+
+    Trigger.objects.filter(unit=unit).update(active=active)
+    scoring_config_changed(unit)
+
+
+def throughput_runs(unit, env: dict, args) -> dict:
+    from django.db import connection
+
+    from scoring.services.pipeline import ring_doorbell
+    from triggers.models import Firing
+
+    create_triggers(unit)
+    figures: dict[str, list[float]] = {"none": [], "100 triggers": []}
+    workers = start_workers({**env, "WORKER_SWEEP_SECONDS": "1"}, 2)
+    try:
+        time.sleep(5)
+        run = 0
+        for _ in range(args.runs):
+            for label in figures:
+                set_triggers_active(unit, label != "none")
+                with connection.cursor() as cursor:
+                    seed_run(cursor, unit, args.events, run)
+                run += 1
+                started = time.perf_counter()
+                ring_doorbell()
+                with connection.cursor() as cursor:
+                    while pending_count(cursor):
+                        time.sleep(0.1)
+                figures[label].append(args.events / (time.perf_counter() - started))
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
+    return {
+        "none": figures["none"],
+        "triggers": figures["100 triggers"],
+        "firings": Firing.objects.filter(unit=unit).count(),
+    }
+
+
+class Receiver:
+    """Stamps each webhook request: webhook-id -> time received."""
+
+    def __init__(self):
+        self.received: dict[str, float] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.received[self.headers["webhook-id"]] = time.time()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+PACED_LUA = """
+local n = 0
+local thread_id = 0
+function setup(thread) thread_id = thread_id + 1; thread:set("tid", thread_id) end
+function request()
+  n = n + 1
+  local body = string.format('{"event_type":"ping","lead_id":"fresh-%%d-%%d"}', tid, n)
+  return wrk.format("POST", "/api/v1/events", {["Content-Type"]="application/json",
+    ["Authorization"]="%(auth)s"}, body)
+end
+function delay() return %(delay)d end
+"""
+
+
+def latency_run(base_url: str, env: dict, unit, args) -> dict:
+    from orgunits.services import api_credential_create
+    from scoring.models import Rule, Ruleset
+    from scoring.services.scoring_config import scoring_config_changed
+    from triggers.models import Delivery, Trigger
+
+    receiver = Receiver()
+    ou = type(unit).objects.create(org_id=unit.org_id, name="Latency", slug="latency")
+    ruleset = Ruleset.objects.create(org_id=ou.org_id, unit=ou, name="Main", is_primary=True)
+    Rule.objects.create(org_id=ou.org_id, unit=ou, ruleset=ruleset, event_type="ping", weight=10)
+    Trigger.objects.create(
+        org_id=ou.org_id, unit=ou, kind="milestone", score_threshold=5, webhook_url=receiver.url
+    )
+    scoring_config_changed(ou)
+    issued = api_credential_create(unit=ou, name="latency")
+    connections = max(1, round(args.rate * PACED_DELAY_MS / 1000))
+    expected = int(args.rate * args.seconds * 1.5)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Fresh leads for every request wrk can send (thread t, request n: fresh-t-n).
+        cursor.execute(
+            "INSERT INTO scoring_lead (lead_id, org_id, unit_id, metadata, created_at, "
+            "updated_at) SELECT 'fresh-' || t || '-' || n, %s, %s, '{}', now(), now() "
+            "FROM generate_series(1, 2) t, generate_series(1, %s) n",
+            [ou.org_id, ou.id, expected],
+        )
+    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
+    script = PACED_LUA % {
+        "auth": "Basic " + base64.b64encode(token).decode(),
+        "delay": PACED_DELAY_MS,
+    }
+    workers = start_workers(
+        {**env, "WORKER_SWEEP_SECONDS": "1", "OUTBOUND_ALLOWED_NETWORKS": "loopback"}, 2
+    )
+    try:
+        time.sleep(5)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+            file.write(script)
+        started = time.time()
+        subprocess.run(
+            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{args.seconds:.0f}s",
+             "-s", file.name, base_url],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        sent_for = time.time() - started
+        os.unlink(file.name)
+        time.sleep(5)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
+    deliveries = Delivery.objects.filter(unit=ou).values_list("id", "firing__event_received_at")
+    latencies = sorted(
+        (receiver.received[f"msg_{delivery_id}"] - received_at.timestamp()) * 1000
+        if f"msg_{delivery_id}" in receiver.received
+        else float("inf")
+        for delivery_id, received_at in deliveries
+    )
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+
+    return {
+        "rate": len(latencies) / sent_for,
+        "count": len(latencies),
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "missing": sum(1 for value in latencies if value == float("inf")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=40_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--skip", choices=["throughput", "latency", "stream"], action="append",
+                        default=[])  # fmt: skip
+    args = parser.parse_args()
+
+    with running_stack(web_workers=2, web_threads=4, celery_worker=False) as (
+        base_url, env, credential, _processes,
+    ):  # fmt: skip
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        from orgunits.models import ApiCredential
+
+        unit = ApiCredential.objects.get(client_id=credential["client_id"]).unit
+        if "throughput" not in args.skip:
+            configure(unit)
+            with connection.cursor() as cursor:
+                seed_leads(cursor, unit)
+            throughput = throughput_runs(unit, env, args)
+            none = statistics.median(throughput["none"])
+            with_triggers = statistics.median(throughput["triggers"])
+            print(
+                f"scoring throughput, 2 workers, {args.events:,} events per run, median of "
+                f"{args.runs}: no trigger {none:,.0f} events/s "
+                f"({', '.join(f'{v:,.0f}' for v in throughput['none'])}); "
+                f"100 active triggers {with_triggers:,.0f} events/s "
+                f"({', '.join(f'{v:,.0f}' for v in throughput['triggers'])}); "
+                f"ratio {with_triggers / none:.2f}   target >= 0.80 "
+                f"({throughput['firings']:,} firings recorded)"
+            )
+        if "latency" not in args.skip:
+            latency = latency_run(base_url, env, unit, args)
+            print(
+                f"event ingested -> webhook received, at {latency['rate']:,.0f} events/s sent "
+                f"({latency['count']:,} webhooks): p50 {latency['p50']:.0f} ms, "
+                f"p95 {latency['p95']:.0f} ms, p99 {latency['p99']:.0f} ms "
+                f"({latency['missing']} never received)   target p95 <= 500 at 500/s"
+            )
+    if "stream" not in args.skip:
+        from bench.stream_clients import main as stream_main
+
+        stream_main([])
+
+
+if __name__ == "__main__":
+    main()
