@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "OURoleEnum": ["Owner", "Operator", "Viewer"],
         "OrgRoleEnum": ["admin", "member"],
         "SurgeModeEnum": "scoring.models.SurgePolicy.Mode",
+        "ConditionOperatorEnum": "scoring.engine.conditions.OPERATORS",
         "SlackTargetKindEnum": "triggers.models.Trigger.SlackTargetKind",
     },
 }

@@ -19,6 +19,9 @@ is covered the moment it is declared. Declare a route with one of:
 and `b` (another org's) and `a2` (a sibling OU of `a` in the same org). Each tenant's
 `config` holds one object of each kind of scoring configuration, and `slack` the (fake)
 Slack workspace its OU is connected to.
+
+Triggers: `config["trigger_<kind>"]`, one of each kind, named after the OU, which fired for
+the tenant's lead.
 """
 
 from collections.abc import Callable
@@ -72,6 +75,23 @@ def slack_ids(w) -> list[str]:
 def config_object(kind: str, param: str, body: Callable = lambda w: {}) -> ObjectOf:
     return ObjectOf("ou", kwargs=lambda w: {param: w.a2.config[kind].public_id}, body=body)
 
+
+def trigger_names(*kinds: str) -> Callable:
+    """The names of the other tenants' triggers of these kinds (they embed the OU's id)."""
+    return lambda w: [t.config[f"trigger_{kind}"].name for t in (w.a2, w.b) for kind in kinds]
+
+
+def lead_ids(w) -> list[str]:
+    return [t.lead.lead_id for t in (w.a2, w.b)]
+
+
+# Trigger routes by name, and the kind of trigger they address.
+TRIGGER_ROUTES = {
+    "trigger-milestone": "milestone",
+    "trigger-sequence": "sequence",
+    "trigger-pattern": "pattern",
+    "surge-trigger": "surge",
+}
 
 ROUTES = {
     "root": Public(),
@@ -187,6 +207,26 @@ ROUTES = {
         "ou", kwargs=lambda w: {"event_type": w.a2.event.event_type}
     ),
     "event-type-events": ObjectOf("ou", kwargs=lambda w: {"event_type": w.a2.event.event_type}),
+    **{
+        f"{route}s": Listing(config_ids(f"trigger_{kind}"))
+        for route, kind in TRIGGER_ROUTES.items()
+    },
+    **{
+        route: config_object(f"trigger_{kind}", "trigger_id", body=lambda w: {"name": "taken"})
+        for route, kind in TRIGGER_ROUTES.items()
+    },
+    **{
+        f"{route}-simulate": config_object(f"trigger_{kind}", "trigger_id")
+        for route, kind in TRIGGER_ROUTES.items()
+        if kind != "pattern"
+    },
+    "trigger-milestone-events": Listing(trigger_names("milestone")),
+    "trigger-milestone-events-export": Listing(trigger_names("milestone")),
+    "trigger-sequence-events": Listing(trigger_names("sequence")),
+    "trigger-sequence-events-export": Listing(trigger_names("sequence")),
+    "trigger-deliveries": Listing(lead_ids),
+    "surge-events": Listing(lead_ids),
+    "surge-metrics": ObjectOf("org", kwargs=lambda w: {"unit_id": w.b.unit.id}),
     **{
         f"{kind}-mappings": Listing(config_ids(f"{kind}_mapping"))
         for kind in ("profile", "account")

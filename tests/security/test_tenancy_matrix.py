@@ -28,7 +28,10 @@ from scoring.services.profile_config import (
 from scoring.services.rulesets import rule_create, ruleset_create
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
+from tests.triggers.factories import make_delivery, make_firing
+from triggers.models import Trigger
 from triggers.services.slack import slack_app_set, slack_install_begin
+from triggers.services.trigger_config import trigger_create
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -175,6 +178,27 @@ def _connect_slack(tenant: Tenant, fake_slack) -> None:
     assert "slack=connected" in response["Location"]
 
 
+def _trigger_config(tenant: Tenant) -> dict:
+    """A trigger of each kind, named after the OU, that fired for the tenant's lead (each
+    firing delivered by webhook)."""
+    unit = tenant.unit
+    window = {"window_seconds": 60}
+    fields = {
+        Trigger.Kind.MILESTONE: {"score_threshold": 10},
+        Trigger.Kind.SEQUENCE: {"event_steps": ["a", "b"], **window},
+        Trigger.Kind.PATTERN: {"conditions": [{"event_type": "a", "min_count": 2}], **window},
+        Trigger.Kind.SURGE: {"threshold_count": 3, "webhook_url": "http://127.0.0.1/", **window},
+    }
+    config = {}
+    for kind, kind_fields in fields.items():
+        trigger = trigger_create(
+            ou=unit, member=None, kind=kind, name=f"{kind}-{unit.id}", **kind_fields
+        )
+        make_delivery(make_firing(trigger, tenant.lead, payload={"count": 3}))
+        config[f"trigger_{kind}"] = trigger
+    return config
+
+
 @pytest.fixture
 def world(db, settings, tmp_path, fake_slack) -> World:
     org_a = make_org()
@@ -189,6 +213,8 @@ def world(db, settings, tmp_path, fake_slack) -> World:
     )
     world = World(a=a, a2=a2, b=_tenant(make_org()))
     process_pending_events()  # field mappings write each tenant's metadata key
+    for tenant in (world.a2, world.b):
+        tenant.config.update(_trigger_config(tenant))
     for tenant in (world.a, world.a2, world.b):
         _connect_slack(tenant, fake_slack)
     return world

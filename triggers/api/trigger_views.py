@@ -1,0 +1,453 @@
+"""Trigger configuration routes: `/triggers/milestones`, `/triggers/sequences`,
+`/triggers/patterns` and `/surge/triggers`, each with `/{id}` (PUT, DELETE) and, except
+patterns, `/{id}/simulate`.
+
+The four kinds share one pair of views (`TriggersView`, `TriggerView`) configured by a
+`TriggerKind`. Triggers are named `tr_<n>`; an id of another OU or of another kind answers
+404. Viewers read, Operators write; API credentials (Basic) may call every route. PUT changes
+only the fields it is given. Every write bumps the OU's configuration version, which workers
+pick up before their next batch.
+"""
+
+from dataclasses import dataclass
+
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from leadvibe.api.fields import RFC3339DateTimeField
+from orgunits.api.base import ApiView
+from scoring.api.config_fields import (
+    MAX_SCORE_BOUND,
+    EventTypeField,
+    WholeNumberField,
+    partial_serializer,
+)
+from scoring.api.config_views import ConfigObjectOutput
+from triggers.api.trigger_fields import (
+    MAX_COUNT,
+    BlankAsNullField,
+    LeadFilterInput,
+    LeadFilterOutput,
+    OptionalChoiceField,
+    OptionalEventTypeField,
+    OptionalTextField,
+    OutboundURLField,
+    PatternConditionSerializer,
+    WindowSecondsField,
+    WindowUnitField,
+)
+from triggers.models import Trigger
+from triggers.selectors import triggers_list
+from triggers.services.simulation import MAX_LISTED_LEADS
+from triggers.services.templating import MAX_TEMPLATE_LENGTH
+from triggers.services.trigger_config import (
+    PRIMARY_PROFILE_SCORE,
+    trigger_create,
+    trigger_delete,
+    trigger_simulate,
+    trigger_update,
+)
+
+Kind = Trigger.Kind
+MAX_EMAILS = 50
+MAX_STEPS = 20
+MAX_CONDITIONS = 20
+MAX_LEAD_FILTERS = 20
+MAX_COOLDOWN_SECONDS = 365 * 24 * 3600
+MAX_SIMULATED_DAYS = 365
+
+# --- Serializers ----------------------------------------------------------------------------
+
+
+class DestinationsInput(serializers.Serializer):
+    """Where a firing is sent; every destination is optional (a firing is listed and
+    streamed either way)."""
+
+    name = OptionalTextField(max_length=200, default="")
+    description = OptionalTextField(max_length=2000, default="")
+    active = serializers.BooleanField(default=True, help_text="Inactive triggers do not fire")
+    webhook_url = OutboundURLField(
+        default="",
+        help_text="http(s) URL sent a signed POST (Standard Webhooks) per firing; its host must "
+        "resolve to public addresses only (400 otherwise). null or empty: none",
+    )
+    emails = serializers.ListField(
+        child=serializers.EmailField(),
+        max_length=MAX_EMAILS,
+        default=list,
+        help_text=f"Up to {MAX_EMAILS} addresses notified by email",
+    )
+    email_subject = OptionalTextField(
+        max_length=500, default="", help_text="Template (Django syntax); empty: the default"
+    )
+    email_preheader = OptionalTextField(max_length=500, default="", help_text="Template")
+    email_message = OptionalTextField(
+        max_length=MAX_TEMPLATE_LENGTH, default="", help_text="Template; empty: the default"
+    )
+    slack_target_kind = OptionalChoiceField(
+        choices=Trigger.SlackTargetKind.choices,
+        default="",
+        help_text="Post to a Slack channel or user of the OU's connected workspace; with "
+        "slack_target_id",
+    )
+    slack_target_id = OptionalTextField(max_length=100, default="")
+    teams_target_kind = OptionalChoiceField(
+        choices=["channel"],
+        default="",
+        help_text="`channel`: post to the Teams channel of the incoming webhook teams_target_id",
+    )
+    teams_target_id = OutboundURLField(
+        default="", help_text="A Teams incoming-webhook URL (checked like webhook_url)"
+    )
+
+
+class DestinationsOutput(ConfigObjectOutput):
+    trigger_id = serializers.CharField(source="public_id", help_text="`tr_<n>`")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    active = serializers.BooleanField()
+    webhook_url = serializers.CharField()
+    webhook_disabled_at = RFC3339DateTimeField(
+        allow_null=True,
+        help_text="When the receiver answered 410 Gone: nothing is sent to the URL until it "
+        "is saved again",
+    )
+    emails = serializers.ListField(child=serializers.EmailField())
+    email_subject = serializers.CharField()
+    email_preheader = serializers.CharField()
+    email_message = serializers.CharField()
+    slack_target_kind = serializers.CharField()
+    slack_target_id = serializers.CharField()
+    teams_target_kind = serializers.CharField()
+    teams_target_id = serializers.CharField()
+
+
+class MilestoneInput(DestinationsInput):
+    event_type = OptionalEventTypeField(
+        default="", help_text="Only events of this type fire it; null or left out: any type"
+    )
+    score_threshold = WholeNumberField(
+        min_value=-MAX_SCORE_BOUND,
+        max_value=MAX_SCORE_BOUND,
+        help_text="Fires when an event moves the primary score from below to at or above this",
+    )
+    fire_mode = serializers.ChoiceField(
+        choices=Trigger.FireMode.choices,
+        default=Trigger.FireMode.ONCE,
+        help_text="`once`: the lead's first crossing only; `always`: every upward crossing",
+    )
+    cooldown_seconds = WholeNumberField(
+        min_value=0,
+        max_value=MAX_COOLDOWN_SECONDS,
+        default=0,
+        help_text="With `always`: at most one firing per lead within this many seconds",
+    )
+
+
+class MilestoneOutput(DestinationsOutput):
+    event_type = BlankAsNullField(help_text="null: any type")
+    score_threshold = serializers.IntegerField()
+    fire_mode = serializers.CharField()
+    cooldown_seconds = serializers.IntegerField()
+
+
+class SequenceInput(DestinationsInput):
+    event_types = serializers.ListField(
+        child=EventTypeField(),
+        source="event_steps",
+        min_length=1,
+        max_length=MAX_STEPS,
+        help_text=f"The steps: 1 to {MAX_STEPS} event types (a type may repeat)",
+    )
+    window_seconds = WindowSecondsField()
+    window_unit = WindowUnitField(default=Trigger.WindowUnit.SECONDS)
+    ordered = serializers.BooleanField(
+        default=True, help_text="The steps must happen in this order"
+    )
+    fire_mode = serializers.ChoiceField(
+        choices=Trigger.FireMode.choices,
+        default=Trigger.FireMode.ONCE,
+        help_text="`once`: once per lead; `always`: each time the sequence completes anew",
+    )
+    profile_filters = serializers.ListField(
+        child=LeadFilterInput(),
+        max_length=MAX_LEAD_FILTERS,
+        default=list,
+        help_text=f"Conditions on the lead's profile scores, checked when the sequence "
+        f"completes: `field` is `{PRIMARY_PROFILE_SCORE}` (the primary profile score) or a "
+        "profile ruleset id (`prs_<n>`, its score)",
+    )
+    lead_attribute_filters = serializers.ListField(
+        child=LeadFilterInput(),
+        max_length=MAX_LEAD_FILTERS,
+        default=list,
+        help_text="Conditions on the lead's metadata (`field`: a key, dotted for nested "
+        "objects), checked when the sequence completes",
+    )
+    hubspot_sync = serializers.BooleanField(default=False, help_text="Stored only")
+
+
+class SequenceOutput(DestinationsOutput):
+    event_steps = serializers.ListField(child=serializers.CharField())
+    window_seconds = serializers.IntegerField()
+    window_unit = serializers.CharField()
+    ordered = serializers.BooleanField()
+    fire_mode = serializers.CharField()
+    profile_filters = LeadFilterOutput(many=True)
+    lead_attribute_filters = LeadFilterOutput(many=True)
+    hubspot_sync = serializers.BooleanField()
+
+
+class PatternInput(DestinationsInput):
+    window_seconds = WindowSecondsField()
+    window_unit = WindowUnitField(default=Trigger.WindowUnit.SECONDS)
+    conditions = serializers.ListField(
+        child=PatternConditionSerializer(),
+        min_length=1,
+        max_length=MAX_CONDITIONS,
+        help_text=f"1 to {MAX_CONDITIONS} conditions, all of which must hold within the window",
+    )
+
+
+class PatternOutput(DestinationsOutput):
+    window_seconds = serializers.IntegerField()
+    window_unit = serializers.CharField()
+    conditions = PatternConditionSerializer(many=True)
+
+
+class SurgeTriggerInput(DestinationsInput):
+    event_type = OptionalEventTypeField(
+        default="", help_text="Only events of this type count; null or left out: any type"
+    )
+    window_seconds = WindowSecondsField()
+    window_unit = WindowUnitField(default=Trigger.WindowUnit.SECONDS)
+    threshold_count = WholeNumberField(
+        min_value=1, max_value=MAX_COUNT, help_text="Events within the window that make a surge"
+    )
+
+
+class SurgeTriggerOutput(DestinationsOutput):
+    event_type = BlankAsNullField(help_text="null: any type")
+    window_seconds = serializers.IntegerField()
+    window_unit = serializers.CharField()
+    threshold_count = serializers.IntegerField()
+
+
+class SimulateInput(serializers.Serializer):
+    lead_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_null=True,
+        help_text="Test this lead of the OU only (404 when unknown); left out: every lead "
+        "active in the period",
+    )
+    days = serializers.IntegerField(
+        min_value=1, max_value=MAX_SIMULATED_DAYS, default=30, help_text="Days to look back"
+    )
+
+
+SimulationOutput = inline_serializer(
+    "TriggerSimulation",
+    {
+        "would_fire": serializers.BooleanField(),
+        "matched_leads": serializers.ListField(
+            child=serializers.CharField(), help_text=f"At most {MAX_LISTED_LEADS} lead ids"
+        ),
+        "total_matches": serializers.IntegerField(help_text="Firings over all leads"),
+        "message": serializers.CharField(),
+    },
+)
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriggerKind:
+    kind: str
+    name: str  # of its views and serializers
+    noun: str
+    input: type[serializers.Serializer]
+    output: type[serializers.Serializer]
+    rules: str
+
+    @property
+    def update_input(self) -> type[serializers.Serializer]:
+        return _UPDATE_INPUTS[self.kind]
+
+
+_UPDATE_INPUTS = {
+    kind: partial_serializer(serializer, serializer.__name__.replace("Input", "UpdateInput"))
+    for kind, serializer in (
+        (Kind.MILESTONE, MilestoneInput),
+        (Kind.SEQUENCE, SequenceInput),
+        (Kind.PATTERN, PatternInput),
+        (Kind.SURGE, SurgeTriggerInput),
+    )
+}
+
+MILESTONES = TriggerKind(
+    Kind.MILESTONE,
+    "Milestone",
+    "milestone trigger",
+    MilestoneInput,
+    MilestoneOutput,
+    "Fires when an event (of `event_type`, or of any type) moves the lead's primary score "
+    "from below `score_threshold` to at or above it; `once` fires on the first crossing, "
+    "`always` on each, at most once per `cooldown_seconds`. Dropping back below is recorded "
+    "as a `milestone_exited` event (listed, not notified).",
+)
+SEQUENCES = TriggerKind(
+    Kind.SEQUENCE,
+    "Sequence",
+    "sequence trigger",
+    SequenceInput,
+    SequenceOutput,
+    "Fires when the lead's events contain every step within `window_seconds` (in order when "
+    "`ordered`) and the lead passes the filters. Requests name the steps `event_types`; "
+    "responses `event_steps`. `webhook_url` is optional (the spec requires it): a sequence may "
+    "notify by email, Slack or Teams only, or just be listed.",
+)
+PATTERNS = TriggerKind(
+    Kind.PATTERN,
+    "Pattern",
+    "pattern trigger",
+    PatternInput,
+    PatternOutput,
+    "Fires when, within `window_seconds`, the lead has at least `min_count` events of each "
+    "condition's type (and metadata), then starts counting anew.",
+)
+SURGE_TRIGGERS = TriggerKind(
+    Kind.SURGE,
+    "SurgeTrigger",
+    "surge trigger",
+    SurgeTriggerInput,
+    SurgeTriggerOutput,
+    "Fires when the lead's scored events (of `event_type`, or of any type) within the rolling "
+    "window reach `threshold_count`, once per burst; each firing is a surge event. Exactly "
+    "one of `webhook_url` and `emails` is required (400 otherwise); Slack and Teams targets "
+    "may be added to it.",
+)
+WRITE_ERRORS = (
+    " `webhook_url` and `teams_target_id` must be http(s) URLs whose host resolves to public "
+    "addresses; email templates must compile; a Slack or Teams target kind needs its id."
+)
+
+
+class TriggersView(ApiView):
+    trigger_kind: TriggerKind
+
+    def get(self, request):
+        triggers = triggers_list(ou=request.ou, kind=self.trigger_kind.kind)
+        return Response(self.trigger_kind.output(triggers, many=True).data)
+
+    def post(self, request):
+        data = self.trigger_kind.input(data=request.data)
+        data.is_valid(raise_exception=True)
+        trigger = trigger_create(
+            ou=request.ou,
+            member=request.member,
+            kind=self.trigger_kind.kind,
+            **data.validated_data,
+        )
+        return Response(self.trigger_kind.output(trigger).data, status=status.HTTP_201_CREATED)
+
+
+class TriggerView(ApiView):
+    trigger_kind: TriggerKind
+
+    def put(self, request, trigger_id):
+        data = self.trigger_kind.update_input(data=request.data)
+        data.is_valid(raise_exception=True)
+        trigger = trigger_update(
+            ou=request.ou,
+            member=request.member,
+            kind=self.trigger_kind.kind,
+            trigger_id=trigger_id,
+            **data.validated_data,
+        )
+        return Response(self.trigger_kind.output(trigger).data)
+
+    def delete(self, request, trigger_id):
+        trigger_delete(ou=request.ou, kind=self.trigger_kind.kind, trigger_id=trigger_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TriggerSimulateView(ApiView):
+    trigger_kind: TriggerKind
+
+    def post(self, request, trigger_id):
+        data = SimulateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        simulation = trigger_simulate(
+            ou=request.ou,
+            kind=self.trigger_kind.kind,
+            trigger_id=trigger_id,
+            lead_id=data.validated_data.get("lead_id"),
+            days=data.validated_data["days"],
+        )
+        return Response(simulation)
+
+
+def trigger_views(trigger_kind: TriggerKind) -> tuple[type[ApiView], type[ApiView]]:
+    """The list and detail views of one kind of trigger, documented."""
+    noun, plural, output = trigger_kind.noun, f"{trigger_kind.noun}s", trigger_kind.output
+    listing = extend_schema_view(
+        get=extend_schema(
+            responses=output(many=True),
+            summary=f"List {plural} (OU-scoped)",
+            description=f"The OU's {plural}, oldest first. {trigger_kind.rules}",
+        ),
+        post=extend_schema(
+            request=trigger_kind.input,
+            responses={201: output},
+            summary=f"Create a {noun} (OU-scoped)",
+            description=f"{trigger_kind.rules}{WRITE_ERRORS}",
+        ),
+    )(type(f"{trigger_kind.name}sView", (TriggersView,), {"trigger_kind": trigger_kind}))
+    detail = extend_schema_view(
+        put=extend_schema(
+            request=trigger_kind.update_input,
+            responses=output,
+            summary=f"Update a {noun} (OU-scoped)",
+            description=f"Fields left out keep their values.{WRITE_ERRORS} Saving "
+            "`webhook_url` again resumes deliveries to a URL that answered 410.",
+        ),
+        delete=extend_schema(
+            responses={204: None},
+            summary=f"Delete a {noun} (OU-scoped)",
+            description="Deletes what it fired (its emitted events) and their deliveries.",
+        ),
+    )(type(f"{trigger_kind.name}View", (TriggerView,), {"trigger_kind": trigger_kind}))
+    return listing, detail
+
+
+def simulate_view(trigger_kind: TriggerKind) -> type[ApiView]:
+    return extend_schema_view(
+        post=extend_schema(
+            request=SimulateInput,
+            responses=SimulationOutput,
+            summary=f"Simulate a {trigger_kind.noun} (OU-scoped)",
+            description=(
+                "What the trigger would have fired over the last `days` days: for one lead, or "
+                "for the leads active in the period, scored with the current configuration "
+                "from their processed events. Nothing is stored or sent."
+            ),
+        ),
+    )(
+        type(
+            f"{trigger_kind.name}SimulateView",
+            (TriggerSimulateView,),
+            {"trigger_kind": trigger_kind},
+        )
+    )
+
+
+MilestonesView, MilestoneView = trigger_views(MILESTONES)
+SequencesView, SequenceView = trigger_views(SEQUENCES)
+PatternsView, PatternView = trigger_views(PATTERNS)
+SurgeTriggersView, SurgeTriggerView = trigger_views(SURGE_TRIGGERS)
+MilestoneSimulateView = simulate_view(MILESTONES)
+SequenceSimulateView = simulate_view(SEQUENCES)
+SurgeTriggerSimulateView = simulate_view(SURGE_TRIGGERS)
