@@ -240,3 +240,81 @@ def test_sequences_patterns_and_surges_fire_from_the_pipeline_as_simulated(clien
         assert simulated["matched_leads"] == leads, trigger.kind
         assert simulated["total_matches"] == by_trigger[trigger.id]
         assert simulated["would_fire"] is True
+
+
+def test_decide_events_never_fire_and_observed_ones_are_not_evaluated(client, ou, jo):
+    from scoring.models import EventTypeSetting
+
+    primary_ruleset(ou, {"demo": 60, "webinar": 60, "visit": 1})
+    for event_type, scope in (("demo", "decide"), ("webinar", "observe")):
+        EventTypeSetting.objects.create(
+            org_id=ou.org_id, unit=ou, event_type=event_type, max_processing_scope=scope
+        )
+    make_trigger(ou, "milestone", score_threshold=50)
+    make_trigger(ou, "surge", threshold_count=2, window_seconds=600)
+    # visit 1; demo (decide) 61 crosses 50 and completes the burst of 2: neither fires; the
+    # webinar (observe) is neither scored nor counted; the visit at 30 s is in the same burst.
+    send_events(client, "jo", [("visit", 0), ("demo", 10), ("webinar", 20), ("visit", 30)])
+    assert Firing.objects.count() == 0
+    send_events(client, "jo", [("visit", 700), ("visit", 710)])  # a new burst: fires
+    assert fired("surge") == [("jo", "visit", Firing.objects.get().event_seq)]
+
+
+def test_email_templates_see_only_their_context(client, ou, jo):
+    primary_ruleset(ou, {"demo": 60})
+    make_trigger(
+        ou, "milestone", score_threshold=50, emails=["a@acme.test"],
+        email_subject="[{{ settings.SECRET_KEY }}{{ lead.lead_id }}{{ request }}]",
+        email_message="{% debug %}{{ lead.metadata.missing }}|{{ trigger.kind }}",
+    )  # fmt: skip
+    send_events(client, "jo", [("demo", 0)])
+    deliver_all()
+    (message,) = mail.outbox
+    assert message.subject == "[]"
+    assert message.body == "|milestone"
+
+
+@pytest.mark.parametrize(
+    "source", ["{% load static %}", "{% include 'base.html' %}", "{% if %}", "{{ x|nope }}"]
+)
+def test_templates_that_reach_outside_their_context_are_refused(source):
+    from triggers.services.templating import NotificationTemplateError, check_template
+
+    with pytest.raises(NotificationTemplateError):
+        check_template(source)
+
+
+def test_a_url_that_resolves_inward_at_send_time_is_refused(client, ou, jo, settings):
+    primary_ruleset(ou, {"demo": 60})
+    make_trigger(ou, "milestone", score_threshold=50, webhook_url="http://localhost:9/hook")
+    send_events(client, "jo", [("demo", 0)])
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    deliver_all()
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"
+    assert "loopback" in delivery.last_error
+
+
+def test_teams_targets_get_the_message_and_slack_latency_is_observed(
+    client, ou, jo, webhook_receiver, fake_slack
+):
+    from leadvibe.metrics import EVENT_TO_SLACK_LATENCY
+
+    primary_ruleset(ou, {"demo": 60})
+    workspace = fake_slack.add_workspace()
+    connect_slack(ou, workspace)
+    user = workspace.users[0]["id"]
+    make_trigger(
+        ou, "milestone", name="Hot", score_threshold=50, teams_target_kind="channel",
+        teams_target_id=webhook_receiver.url("/teams"), slack_target_kind="user",
+        slack_target_id=user,
+    )  # fmt: skip
+    observed = EVENT_TO_SLACK_LATENCY._sum.get()
+    send_events(client, "jo", [("demo", 0)])
+    deliver_all()
+    (request,) = webhook_receiver.wait_for(1)
+    assert request.path == "/teams"
+    assert "jo" in json.loads(request.body)["text"]
+    (dm,) = fake_slack.messages
+    assert workspace.dm_channels == {dm.channel: user}  # a DM opened with the user
+    assert EVENT_TO_SLACK_LATENCY._sum.get() > observed
