@@ -11,7 +11,7 @@ inorganic filters (one grouping), the standard surge policy, and 100,000 leads.
   indexes;
 - latency: events sent through `POST /events` by wrk at about `--rate` per second for
   `--seconds`; the time from an event's `received_at` to the first `score_update` for its lead
-  on the OU's Redis channel (published after commit).
+  on the OU's live-stream channel (published after commit).
 
 Run: `python bench/scoring.py [--events 200000] [--workers 2] [--rate 1000] [--seconds 15]`
 (needs `wrk`: apt-get install wrk).
@@ -154,6 +154,7 @@ def send_paced(base_url: str, auth: str, rate: float, seconds: float) -> None:
 
 
 def listen(redis_url: str, channel: str, heard: list, stop: threading.Event) -> None:
+    """(public lead id, time heard) of each `score_update` on the channel (SSE text)."""
     import redis
 
     pubsub = redis.Redis.from_url(redis_url).pubsub()
@@ -162,22 +163,23 @@ def listen(redis_url: str, channel: str, heard: list, stop: threading.Event) -> 
         message = pubsub.get_message(timeout=0.1)
         if message and message["type"] == "message":
             at = time.time()
-            for lead in json.loads(message["data"])["leads"]:
-                heard.append((lead["lead"], at))
+            for block in message["data"].decode().split("\n\n"):
+                event, _, data = block.partition("\ndata: ")
+                if event == "event: score_update":
+                    heard.append((json.loads(data)["lead_id"], at))
 
 
 def latency_run(base_url, env, unit, auth, args) -> dict:
     """Events sent by wrk at about `args.rate`/s; each event's latency is from its
     `received_at` (stamped by the server) to the first `score_update` for its lead heard
     after it (same clock: one machine)."""
+    from leadvibe.live import live_channel
     from scoring.models import EngagementEvent
-    from scoring.services.scoring_stage import SCORE_CHANNEL
 
     heard: list = []
     stop = threading.Event()
     listener = threading.Thread(
-        target=listen,
-        args=(env["REDIS_URL"], SCORE_CHANNEL.format(unit_id=unit.id), heard, stop),
+        target=listen, args=(env["REDIS_URL"], live_channel(unit.id), heard, stop)
     )
     listener.start()
     time.sleep(0.5)
@@ -189,15 +191,15 @@ def latency_run(base_url, env, unit, auth, args) -> dict:
     received = list(
         EngagementEvent.objects.filter(
             unit=unit, received_at__gte=datetime.datetime.fromtimestamp(started, datetime.UTC)
-        ).values_list("lead_id", "received_at")
+        ).values_list("lead__lead_id", "received_at")
     )
-    heard_by_lead: dict[int, list[float]] = {}
-    for pk, at in heard:
-        heard_by_lead.setdefault(pk, []).append(at)
+    heard_by_lead: dict[str, list[float]] = {}
+    for lead_id, at in heard:
+        heard_by_lead.setdefault(lead_id, []).append(at)
     latencies = []
-    for lead_pk, received_at in received:
+    for lead_id, received_at in received:
         at = received_at.timestamp()
-        times = [t for t in heard_by_lead.get(lead_pk, ()) if t >= at]
+        times = [t for t in heard_by_lead.get(lead_id, ()) if t >= at]
         latencies.append((min(times) - at) * 1000 if times else float("inf"))
     latencies.sort()
 

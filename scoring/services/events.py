@@ -2,7 +2,8 @@
 
 Postgres is the source of truth: an event is accepted once its transaction commits. The
 doorbell (a Celery task that processes pending events) is rung after commit and only as a
-hint: if Redis is down the event stays pending and the periodic sweep picks it up.
+hint: if Redis is down the event stays pending and the periodic sweep picks it up. The same
+round trip to Redis tells the OU's live stream (`event_ingested`).
 """
 
 import datetime
@@ -15,7 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from leadvibe.exceptions import ApplicationError, PayloadTooLargeError
+from leadvibe.live import LiveEvent
 from leadvibe.metrics import EVENTS_INGESTED
+from leadvibe.timefmt import to_rfc3339
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, LeadAlias
 from scoring.normalize import normalize_alias, normalize_channel
@@ -36,6 +39,11 @@ _MAX_ALIAS = LeadAlias._meta.get_field("raw_value").max_length
 # An escaped NUL in JSON text (an odd number of backslashes before u0000): jsonb refuses it.
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# `event_ingested` messages of the live stream per request: it shows activity as it happens,
+# and a 1,000-event batch would be 1,000 messages to every open stream (GET /events has them
+# all). CSV imports send none: backfills of up to millions of rows, stored by COPY without
+# reading their ids back.
+LIVE_EVENTS_MAX = 100
 
 
 @dataclass
@@ -165,8 +173,7 @@ def event_ingest(*, ou: OrgUnit, event: EventInput) -> StoredEvent:
     )
     if refused:
         raise refused[0].error
-    if not stored[0].duplicate:
-        _after_commit(count=1)
+    _after_commit(ou=ou, stored=stored, now=now)
     return stored[0]
 
 
@@ -193,9 +200,7 @@ def events_ingest_batch(
         index = outcome.prepared.position
         status = 200 if outcome.duplicate else 202
         results[index] = BatchItemResult(index, status, ingest_response(outcome))
-    accepted = sum(1 for outcome in stored if not outcome.duplicate)
-    if accepted:
-        _after_commit(count=accepted)
+    _after_commit(ou=ou, stored=stored, now=now)
     return [results[index] for index in range(len(events))]
 
 
@@ -218,12 +223,34 @@ def _item_error(index: int, error: ApplicationError) -> BatchItemResult:
     return BatchItemResult(index, error.status_code, body)
 
 
-def _after_commit(*, count: int) -> None:
+def _after_commit(*, ou: OrgUnit, stored: list[StoredEvent], now: datetime.datetime) -> None:
+    count = sum(1 for outcome in stored if not outcome.duplicate)
+    if not count:
+        return
+    live_events = {ou.id: _ingested_live_events(stored, now=now)}
+
     def accepted() -> None:
         EVENTS_INGESTED.inc(count)
-        ring_doorbell()
+        ring_doorbell(live_events=live_events)
 
     transaction.on_commit(accepted)
+
+
+def _ingested_live_events(stored: list[StoredEvent], *, now: datetime.datetime) -> list[LiveEvent]:
+    new = [event for event in stored if not event.duplicate][:LIVE_EVENTS_MAX]
+    return [
+        (
+            "event_ingested",
+            {
+                "event_id": event.public_id,
+                "lead_id": event.lead_id,
+                "event_type": event.prepared.event_type,
+                "channel": event.prepared.channel,
+                "occurred_at": to_rfc3339(event.prepared.occurred_at or now),
+            },
+        )
+        for event in new
+    ]
 
 
 def idempotency_keys_expire(*, now: datetime.datetime | None = None) -> int:

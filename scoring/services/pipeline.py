@@ -12,11 +12,12 @@ lost doorbell delays events by at most one sweep interval.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from leadvibe.live import LiveEvent, queue_live_events
 from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.redis_client import get_redis
 from scoring.models import EngagementEvent
@@ -39,11 +40,18 @@ def register_batch_stage(stage: BatchStage) -> None:
     _stages.append(stage)
 
 
-def ring_doorbell() -> None:
+def ring_doorbell(*, live_events: Mapping[str, Sequence[LiveEvent]] | None = None) -> None:
+    """Wake a worker. `live_events` (`{unit_id: events}`) for the live stream are published in
+    the same round trip to Redis."""
     from scoring.tasks import process_pending_events_task
 
     try:
-        if get_redis().set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_DEBOUNCE_SECONDS):
+        with get_redis().pipeline(transaction=False) as pipe:
+            pipe.set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_DEBOUNCE_SECONDS)
+            for unit_id, events in (live_events or {}).items():
+                queue_live_events(pipe, unit_id, events)
+            rang = pipe.execute()[0]
+        if rang:
             process_pending_events_task.delay()
     except (RedisError, OSError) as exc:
         REDIS_UNAVAILABLE.labels(operation="doorbell").inc()

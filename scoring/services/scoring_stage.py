@@ -10,16 +10,13 @@ lead scores, one update of the states and one of the suppression reasons.
 """
 
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection, transaction
-from redis.exceptions import RedisError
 
-from leadvibe.metrics import REDIS_UNAVAILABLE
-from leadvibe.redis_client import get_redis
 from scoring import engine
 from scoring.models import EngagementEvent
 from scoring.services.engine_config import (
@@ -28,8 +25,7 @@ from scoring.services.engine_config import (
     scoring_configs,
     to_us,
 )
-
-logger = logging.getLogger(__name__)
+from scoring.services.score_updates import ScoreChange, score_updates_publish
 
 SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
 
@@ -85,6 +81,7 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
     stored_states = _lock_states(lead_units)
     writes = _Writes()
     scored = []
+    changes = []
     for lead_pk in sorted(by_lead):
         unit_id = lead_units[lead_pk]
         config = configs[unit_id]
@@ -109,6 +106,7 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
         writes.add(
             lead_pk, unit_id, state, outcomes, times, replay=replay, stored_scores=stored_scores
         )
+        changes.append(ScoreChange(unit_id, lead_pk, stored_scores, state.scores))
         scored.append(
             ScoredLead(
                 lead_pk,
@@ -123,8 +121,7 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
     writes.flush()
     for hook in _scored_hooks:
         hook(scored)
-    updates = [(lead.unit_id, lead.lead_pk, dict(lead.state.scores)) for lead in scored]
-    transaction.on_commit(lambda: publish_score_updates(updates))
+    transaction.on_commit(partial(score_updates_publish, changes), robust=True)
 
 
 def lead_merge_replay(target, sources) -> None:
@@ -137,23 +134,25 @@ def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = 
     """Recompute the leads' scores from all their processed events under the OU's current
     configuration (a merge, a rescore). `dropped` leads lose their scores and state."""
     config = scoring_configs({unit_id})[unit_id]
-    _lock_states(dict.fromkeys([*lead_pks, *dropped], unit_id))
+    stored_states = _lock_states(dict.fromkeys([*lead_pks, *dropped], unit_id))
     histories = processed_histories(lead_pks)
     writes = _Writes(replayed=list(dropped))
-    updates = []
+    changes = []
     for lead_pk in sorted(lead_pks):
         history = histories.get(lead_pk, [])
         state, outcomes = engine.score_stream(history, config)
         times = {event.seq: from_us(event.occurred_at) for event in history}
         writes.add(lead_pk, unit_id, state, outcomes, times, replay=True)
-        updates.append((unit_id, lead_pk, dict(state.scores)))
+        stored_scores = engine.LeadState.from_json(stored_states.get(lead_pk)).scores
+        if state.scores != stored_scores:
+            changes.append(ScoreChange(unit_id, lead_pk, stored_scores, state.scores))
     writes.flush()
     if dropped:
         with connection.cursor() as cursor:
             cursor.execute(
                 "DELETE FROM scoring_leadscoringstate WHERE lead_id = ANY(%s)", [list(dropped)]
             )
-    transaction.on_commit(lambda: publish_score_updates(updates))
+    transaction.on_commit(partial(score_updates_publish, changes), robust=True)
 
 
 def processed_histories(lead_pks: list[int]) -> dict[int, list[engine.EngineEvent]]:
@@ -281,21 +280,3 @@ FROM jsonb_to_recordset(%s::jsonb) AS v(lead bigint, state jsonb, last_at bigint
                                         last_seq bigint, activity bigint, event_type varchar)
 WHERE s.lead_id = v.lead
 """  # noqa: S608 - constant fragments, values bound
-
-SCORE_CHANNEL = "leadvibe:ou:{unit_id}"
-
-
-def publish_score_updates(updates: list[tuple[str, int, dict[int, int]]]) -> None:
-    """`score_update` messages on each OU's pub/sub channel (the live stream relays them).
-    Best effort: scores are in the database whether or not Redis hears of them."""
-    by_unit: dict[str, list] = defaultdict(list)
-    for unit_id, lead_pk, scores in updates:
-        by_unit[unit_id].append({"lead": lead_pk, "scores": scores})
-    try:
-        client = get_redis()
-        for unit_id, leads in by_unit.items():
-            message = json.dumps({"type": "score_update", "leads": leads})
-            client.publish(SCORE_CHANNEL.format(unit_id=unit_id), message)
-    except (RedisError, OSError) as exc:
-        REDIS_UNAVAILABLE.labels(operation="score_update").inc()
-        logger.warning("score updates not published", extra={"error": str(exc)})
