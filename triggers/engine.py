@@ -81,6 +81,14 @@ class Surge:
     event_type: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SurgeGroup:
+    key: str  # of the group's times in the state
+    window_us: int
+    keep: int  # the most times any member needs: its threshold
+    surges: tuple[Surge, ...]
+
+
 @dataclass(frozen=True)
 class TriggerSet:
     """The OU's active triggers, indexed by the event type that can advance them."""
@@ -99,9 +107,20 @@ class TriggerSet:
         for pattern in self.patterns:
             for event_type in dict.fromkeys(c.event_type for c in pattern.conditions):
                 patterns.setdefault(event_type, []).append(pattern)
-        surges: dict[str | None, list[Surge]] = {}
+        # Surges counting the same events (type, window) share one list of recent times.
+        grouped: dict[tuple[str | None, int], list[Surge]] = {}
         for surge in self.surges:
-            surges.setdefault(surge.event_type, []).append(surge)
+            grouped.setdefault((surge.event_type, surge.window_us), []).append(surge)
+        surges: dict[str | None, list[SurgeGroup]] = {}
+        for (event_type, window_us), members in grouped.items():
+            surges.setdefault(event_type, []).append(
+                SurgeGroup(
+                    key=f"{event_type or '*'}|{window_us}",
+                    window_us=window_us,
+                    keep=max(surge.threshold for surge in members),
+                    surges=tuple(members),
+                )
+            )
         milestones = sorted(self.milestones, key=lambda m: (m.threshold, m.id))
         object.__setattr__(self, "_sequences_by_type", sequences)
         object.__setattr__(self, "_patterns_by_type", patterns)
@@ -118,7 +137,7 @@ class TriggerSet:
     def patterns_for(self, event_type: str) -> list[Pattern]:
         return self._patterns_by_type.get(event_type, [])
 
-    def surges_for(self, event_type: str) -> list[Surge]:
+    def surge_groups_for(self, event_type: str) -> list["SurgeGroup"]:
         return [*self._surges_by_type.get(None, ()), *self._surges_by_type.get(event_type, ())]
 
     def milestones_between(self, low: int, high: int) -> list[Milestone]:
@@ -171,8 +190,8 @@ def evaluate(
         _sequence(state, event, sequence, emissions, lead_passes)
     for pattern in triggers.patterns_for(event.event_type):
         _pattern(state, event, pattern, emissions)
-    for surge in triggers.surges_for(event.event_type):
-        _surge(state, event, surge, emissions)
+    for group in triggers.surge_groups_for(event.event_type):
+        _surges(state, event, group, emissions)
     return emissions
 
 
@@ -278,17 +297,26 @@ def _pattern(state, event, pattern: Pattern, emissions: list) -> None:
     patterns[key] = counted
 
 
-def _surge(state, event, surge: Surge, emissions: list) -> None:
-    surges = state.setdefault("g", {})
-    key = str(surge.id)
-    oldest = event.occurred_at - surge.window_us
-    stored = surges.get(key) or {"t": [], "b": False}
-    times = [t for t in stored["t"] if t >= oldest]
-    in_burst = stored["b"] and len(times) >= surge.threshold
-    times = [*times, event.occurred_at][-surge.threshold :]
-    if len(times) >= surge.threshold and not in_burst:
-        in_burst = True
-        if event.fires:
-            detail = {"count": len(times), "window_us": surge.window_us}
-            emissions.append(Emission(surge.id, SURGE, event.seq, event.seq, detail))
-    surges[key] = {"t": times, "b": in_burst}
+def _surges(state, event, group: SurgeGroup, emissions: list) -> None:
+    """A burst goes on while the count in the window stays at or above the threshold;
+    `state["b"]` holds the surges in a burst."""
+    times_by_group = state.setdefault("g", {})
+    oldest = event.occurred_at - group.window_us
+    times = [t for t in times_by_group.get(group.key, ()) if t >= oldest]
+    count_before = len(times)
+    times.append(event.occurred_at)
+    times_by_group[group.key] = times[-group.keep :]
+    bursting = state.setdefault("b", {})
+    for surge in group.surges:
+        key = str(surge.id)
+        if count_before >= surge.threshold and bursting.get(key):
+            continue  # the same burst
+        if count_before + 1 >= surge.threshold:
+            bursting[key] = True
+            if event.fires:
+                detail = {"count": count_before + 1, "window_us": surge.window_us}
+                emissions.append(Emission(surge.id, SURGE, event.seq, event.seq, detail))
+        else:
+            bursting.pop(key, None)
+    if not bursting:
+        del state["b"]

@@ -174,3 +174,30 @@ def test_state_is_json_and_evaluation_resumes_from_it():
     assert run(triggers, [event(1, "a", 0)], state) == []
     state = json.loads(json.dumps(state))
     assert run(triggers, [event(2, "b", 5)], state) == [("sequence", 1, 0, 2), ("surge", 2, 2, 2)]
+
+
+def test_surges_over_the_same_events_share_their_times_but_not_their_bursts():
+    triggers = engine.TriggerSet(
+        surges=(
+            engine.Surge(id=1, threshold=2, window_us=60 * S),
+            engine.Surge(id=2, threshold=4, window_us=60 * S),
+            engine.Surge(id=3, threshold=2, window_us=60 * S, event_type="demo"),
+        )
+    )
+    state: dict = {}
+    events = [
+        event(1, "visit", 0),
+        event(2, "demo", 10),  # 2 events: #1 fires
+        event(3, "visit", 20),
+        event(4, "demo", 30),  # 4 events: #2 fires; 2 demos: #3 fires
+        event(5, "visit", 95),  # 60 s window: 30, 95 -> #1 still bursting (2 >= 2)
+        event(6, "visit", 200),  # alone: every burst ended
+        event(7, "visit", 201),  # #1 fires anew
+    ]
+    assert run(triggers, events, state) == [
+        ("surge", 1, 2, 2),
+        ("surge", 2, 4, 4),
+        ("surge", 3, 4, 4),
+        ("surge", 1, 7, 7),
+    ]
+    assert set(state["g"]) == {"*|60000000", "demo|60000000"}
