@@ -227,6 +227,8 @@ ROUTES = {
     "trigger-deliveries": Listing(lead_ids),
     "surge-events": Listing(lead_ids),
     "surge-metrics": ObjectOf("org", kwargs=lambda w: {"unit_id": w.b.unit.id}),
+    "webhook-secret": OwnData(),
+    "webhook-secret-rotate": OwnData(),
     **{
         f"{kind}-mappings": Listing(config_ids(f"{kind}_mapping"))
         for kind in ("profile", "account")

@@ -3,7 +3,6 @@ validation, the SSRF guard on URLs, roles and the configuration version they bum
 triggers fired (emitted events, exports, deliveries, surge events, surge metrics) and
 simulations, as an API client meets them."""
 
-import base64
 import csv
 import datetime
 import io
@@ -19,10 +18,11 @@ from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.profile_config import fit_ruleset_create
 from scoring.services.rulesets import rule_create, ruleset_create
-from tests.factories import make_credential, make_member, make_membership, make_unit
+from tests.factories import make_member, make_membership, make_unit
 from tests.triggers.factories import make_delivery, make_firing
-from triggers.models import Trigger
+from triggers.models import Trigger, WebhookSecret
 from triggers.services.trigger_config import trigger_create
+from triggers.services.webhook_secret import signing_secrets
 
 pytestmark = pytest.mark.django_db
 
@@ -43,27 +43,8 @@ MINIMAL = {
 T0 = datetime.datetime(2025, 8, 15, 12, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture
-def issued():
-    return make_credential()
-
-
-@pytest.fixture
-def ou(issued):
-    return issued.credential.unit
-
-
-@pytest.fixture
-def client(issued) -> APIClient:
-    """API credentials (Basic): Operator rights in their OU."""
-    api = APIClient()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    api.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
-    return api
-
-
-def member_client(ou, role="Operator", *, member=None) -> APIClient:
-    member = member or make_member(ou.org)
+def member_client(ou, role="Operator") -> APIClient:
+    member = make_member(ou.org)
     make_membership(ou, member, role)
     api = APIClient()
     api.credentials(
@@ -938,3 +919,40 @@ def test_surge_metrics_of_an_ou_the_caller_cannot_see_are_404(ou, client):
     assert response.status_code == 404
     # API credentials do not read surge metrics (the spec: bearer tokens only).
     metrics(client, ou, status=403, **query)
+
+
+# --- Webhook signing secret -----------------------------------------------------------------
+
+
+def test_webhook_secret_is_shown_once_and_rotates(ou):
+    operator = member_client(ou, "Operator")
+    first = call(operator, "get", "/settings/webhook-secret")
+    assert first["Cache-Control"] == "no-store"
+    shown = first.json()
+    assert shown["secret"].startswith("whsec_")
+    assert shown["revealed_at"] is not None
+    assert signing_secrets(ou.id) == [shown["secret"]]
+    again = call(operator, "get", "/settings/webhook-secret").json()
+    assert again == {**shown, "secret": None}
+
+    rotated = call(operator, "post", "/settings/webhook-secret/rotate")
+    assert rotated["Cache-Control"] == "no-store"
+    new = rotated.json()
+    assert new["secret"].startswith("whsec_")
+    assert new["secret"] != shown["secret"]
+    assert new["rotated_at"] is not None
+    assert new["previous_expires_at"] is not None
+    assert signing_secrets(ou.id) == [new["secret"], shown["secret"]]
+    assert call(operator, "get", "/settings/webhook-secret").json()["secret"] is None
+
+    other = make_unit(ou.org)
+    theirs = call(member_client(other, "Operator"), "get", "/settings/webhook-secret").json()
+    assert theirs["secret"] not in (shown["secret"], new["secret"])
+
+
+def test_webhook_secret_needs_an_operators_jwt(ou, client):
+    viewer = member_client(ou, "Viewer")
+    for caller in (viewer, client):
+        refused(caller, "get", "/settings/webhook-secret", status=403)
+        refused(caller, "post", "/settings/webhook-secret/rotate", status=403)
+    assert WebhookSecret.objects.filter(unit=ou).count() == 0

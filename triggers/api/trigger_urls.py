@@ -1,6 +1,6 @@
 from django.urls import path
 
-from triggers.api import firing_views, trigger_views
+from triggers.api import firing_views, trigger_views, webhook_secret_views
 
 # `.../events` routes come before `.../<trigger_id>`, which would take `events` as an id.
 urlpatterns = [
@@ -69,5 +69,15 @@ urlpatterns = [
         "org-units/<str:unit_id>/surge-metrics",
         firing_views.SurgeMetricsView.as_view(),
         name="surge-metrics",
+    ),
+    path(
+        "settings/webhook-secret",
+        webhook_secret_views.WebhookSecretView.as_view(),
+        name="webhook-secret",
+    ),
+    path(
+        "settings/webhook-secret/rotate",
+        webhook_secret_views.WebhookSecretRotateView.as_view(),
+        name="webhook-secret-rotate",
     ),
 ]
