@@ -72,9 +72,24 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         response.data = error_body(403)
     else:
-        detail = getattr(exc, "detail", None)
-        response.data = error_body(response.status_code, str(detail) if detail else None)
+        response.data = error_body(response.status_code, _detail_message(exc))
     return response
+
+
+def exception_error_response(exc: ApplicationError | drf_exceptions.APIException) -> JsonResponse:
+    """The answer of a plain Django view to the errors that services and DRF authentication
+    classes raise, in the shape `exception_handler` gives DRF views."""
+    if isinstance(exc, ApplicationError):
+        return error_response(exc.status_code, exc.message, exc.details)
+    return error_response(exc.status_code, _detail_message(exc))
+
+
+def _detail_message(exc) -> str | None:
+    detail = getattr(exc, "detail", None)
+    if isinstance(detail, dict):
+        # simplejwt's InvalidToken: {"detail": ..., "code": ..., "messages": [...]}
+        detail = detail.get("detail")
+    return str(detail) if detail else None
 
 
 def bad_request_view(request, exception=None):

@@ -44,3 +44,16 @@ class ErrorDocumentingAutoSchema(AutoSchema):
                     },
                 }
         return responses
+
+
+def error_responses(descriptions: dict[str, str]) -> dict:
+    """The error answers of an operation documented by hand (a schema hook for a view DRF does
+    not see), in the one error shape; every document has the ErrorOut component, since every
+    DRF operation lists it."""
+    return {
+        code: {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for code, description in descriptions.items()
+    }

@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # GET /stream is a plain async Django view, which drf-spectacular does not see.
+        "orgunits.api.stream_views.stream_schema_hook",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OURoleEnum": ["Owner", "Operator", "Viewer"],
         "OrgRoleEnum": ["admin", "member"],
@@ -237,6 +242,11 @@ SPECTACULAR_SETTINGS = {
         "SlackTargetKindEnum": "triggers.models.Trigger.SlackTargetKind",
     },
 }
+
+# --- Live stream (GET /api/v1/stream) ------------------------------------------------------
+# A comment goes to each open stream after this many seconds without events, so that proxies
+# and load balancers do not close it as idle.
+LIVE_STREAM_HEARTBEAT_SECONDS = float(env_str("LIVE_STREAM_HEARTBEAT_SECONDS", "15"))
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

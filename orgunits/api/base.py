@@ -67,7 +67,7 @@ class ApiView(RateLimitedViewMixin, APIView):
         request.org = member.org if member else client.credential.unit.org
         self._apply_rate_limit(request, client)
         request.ou_access = None
-        if self.uses_ou_if_given and member and _requested_ou_id(request):
+        if self.uses_ou_if_given and member and requested_ou_id(request):
             request.ou_access = _member_active_ou(request, member)
         if self.needs_ou:
             request.ou_access = _member_active_ou(request, member) if member else _client_ou(client)
@@ -104,15 +104,19 @@ class ApiView(RateLimitedViewMixin, APIView):
         return response
 
     def get_ou_access(self, unit_id: str) -> OUAccess:
-        """Access of the calling member to the OU named in the path (404 outside their org,
-        403 when they hold no role in it)."""
-        unit = org_unit_get(org=self.request.org, unit_id=unit_id)
-        if unit is None:
-            raise NotFoundError()
-        access = ou_access_for(member=self.request.member, unit=unit)
-        if access is None:
-            raise PermissionDeniedError("You are not a member of this OU")
-        return access
+        return member_ou_access(member=self.request.member, unit_id=unit_id)
+
+
+def member_ou_access(*, member: Member, unit_id: str) -> OUAccess:
+    """Access of a member to the OU the request names (404 outside their org, 403 when they
+    hold no role in it)."""
+    unit = org_unit_get(org=member.org, unit_id=unit_id)
+    if unit is None:
+        raise NotFoundError()
+    access = ou_access_for(member=member, unit=unit)
+    if access is None:
+        raise PermissionDeniedError("You are not a member of this OU")
+    return access
 
 
 def caller_rate_limit_key(request, key_by: str, client: ApiClient | None) -> str:
@@ -124,12 +128,13 @@ def caller_rate_limit_key(request, key_by: str, client: ApiClient | None) -> str
     )
 
 
-def _requested_ou_id(request) -> str | None:
+def requested_ou_id(request) -> str | None:
+    """The active OU a member's request names (header, else cookie)."""
     return request.headers.get(ACTIVE_OU_HEADER) or request.COOKIES.get(ACTIVE_OU_COOKIE)
 
 
 def _member_active_ou(request, member: Member) -> OUAccess:
-    unit_id = _requested_ou_id(request)
+    unit_id = requested_ou_id(request)
     if not unit_id:
         raise NoActiveOUError()
     unit = org_unit_get(org=member.org, unit_id=unit_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orgunits.api import auth_views, views
+from orgunits.api import auth_views, stream_views, views
 
 urlpatterns = [
     path("auth/login", auth_views.LoginView.as_view(), name="auth-login"),
@@ -28,4 +28,5 @@ urlpatterns = [
     path("admin/audit-logs", views.AuditLogsView.as_view(), name="admin-audit-logs"),
     path("secrets", views.SecretsView.as_view(), name="secrets"),
     path("secrets/<str:secret_id>", views.SecretDetailView.as_view(), name="secret"),
+    path("stream", stream_views.live_stream_view, name="stream"),
 ]

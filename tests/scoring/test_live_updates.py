@@ -1,9 +1,15 @@
 """What scoring tells the live stream: `event_ingested` when events are accepted, `score_update`
-when leads are scored, with public ids."""
+when leads are scored, with public ids, as a member's stream receives them."""
+
+import datetime
+import json
 
 import pytest
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
 
-from scoring.models import Lead, Rule
+from leadvibe.timefmt import to_rfc3339
+from scoring.models import Lead, Rule, Ruleset
 from scoring.services.events import (
     LIVE_EVENTS_MAX,
     EventInput,
@@ -14,8 +20,16 @@ from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.rulesets import rule_update
 from scoring.services.scoring_stage import leads_replay
+from tests.factories import make_member, make_membership
 from tests.scoring.scoring_helpers import store_config
-from tests.streaming import heard_on_channels, sse_blocks
+from tests.streaming import (
+    Sse,
+    asgi_server,
+    heard_on_channels,
+    next_event,
+    open_stream,
+    sse_blocks,
+)
 
 CONFIG = {
     "rulesets": [
@@ -29,6 +43,74 @@ CONFIG = {
     "event_types": [],
     "allow_negative": False,
 }
+
+
+def _hours_ago(hours: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(hours=hours)
+
+
+def _sse(event: str, data: dict) -> Sse:
+    return Sse(event, json.dumps(data, separators=(",", ":")))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_members_stream_hears_events_ingested_then_scored(ou):
+    store_config(ou, CONFIG)
+    rs1, rs2 = (r.public_id for r in Ruleset.objects.filter(unit=ou).order_by("-is_primary"))
+    lead_create(ou=ou, lead_id="ld-1", metadata={})
+    member = make_member(ou.org)
+    make_membership(ou, member)
+    token = str(RefreshToken.for_user(member).access_token)
+    earlier, later_on = _hours_ago(3), _hours_ago(2)
+
+    with asgi_server() as server, open_stream(server, token=token, ouId=ou.id) as (_, events):
+        view = event_ingest(
+            ou=ou, event=EventInput("page_view", lead_id="ld-1", occurred_at=earlier)
+        )
+        demo = event_ingest(
+            ou=ou,
+            event=EventInput("demo", {"channel": "email"}, lead_id="ld-1", occurred_at=later_on),
+        )
+        ingested = [next_event(events), next_event(events)]
+        process_pending_events()
+        scored = next_event(events)
+        event_ingest(ou=ou, event=EventInput("page_view", lead_id="ld-1"))
+        process_pending_events()
+        later = [next_event(events), next_event(events)]
+
+    assert ingested == [
+        _sse(
+            "event_ingested",
+            {
+                "event_id": view.public_id,
+                "lead_id": "ld-1",
+                "event_type": "page_view",
+                "channel": "web",
+                "occurred_at": to_rfc3339(earlier),
+            },
+        ),
+        _sse(
+            "event_ingested",
+            {
+                "event_id": demo.public_id,
+                "lead_id": "ld-1",
+                "event_type": "demo",
+                "channel": "email",
+                "occurred_at": to_rfc3339(later_on),
+            },
+        ),
+    ]
+    # One message per lead and batch: both events, 5 + 0 in the primary ruleset.
+    assert scored == _sse(
+        "score_update", {"lead_id": "ld-1", "score": 5, "delta": 5, "scores": {rs1: 5, rs2: 9}}
+    )
+    assert [item.event for item in later] == ["event_ingested", "score_update"]
+    assert later[1].json() == {
+        "lead_id": "ld-1",
+        "score": 10,
+        "delta": 5,
+        "scores": {rs1: 10, rs2: 11},
+    }
 
 
 @pytest.mark.django_db

@@ -169,6 +169,8 @@ ROUTES = {
     "events-import-job": ObjectOf("ou", kwargs=lambda w: {"job_id": w.a2.import_job.id}),
     "secrets": Listing(lambda w: [w.a2.credential.client_id, w.b.credential.client_id]),
     "secret": ObjectOf("ou", kwargs=lambda w: {"secret_id": w.a2.credential.id}),
+    # The live stream of the OU named by `ouId` (a query parameter: GET sends the body so).
+    "stream": ObjectOf("org", kwargs=lambda w: {}, body=lambda w: {"ouId": w.b.unit.id}),
     "rulesets": Listing(config_ids("ruleset")),
     "ruleset": config_object("ruleset", "ruleset_id", body=lambda w: {"name": "taken over"}),
     "ruleset-rules": config_object("ruleset", "ruleset_id"),
