@@ -318,3 +318,33 @@ def test_teams_targets_get_the_message_and_slack_latency_is_observed(
     (dm,) = fake_slack.messages
     assert workspace.dm_channels == {dm.channel: user}  # a DM opened with the user
     assert EVENT_TO_SLACK_LATENCY._sum.get() > observed
+
+
+def test_a_surge_is_published_on_its_ous_live_channel(client, ou, jo, settings):
+    import redis
+
+    from leadvibe.live import live_channel
+
+    primary_ruleset(ou, {"visit": 1})
+    trigger = make_trigger(ou, "surge", threshold_count=2, window_seconds=60)
+    pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub()
+    pubsub.subscribe(live_channel(ou.id))
+    pubsub.get_message(timeout=1)  # the subscription's confirmation
+    send_events(client, "jo", [("visit", 0), ("visit", 10)])
+    messages = []
+    while message := pubsub.get_message(timeout=1):
+        messages.append(message["data"].decode())
+    surges = [
+        json.loads(block.partition("\ndata: ")[2])
+        for text in messages
+        for block in text.split("\n\n")
+        if block.startswith("event: surge")
+    ]
+    firing = Firing.objects.get()
+    assert surges == [
+        {
+            "surge_id": firing.id, "trigger_id": trigger.public_id, "lead_id": "jo",
+            "event_type": "visit", "channel": firing.channel, "count": 2,
+            "occurred_at": firing.occurred_at.isoformat(),
+        }
+    ]  # fmt: skip

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from leadvibe.live import publish_live_events
+from leadvibe.live import publish_live_events_of_units
 from leadvibe.queueing import send_task_or_leave_to_sweep
+from orgunits.models import OrgUnit
 from scoring.models import Ruleset, ScoringConfigVersion
 from scoring.services.engine_config import to_us
 from scoring.services.scoring_stage import ScoredLead
 from triggers import engine
-from triggers.models import Delivery, Firing, Trigger
+from triggers.models import Delivery, Trigger
 from triggers.services.lead_filters import lead_passes_filters
 
 SECOND_US = 1_000_000
@@ -46,6 +47,7 @@ class TriggerTarget:
 
 @dataclass(frozen=True)
 class UnitTriggers:
+    org_id: str
     triggers: engine.TriggerSet
     primary_ruleset_id: int | None
     targets: dict[int, TriggerTarget]
@@ -77,6 +79,7 @@ def unit_triggers(unit_ids: Iterable[str]) -> dict[str, UnitTriggers]:
 def load_unit_triggers(unit_id: str) -> UnitTriggers:
     rows = list(Trigger.objects.filter(unit_id=unit_id, active=True).order_by("id"))
     return UnitTriggers(
+        org_id=OrgUnit.objects.values_list("org_id", flat=True).get(pk=unit_id),
         triggers=engine_triggers(rows),
         primary_ruleset_id=Ruleset.objects.filter(unit_id=unit_id, is_primary=True)
         .values_list("id", flat=True)
@@ -232,10 +235,13 @@ def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
             lead.state.scores.get(unit.primary_ruleset_id, 0),
         )
         for emission, event in evaluate_lead_events(state, events, unit, lead.lead_pk):
-            if lead.replayed and emission.seq not in lead.events:
-                continue  # an event already processed had its chance to fire
+            source = lead.events.get(emission.seq)
+            if source is None:
+                continue  # a replayed event already processed had its chance to fire
             target = unit.targets[emission.trigger_id]
-            firings.append((lead, target, emission, event, scores_after[event.seq]))
+            if to_us(source.received_at) < target.created_at:
+                continue  # the trigger did not exist when the event came in
+            firings.append((lead, unit, target, emission, event, scores_after[event.seq]))
         if state or had_state or lead.replayed:
             states[lead.lead_pk] = (lead.unit_id, state)
     if firings:
@@ -274,21 +280,23 @@ def _write_states(states: dict[int, tuple[str, dict]]) -> None:
 
 
 _INSERT_FIRINGS = """
-INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence, event_seq,
-                             event_type, channel, score, occurred_at, event_received_at,
-                             payload, created_at)
-SELECT u.org_id, v.unit, v.trigger, v.lead, v.kind, v.occurrence, v.seq, v.event_type,
-       e.channel, v.score, e.occurred_at, e.received_at, v.payload, now()
-FROM jsonb_to_recordset(%s::jsonb) AS v(unit varchar, trigger bigint, lead bigint,
-                                        kind varchar, occurrence bigint, seq bigint,
-                                        event_type varchar, score integer, payload jsonb,
-                                        trigger_created bigint)
-JOIN orgunits_orgunit u ON u.id = v.unit
-JOIN scoring_engagementevent e ON e.seq = v.seq
-WHERE e.received_at >= timestamptz 'epoch' + v.trigger_created * interval '1 microsecond'
-ORDER BY v.trigger, v.lead, v.kind, v.occurrence
-ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
-RETURNING id, trigger_id, unit_id, org_id, kind, lead_id, event_received_at
+WITH inserted AS (
+    INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence,
+                                 event_seq, event_type, channel, score, occurred_at,
+                                 event_received_at, payload, created_at)
+    SELECT v.org, v.unit, v.trigger, v.lead, v.kind, v.occurrence, v.seq, v.event_type,
+           v.channel, v.score, v.occurred_at, v.received_at, v.payload, now()
+    FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, trigger bigint,
+                                            lead bigint, kind varchar, occurrence bigint,
+                                            seq bigint, event_type varchar, channel varchar,
+                                            score integer, occurred_at timestamptz,
+                                            received_at timestamptz, payload jsonb)
+    ORDER BY v.trigger, v.lead, v.kind, v.occurrence
+    ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
+    RETURNING id, trigger_id, unit_id, org_id, kind, lead_id, event_type, channel, occurred_at,
+              payload
+)
+SELECT inserted.*, l.lead_id FROM inserted JOIN scoring_lead l ON l.id = inserted.lead_id
 """
 
 _INSERT_DELIVERIES = """
@@ -308,9 +316,11 @@ _NOTIFYING = {engine.MILESTONE, engine.SEQUENCE, engine.PATTERN, engine.SURGE}
 
 def _write_firings(firings: list) -> None:
     rows = []
-    for lead, target, emission, event, score in firings:
+    for lead, unit, target, emission, event, score in firings:
+        source = lead.events[emission.seq]
         rows.append(
             {
+                "org": unit.org_id,
                 "unit": lead.unit_id,
                 "trigger": target.id,
                 "lead": lead.lead_pk,
@@ -318,9 +328,11 @@ def _write_firings(firings: list) -> None:
                 "occurrence": emission.occurrence,
                 "seq": emission.seq,
                 "event_type": event.event_type,
+                "channel": source.channel,
                 "score": score,
+                "occurred_at": source.occurred_at.isoformat(),
+                "received_at": source.received_at.isoformat(),
                 "payload": dict(emission.detail),
-                "trigger_created": target.created_at,
             }
         )
     with connection.cursor() as cursor:
@@ -328,12 +340,27 @@ def _write_firings(firings: list) -> None:
         inserted = cursor.fetchall()
     if not inserted:
         return
-    targets = {firing[1].id: firing[1] for firing in firings}
+    targets = {firing[2].id: firing[2] for firing in firings}
     deliveries = []
-    surges = []
-    for firing_id, trigger_id, unit_id, org_id, kind, lead_pk, _received in inserted:
+    surges: dict[str, list] = defaultdict(list)
+    for row in inserted:
+        firing_id, trigger_id, unit_id, org_id, kind, _lead, event_type, channel = row[:8]
+        occurred_at, payload, lead_id = row[8:]
         if kind == engine.SURGE:
-            surges.append((unit_id, firing_id, trigger_id, lead_pk))
+            surges[unit_id].append(
+                (
+                    "surge",
+                    {
+                        "surge_id": firing_id,
+                        "trigger_id": targets[trigger_id].public_id,
+                        "lead_id": lead_id,
+                        "event_type": event_type,
+                        "channel": channel,
+                        "count": json.loads(payload).get("count"),
+                        "occurred_at": occurred_at.isoformat(),
+                    },
+                )
+            )
         if kind not in _NOTIFYING:
             continue
         deliveries += [
@@ -355,32 +382,9 @@ def _write_firings(firings: list) -> None:
     transaction.on_commit(lambda: _after_commit(delivery_ids, surges))
 
 
-def _after_commit(delivery_ids: list[int], surges: list) -> None:
+def _after_commit(delivery_ids: list[int], surges: dict[str, list]) -> None:
     if delivery_ids:
         send_task_or_leave_to_sweep(
             "triggers.tasks.deliver_task", args=[delivery_ids], operation="deliver"
         )
-    if surges:
-        _publish_surges(surges)
-
-
-def _publish_surges(surges: list) -> None:
-    by_unit: dict[str, list] = defaultdict(list)
-    firings = Firing.objects.filter(id__in=[s[1] for s in surges]).select_related("lead", "trigger")
-    for firing in firings:
-        by_unit[firing.unit_id].append(
-            (
-                "surge",
-                {
-                    "surge_id": firing.id,
-                    "trigger_id": firing.trigger.public_id,
-                    "lead_id": firing.lead.lead_id,
-                    "event_type": firing.event_type,
-                    "channel": firing.channel,
-                    "count": firing.payload.get("count"),
-                    "occurred_at": firing.occurred_at.isoformat(),
-                },
-            )
-        )
-    for unit_id, events in by_unit.items():
-        publish_live_events(unit_id, events)
+    publish_live_events_of_units(surges)

@@ -31,6 +31,7 @@ def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> dict:
     lead_pks = [lead.pk] if lead is not None else _recently_active_leads(trigger.unit_id, since)
     config = scoring_configs({trigger.unit_id})[trigger.unit_id]
     unit = UnitTriggers(
+        org_id=trigger.org_id,
         triggers=engine_triggers([trigger]),
         primary_ruleset_id=load_unit_triggers(trigger.unit_id).primary_ruleset_id,
         targets={trigger.id: trigger_target(trigger)},
