@@ -87,7 +87,6 @@ def firing_items(firings: QuerySet[Firing]) -> QuerySet[Firing]:
         .only(
             "id",
             "trigger__name",
-            "trigger__window_seconds",
             "lead__lead_id",
             "kind",
             "event_seq",

@@ -60,9 +60,9 @@ MAX_SIMULATED_DAYS = 365
 # --- Serializers ----------------------------------------------------------------------------
 
 
-class DestinationsInput(serializers.Serializer):
-    """Where a firing is sent; every destination is optional (a firing is listed and
-    streamed either way)."""
+class TriggerInput(serializers.Serializer):
+    """What triggers of every kind have: a name, a description, `active`, and where a firing
+    is sent (every destination is optional: a firing is listed and streamed either way)."""
 
     name = OptionalTextField(max_length=200, default="")
     description = OptionalTextField(max_length=2000, default="")
@@ -102,7 +102,7 @@ class DestinationsInput(serializers.Serializer):
     )
 
 
-class DestinationsOutput(ConfigObjectOutput):
+class TriggerOutput(ConfigObjectOutput):
     trigger_id = serializers.CharField(source="public_id", help_text="`tr_<n>`")
     name = serializers.CharField()
     description = serializers.CharField()
@@ -123,7 +123,7 @@ class DestinationsOutput(ConfigObjectOutput):
     teams_target_id = serializers.CharField()
 
 
-class MilestoneInput(DestinationsInput):
+class MilestoneInput(TriggerInput):
     event_type = OptionalEventTypeField(
         default="", help_text="Only events of this type fire it; null or left out: any type"
     )
@@ -145,14 +145,14 @@ class MilestoneInput(DestinationsInput):
     )
 
 
-class MilestoneOutput(DestinationsOutput):
+class MilestoneOutput(TriggerOutput):
     event_type = BlankAsNullField(help_text="null: any type")
     score_threshold = serializers.IntegerField()
     fire_mode = serializers.CharField()
     cooldown_seconds = serializers.IntegerField()
 
 
-class SequenceInput(DestinationsInput):
+class SequenceInput(TriggerInput):
     event_types = serializers.ListField(
         child=EventTypeField(),
         source="event_steps",
@@ -188,7 +188,7 @@ class SequenceInput(DestinationsInput):
     hubspot_sync = serializers.BooleanField(default=False, help_text="Stored only")
 
 
-class SequenceOutput(DestinationsOutput):
+class SequenceOutput(TriggerOutput):
     event_steps = serializers.ListField(child=serializers.CharField())
     window_seconds = serializers.IntegerField()
     window_unit = serializers.CharField()
@@ -199,7 +199,7 @@ class SequenceOutput(DestinationsOutput):
     hubspot_sync = serializers.BooleanField()
 
 
-class PatternInput(DestinationsInput):
+class PatternInput(TriggerInput):
     window_seconds = WindowSecondsField()
     window_unit = WindowUnitField(default=Trigger.WindowUnit.SECONDS)
     conditions = serializers.ListField(
@@ -210,13 +210,13 @@ class PatternInput(DestinationsInput):
     )
 
 
-class PatternOutput(DestinationsOutput):
+class PatternOutput(TriggerOutput):
     window_seconds = serializers.IntegerField()
     window_unit = serializers.CharField()
     conditions = PatternConditionSerializer(many=True)
 
 
-class SurgeTriggerInput(DestinationsInput):
+class SurgeTriggerInput(TriggerInput):
     event_type = OptionalEventTypeField(
         default="", help_text="Only events of this type count; null or left out: any type"
     )
@@ -227,7 +227,7 @@ class SurgeTriggerInput(DestinationsInput):
     )
 
 
-class SurgeTriggerOutput(DestinationsOutput):
+class SurgeTriggerOutput(TriggerOutput):
     event_type = BlankAsNullField(help_text="null: any type")
     window_seconds = serializers.IntegerField()
     window_unit = serializers.CharField()
@@ -269,29 +269,17 @@ class TriggerKind:
     name: str  # of its views and serializers
     noun: str
     input: type[serializers.Serializer]
+    update_input: type[serializers.Serializer]
     output: type[serializers.Serializer]
     rules: str
 
-    @property
-    def update_input(self) -> type[serializers.Serializer]:
-        return _UPDATE_INPUTS[self.kind]
-
-
-_UPDATE_INPUTS = {
-    kind: partial_serializer(serializer, serializer.__name__.replace("Input", "UpdateInput"))
-    for kind, serializer in (
-        (Kind.MILESTONE, MilestoneInput),
-        (Kind.SEQUENCE, SequenceInput),
-        (Kind.PATTERN, PatternInput),
-        (Kind.SURGE, SurgeTriggerInput),
-    )
-}
 
 MILESTONES = TriggerKind(
     Kind.MILESTONE,
     "Milestone",
     "milestone trigger",
     MilestoneInput,
+    partial_serializer(MilestoneInput, "MilestoneUpdateInput"),
     MilestoneOutput,
     "Fires when an event (of `event_type`, or of any type) moves the lead's primary score "
     "from below `score_threshold` to at or above it; `once` fires on the first crossing, "
@@ -303,6 +291,7 @@ SEQUENCES = TriggerKind(
     "Sequence",
     "sequence trigger",
     SequenceInput,
+    partial_serializer(SequenceInput, "SequenceUpdateInput"),
     SequenceOutput,
     "Fires when the lead's events contain every step within `window_seconds` (in order when "
     "`ordered`) and the lead passes the filters. Requests name the steps `event_types`; "
@@ -314,6 +303,7 @@ PATTERNS = TriggerKind(
     "Pattern",
     "pattern trigger",
     PatternInput,
+    partial_serializer(PatternInput, "PatternUpdateInput"),
     PatternOutput,
     "Fires when, within `window_seconds`, the lead has at least `min_count` events of each "
     "condition's type (and metadata), then starts counting anew.",
@@ -323,6 +313,7 @@ SURGE_TRIGGERS = TriggerKind(
     "SurgeTrigger",
     "surge trigger",
     SurgeTriggerInput,
+    partial_serializer(SurgeTriggerInput, "SurgeTriggerUpdateInput"),
     SurgeTriggerOutput,
     "Fires when the lead's scored events (of `event_type`, or of any type) within the rolling "
     "window reach `threshold_count`, once per burst; each firing is a surge event. Exactly "
