@@ -1,5 +1,5 @@
-# Leadvibe image: one image for the web (gunicorn), worker (celery worker) and beat (celery beat)
-# processes; docker-compose.yml picks the process with `command:`.
+# Leadvibe image: one image for the web (gunicorn), stream (gunicorn + uvicorn), worker (celery
+# worker) and beat (celery beat) processes; docker-compose.yml picks the process with `command:`.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -30,7 +30,7 @@ RUN groupadd --system --gid 10001 leadvibe \
     && chown leadvibe:leadvibe "$PROMETHEUS_MULTIPROC_DIR" /srv/imports
 USER leadvibe:leadvibe
 
-EXPOSE 8000
+EXPOSE 8000 8001
 
 # No HEALTHCHECK here: the worker and beat containers run this image without an HTTP server.
 # docker-compose.yml gives the web service its own check on /readyz.

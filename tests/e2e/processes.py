@@ -55,6 +55,22 @@ def start_web(*, env: dict, port: int, log_dir: Path, workers: int = 2):
     return process
 
 
+def start_stream(*, env: dict, port: int, log_dir: Path):
+    """The live-stream process: gunicorn with one uvicorn worker (ASGI)."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(PROJECT_ROOT / "leadvibe" / "gunicorn_stream_conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    process = start_process(command, env=env, log_dir=log_dir, name="stream")
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+    return process
+
+
 def start_worker(*, env: dict, log_dir: Path):
     command = [
         sys.executable,

@@ -49,13 +49,21 @@ def _wait_for_banner(log_path, runner, timeout=180) -> str:
 @pytest.mark.django_db
 def test_runstack_starts_the_stack_and_ctrl_c_leaves_nothing_behind(tmp_path):
     data_dir = tmp_path / "data"
-    port = free_port()
+    port, stream_port = free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if key not in STRIPPED}
     env["LEADVIBE_DATA_DIR"] = str(data_dir)
     log_path = tmp_path / "runstack.log"
     with open(log_path, "wb") as log:
         runner = subprocess.Popen(
-            [sys.executable, "manage.py", "runstack", "--port", str(port)],
+            [
+                sys.executable,
+                "manage.py",
+                "runstack",
+                "--port",
+                str(port),
+                "--stream-port",
+                str(stream_port),
+            ],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
@@ -69,6 +77,7 @@ def test_runstack_starts_the_stack_and_ctrl_c_leaves_nothing_behind(tmp_path):
             names = " ".join(" ".join(p.cmdline()) for p in started)
             for expected in (
                 "gunicorn",
+                "gunicorn_stream_conf.py",
                 "celery -A leadvibe worker",
                 "celery -A leadvibe beat",
                 "redis-server",
@@ -83,6 +92,9 @@ def test_runstack_starts_the_stack_and_ctrl_c_leaves_nothing_behind(tmp_path):
             assert "curl -u 'lv_" in banner
             assert requests.get(f"{base}/readyz", timeout=10).json()["status"] == "ok"
             assert requests.get(f"{base}/api/v1/docs", timeout=10).status_code == 200
+            stream = f"http://127.0.0.1:{stream_port}"
+            assert f"{stream}/api/v1/stream?ouId=" in banner
+            assert requests.get(f"{stream}/api/v1/stream", timeout=10).status_code == 401
 
             os.killpg(runner.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
             assert runner.wait(60) == 0

@@ -2,8 +2,8 @@
 
 Starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset (settings do
 that as they load), applies migrations, creates a demo organization on an empty database, then
-runs the web server, one Celery worker and Celery beat. Ctrl-C (or SIGTERM) stops every
-process it started, the embedded servers last.
+runs the web server, the live-stream server (ASGI), one Celery worker and Celery beat. Ctrl-C
+(or SIGTERM) stops every process it started, the embedded servers last.
 """
 
 import contextlib
@@ -33,14 +33,17 @@ DEMO_EMAIL = "admin@leadvibe.local"
 
 
 class Command(BaseCommand):
-    help = "Run the whole stack (web, Celery worker, Celery beat) on embedded defaults."
+    help = "Run the whole stack (web, stream, Celery worker, beat) on embedded defaults."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--stream-port", type=int, default=int(os.environ.get("STREAM_PORT", "8001"))
+        )
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--web-workers", type=int, default=2)
 
-    def handle(self, *args, port, host, web_workers, **options):
+    def handle(self, *args, port, stream_port, host, web_workers, **options):
         self._stop_requested = False
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
@@ -49,16 +52,22 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         demo = self._create_demo_data()
 
-        children = self._start_children(host=host, port=port, web_workers=web_workers)
+        children = self._start_children(
+            host=host, port=port, stream_port=stream_port, web_workers=web_workers
+        )
         try:
             local_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
             base_url = f"http://{local_host}:{port}"
-            self._wait_until_ready(base_url, children)
-            self._print_banner(base_url, demo)
+            stream_url = f"http://{local_host}:{stream_port}"
+            self._wait_until_ready(f"{base_url}/readyz", children)
+            self._wait_until_ready(f"{stream_url}/healthz", children)
+            self._print_banner(base_url, stream_url, demo)
             self._supervise(children)
         finally:
             _stop(children)
-            self.stdout.write("leadvibe: stopped web, worker and beat; stopping embedded services")
+            self.stdout.write(
+                "leadvibe: stopped web, stream, worker and beat; stopping embedded services"
+            )
 
     def _request_stop(self, signum, frame):
         self._stop_requested = True
@@ -80,7 +89,9 @@ class Command(BaseCommand):
         demo["password"] = password
         return demo
 
-    def _start_children(self, *, host, port, web_workers) -> dict[str, subprocess.Popen]:
+    def _start_children(
+        self, *, host, port, stream_port, web_workers
+    ) -> dict[str, subprocess.Popen]:
         env = {**os.environ, "PORT": str(port), "LEADVIBE_KEEP_METRICS": "1"}
         data_dir = embedded.default_data_dir().resolve()
         commands = {
@@ -94,6 +105,15 @@ class Command(BaseCommand):
                 f"{host}:{port}",
                 "--workers",
                 str(web_workers),
+            ],
+            "stream": [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(Path(settings.BASE_DIR) / "leadvibe" / "gunicorn_stream_conf.py"),
+                "--bind",
+                f"{host}:{stream_port}",
             ],
             "worker": [
                 sys.executable,
@@ -132,29 +152,31 @@ class Command(BaseCommand):
             for name, command in commands.items()
         }
 
-    def _wait_until_ready(self, base_url: str, children) -> None:
+    def _wait_until_ready(self, url: str, children) -> None:
         deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline and not self._stop_requested:
             _raise_if_any_exited(children)
             try:
-                with urllib.request.urlopen(f"{base_url}/readyz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                     if response.status == 200:
                         return
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.3)
         if not self._stop_requested:
-            raise CommandError(f"the web server did not become ready at {base_url}/readyz")
+            raise CommandError(f"the server did not become ready at {url}")
 
-    def _print_banner(self, base_url: str, demo: dict) -> None:
+    def _print_banner(self, base_url: str, stream_url: str, demo: dict) -> None:
         if demo.get("created"):
             client_id, client_secret = demo["client_id"], demo["client_secret"]
+            ou_id = demo["ou_id"]
             login = (
                 f"  demo admin    {demo['email']}  password: {demo['password']}\n"
                 f"  API client    id: {client_id}  secret: {client_secret}\n"
             )
         else:
             client_id, client_secret = "$CLIENT_ID", "$CLIENT_SECRET"
+            ou_id = "$OU_ID"
             login = (
                 "  existing data: use your credentials, or create some with\n"
                 "  python manage.py bootstrap --org NAME --ou NAME --email EMAIL --password PW\n"
@@ -172,6 +194,7 @@ class Command(BaseCommand):
             f"  API docs      {base_url}/api/v1/docs\n"
             f"  metrics       {base_url}/metrics\n"
             f"  readiness     {base_url}/readyz\n"
+            f"  live stream   {stream_url}/api/v1/stream?ouId={ou_id}&access_token=<JWT>\n"
             f"{login}"
             "Ingest an event:\n"
             f"  curl -u '{client_id}:{client_secret}' -H 'Content-Type: application/json' \\\n"
