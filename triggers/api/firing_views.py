@@ -367,7 +367,8 @@ class SurgeMetricsView(ApiView):
             "in `[start, end)`, counted per bucket of `interval` starting at `start` (the last "
             f"one cut at `end`; empty buckets included; at most {MAX_SURGE_BUCKETS}) and in "
             "total. `channel` narrows totals, peak and series; `totals.by_channel` and "
-            "`channels` cover every channel. `limit`/`offset` page the series only."
+            "`channels` cover every channel. `limit`/`offset` page the series only. Members' "
+            "JWT only (the spec: bearer tokens), like the other `/org-units/{id}` routes."
         ),
     )
     def get(self, request, unit_id):

@@ -423,7 +423,8 @@ def simulate_view(trigger_kind: TriggerKind) -> type[ApiView]:
             description=(
                 "What the trigger would have fired over the last `days` days: for one lead, or "
                 "for the leads active in the period, scored with the current configuration "
-                "from their processed events. Nothing is stored or sent."
+                "from their processed events. Nothing is stored or sent. Operators and up (a "
+                "simulation replays the OU's recent events)."
             ),
         ),
     )(
