@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 #: `(event name, JSON-ready data)`: `("score_update", {"lead_id": "ld_1", ...})`.
 LiveEvent = tuple[str, Mapping]
 
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
 CONNECTED = b": connected\n\n"
 HEARTBEAT = b": heartbeat\n\n"
 
@@ -41,11 +43,8 @@ def live_channel(unit_id: str) -> str:
 
 
 def sse_text(events: Sequence[LiveEvent]) -> str:
-    # json.dumps escapes newlines inside strings, so each data field stays on one line.
-    return "".join(
-        f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-        for name, data in events
-    )
+    # JSON escapes newlines inside strings, so each data field stays on one line.
+    return "".join(f"event: {name}\ndata: {_JSON.encode(data)}\n\n" for name, data in events)
 
 
 def queue_live_events(pipe: Pipeline, unit_id: str, events: Sequence[LiveEvent]) -> None:

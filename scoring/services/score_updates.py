@@ -8,10 +8,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db import connection
 
 from leadvibe.live import LiveEvent, publish_live_events_of_units
-from scoring.models import Lead, Ruleset
+from scoring.models import Ruleset
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +25,14 @@ class ScoreChange:
 def score_updates_publish(changes: Sequence[ScoreChange]) -> None:
     if not changes:
         return
-    primary = Ruleset.objects.filter(unit_id=OuterRef("unit_id"), is_primary=True).values("id")
-    names = {
-        pk: (lead_id, primary_pk)
-        for pk, lead_id, primary_pk in Lead.objects.filter(id__in=[c.lead_pk for c in changes])
-        .annotate(primary=Subquery(primary[:1]))
-        .values_list("id", "lead_id", "primary")
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id, l.lead_id, r.id FROM scoring_lead l "
+            "LEFT JOIN scoring_ruleset r ON r.unit_id = l.unit_id AND r.is_primary "
+            "WHERE l.id = ANY(%s)",
+            [[change.lead_pk for change in changes]],
+        )
+        names = {pk: (lead_id, primary_pk) for pk, lead_id, primary_pk in cursor.fetchall()}
     events: dict[str, list[LiveEvent]] = defaultdict(list)
     for change in changes:
         if change.lead_pk not in names:  # deleted since
