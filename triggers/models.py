@@ -1,8 +1,9 @@
 """Triggers (architecture.md §5), what they fired and where it was delivered, and the
 OU connections deliveries go through (webhook signing secret, Slack).
 
-A trigger of any kind is one row of `Trigger` (its kind says which fields apply), so firings,
-deliveries and the per-lead evaluation state refer to one table. A firing is unique per
+A trigger of any kind is one row of `Trigger` (its kind says which fields apply), so firings
+and deliveries refer to one table. What the triggers remember of a lead's recent events is
+kept with its scoring state (`LeadScoringState.hook_state`). A firing is unique per
 (trigger, lead, kind, occurrence): `occurrence` is 0 for what can happen once per lead and
 the firing event's `seq` otherwise, so replaying the same events inserts nothing new.
 """
@@ -170,19 +171,6 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.target}: {self.status}"
-
-
-class LeadTriggerState(models.Model):
-    """Per lead, what the windowed triggers remember of its recent events (JSON, by trigger),
-    so that evaluating an event never rescans the lead's history."""
-
-    lead = models.OneToOneField(Lead, primary_key=True, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
-    state = models.JSONField(default=dict)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"trigger state of lead {self.lead_id}"
 
 
 class WebhookSecret(models.Model):

@@ -43,6 +43,9 @@ class ScoredLead:
     # lead's whole history.
     scored_events: list[engine.EngineEvent]
     replayed: bool = False
+    # What the hooks keep for the lead, by hook (`hook_state["triggers"]`): mutated in place,
+    # written with the scoring state after the hooks ran; a replayed lead's starts empty.
+    hook_state: dict = field(default_factory=dict)
 
 
 ScoredHook = Callable[[list[ScoredLead]], None]
@@ -50,7 +53,8 @@ _scored_hooks: list[ScoredHook] = []
 
 
 def register_scored_hook(hook: ScoredHook) -> None:
-    """Runs after scoring, in the same transaction (triggers evaluate here)."""
+    """Runs after the scores are written, in the same transaction (triggers evaluate here),
+    before the leads' states (and so their `hook_state`) are."""
     _scored_hooks.append(hook)
 
 
@@ -78,7 +82,7 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
         unit_id: {ruleset.id for ruleset in config.rulesets} for unit_id, config in configs.items()
     }
     lead_units = {lead_pk: events[0].unit_id for lead_pk, events in by_lead.items()}
-    stored_states = _lock_states(lead_units)
+    stored_states, hook_states = _lock_states(lead_units)
     writes = _Writes()
     scored = []
     changes = []
@@ -103,9 +107,11 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
             # A stored state may still hold scores of rulesets deleted since.
             state.scores = {k: v for k, v in state.scores.items() if k in known_rulesets[unit_id]}
             times = {event.seq: event.occurred_at for event in events}
+        hook_state = {} if replay else hook_states.get(lead_pk, {})
         writes.add(
-            lead_pk, unit_id, state, outcomes, times, replay=replay, stored_scores=stored_scores
-        )
+            lead_pk, unit_id, state, outcomes, times, replay=replay, stored_scores=stored_scores,
+            hook_state=hook_state,
+        )  # fmt: skip
         changes.append(ScoreChange(unit_id, lead_pk, stored_scores, state.scores))
         scored.append(
             ScoredLead(
@@ -116,11 +122,13 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
                 {e.seq: e for e in events},
                 history if replay else incoming,
                 replay,
+                hook_state,
             )
         )
     writes.flush()
     for hook in _scored_hooks:
         hook(scored)
+    writes.flush_states()
     transaction.on_commit(partial(score_updates_publish, changes), robust=True)
 
 
@@ -134,7 +142,7 @@ def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = 
     """Recompute the leads' scores from all their processed events under the OU's current
     configuration (a merge, a rescore). `dropped` leads lose their scores and state."""
     config = scoring_configs({unit_id})[unit_id]
-    stored_states = _lock_states(dict.fromkeys([*lead_pks, *dropped], unit_id))
+    stored_states, _ = _lock_states(dict.fromkeys([*lead_pks, *dropped], unit_id))
     histories = processed_histories(lead_pks)
     writes = _Writes(replayed=list(dropped))
     changes = []
@@ -147,6 +155,7 @@ def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = 
         if state.scores != stored_scores:
             changes.append(ScoreChange(unit_id, lead_pk, stored_scores, state.scores))
     writes.flush()
+    writes.flush_states()
     if dropped:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -169,7 +178,9 @@ def processed_histories(lead_pks: list[int]) -> dict[int, list[engine.EngineEven
     return histories
 
 
-def _lock_states(lead_units: dict[int, str]) -> dict[int, dict]:
+def _lock_states(lead_units: dict[int, str]) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Locks the leads' state rows (made when missing), in lead order; their scoring states
+    and hook states."""
     lead_pks = sorted(lead_units)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -180,15 +191,19 @@ def _lock_states(lead_units: dict[int, str]) -> dict[int, dict]:
             [lead_pks, [lead_units[pk] for pk in lead_pks]],
         )
         cursor.execute(
-            "SELECT lead_id, state FROM scoring_leadscoringstate WHERE lead_id = ANY(%s) "
-            "ORDER BY lead_id FOR UPDATE",
+            "SELECT lead_id, state, hook_state FROM scoring_leadscoringstate "
+            "WHERE lead_id = ANY(%s) ORDER BY lead_id FOR UPDATE",
             [lead_pks],
         )
-        # Raw cursors hand jsonb over as text (Django's loader), the ORM would parse it.
-        return {
-            lead_pk: json.loads(state) if isinstance(state, str) else state
-            for lead_pk, state in cursor.fetchall()
-        }
+        rows = cursor.fetchall()
+    # Raw cursors hand jsonb over as text (Django's loader), the ORM would parse it.
+    states = {lead_pk: _json(state) for lead_pk, state, _ in rows}
+    hook_states = {lead_pk: _json(hooks) for lead_pk, _, hooks in rows if hooks is not None}
+    return states, hook_states
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass
@@ -200,7 +215,16 @@ class _Writes:
     replayed: list[int] = field(default_factory=list)
 
     def add(
-        self, lead_pk, unit_id, state, outcomes, times, *, replay: bool, stored_scores=None
+        self,
+        lead_pk,
+        unit_id,
+        state,
+        outcomes,
+        times,
+        *,
+        replay: bool,
+        stored_scores=None,
+        hook_state: dict | None = None,
     ) -> None:
         stored_scores = stored_scores or {}
         if replay:
@@ -230,6 +254,7 @@ class _Writes:
                 "last_seq": last_seq,
                 "activity": state.last_activity_at,
                 "event_type": state.last_event_type,
+                "hooks": hook_state,  # the same dict the hooks fill in before flush_states
             }
         )
 
@@ -261,7 +286,6 @@ class _Writes:
                     "SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at",
                     [json.dumps(self.lead_scores)],
                 )
-            cursor.execute(_STATES_UPDATE, [json.dumps(self.states)])
             if self.reasons:
                 cursor.execute(
                     "UPDATE scoring_engagementevent AS e SET suppression_reason = v.reason "
@@ -270,13 +294,19 @@ class _Writes:
                     [json.dumps([{"seq": k, "reason": v} for k, v in self.reasons.items()])],
                 )
 
+    def flush_states(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_STATES_UPDATE, [json.dumps(self.states)])
+
 
 _STATES_UPDATE = f"""
 UPDATE scoring_leadscoringstate AS s
 SET state = v.state, last_event_at = {SQL_TIMESTAMP_FROM_US.format("v.last_at")},
     last_event_seq = v.last_seq, last_activity_at = {SQL_TIMESTAMP_FROM_US.format("v.activity")},
-    last_event_type = v.event_type, updated_at = now()
+    last_event_type = v.event_type, hook_state = COALESCE(v.hooks, s.hook_state),
+    updated_at = now()
 FROM jsonb_to_recordset(%s::jsonb) AS v(lead bigint, state jsonb, last_at bigint,
-                                        last_seq bigint, activity bigint, event_type varchar)
+                                        last_seq bigint, activity bigint, event_type varchar,
+                                        hooks jsonb)
 WHERE s.lead_id = v.lead
 """  # noqa: S608 - constant fragments, values bound

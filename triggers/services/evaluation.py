@@ -3,8 +3,9 @@ a batch is scored, in the same transaction, each lead's scored events go through
 `triggers.engine.evaluate` with the lead's stored trigger state; what they emit becomes
 `Firing` rows and, for each destination, `Delivery` rows (the outbox), sent after commit.
 
-The scoring stage holds each lead's scoring-state row lock, so a lead's trigger state is
-never evaluated by two workers at once. A replayed lead (a late event) is evaluated again
+A lead's trigger state lives in its scoring-state row (`hook_state["triggers"]`), which the
+scoring stage holds locked and writes after the hooks: no statement of its own, and never
+evaluated by two workers at once. A replayed lead (a late event) is evaluated again
 from an empty state over its whole history, and only the batch's own events may fire: an
 event already processed never fires again, even when the late one shifts a window. Firings
 are also unique per (trigger, lead, kind, occurrence), so a `once` trigger fires once.
@@ -216,18 +217,15 @@ def evaluate_lead_events(
 
 
 def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
-    """The scored hook: evaluate the batch's leads and write firings, deliveries, states."""
+    """The scored hook: evaluate the batch's leads and write firings and deliveries."""
     compiled = unit_triggers({lead.unit_id for lead in scored})
     leads = [lead for lead in scored if compiled[lead.unit_id].triggers]
     if not leads:
         return
-    stored = _stored_states([lead.lead_pk for lead in leads if not lead.replayed])
-    states: dict[int, tuple[str, dict]] = {}
     firings = []
     for lead in leads:
         unit = compiled[lead.unit_id]
-        had_state = lead.lead_pk in stored
-        state = stored.get(lead.lead_pk, {}) if not lead.replayed else {}
+        state = lead.hook_state.setdefault("triggers", {})
         events, scores_after = trigger_events(
             lead.scored_events,
             lead.outcomes,
@@ -242,41 +240,8 @@ def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
             if to_us(source.received_at) < target.created_at:
                 continue  # the trigger did not exist when the event came in
             firings.append((lead, unit, target, emission, event, scores_after[event.seq]))
-        if state or had_state or lead.replayed:
-            states[lead.lead_pk] = (lead.unit_id, state)
     if firings:
         _write_firings(firings)
-    if states:
-        _write_states(states)
-
-
-def _stored_states(lead_pks: list[int]) -> dict[int, dict]:
-    if not lead_pks:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT lead_id, state FROM triggers_leadtriggerstate WHERE lead_id = ANY(%s)",
-            [lead_pks],
-        )
-        # Django's cursor leaves jsonb as text.
-        return {lead_pk: json.loads(state) for lead_pk, state in cursor.fetchall()}
-
-
-_WRITE_STATES = """
-INSERT INTO triggers_leadtriggerstate (lead_id, unit_id, state, updated_at)
-SELECT v.lead, v.unit, v.state, now()
-FROM jsonb_to_recordset(%s::jsonb) AS v(lead bigint, unit varchar, state jsonb)
-ON CONFLICT (lead_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
-"""
-
-
-def _write_states(states: dict[int, tuple[str, dict]]) -> None:
-    rows = [
-        {"lead": lead_pk, "unit": unit_id, "state": state}
-        for lead_pk, (unit_id, state) in sorted(states.items())
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_WRITE_STATES, [json.dumps(rows)])
 
 
 _INSERT_FIRINGS = """
