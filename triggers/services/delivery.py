@@ -11,9 +11,11 @@ HTTP call happens outside any transaction.
 
 import datetime
 import email.utils
+import functools
 import json
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -46,6 +48,7 @@ RETRY_DELAYS = tuple(
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_LEASE = datetime.timedelta(minutes=2)  # longer than any one send may take
 SWEEP_BATCH = 200
+HTTP_CONCURRENCY = 8  # webhook and Teams posts in flight per worker process
 USER_AGENT = "Leadvibe-Webhooks/1.0"
 
 
@@ -99,32 +102,72 @@ def deliveries_sweep() -> int:
     return attempted
 
 
+@dataclass(frozen=True)
+class OutboundPost:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
 def _send_claimed(delivery_ids: list[int]) -> None:
-    deliveries = Delivery.objects.filter(id__in=delivery_ids).select_related(
-        "firing", "firing__trigger", "firing__lead"
+    """Email and Slack are sent one by one; webhook and Teams posts are prepared here (the
+    database reads stay on this thread) and sent `HTTP_CONCURRENCY` at a time."""
+    deliveries = list(
+        Delivery.objects.filter(id__in=delivery_ids)
+        .select_related("firing", "firing__trigger", "firing__lead")
+        .order_by("id")
     )
-    for delivery in deliveries.order_by("id"):
+    outcomes: dict[int, DeliveryFailure | None] = {}
+    posts: list[tuple[Delivery, OutboundPost]] = []
+    secrets_by_unit: dict[str, list[str]] = {}
+    for delivery in deliveries:
         try:
-            _send(delivery)
-        except DeliveryFailure as failure:
-            _record_failure(delivery, failure)
-        except Exception as exc:  # a bug or a lost key must not hold up the other deliveries
-            logger.exception("delivery attempt crashed", extra={"delivery": delivery.pk})
-            _record_failure(delivery, DeliveryFailure(f"internal error: {type(exc).__name__}"))
-        else:
+            match delivery.channel:
+                case Delivery.Channel.WEBHOOK:
+                    posts.append((delivery, _webhook_post(delivery, secrets_by_unit)))
+                case Delivery.Channel.TEAMS:
+                    posts.append((delivery, _teams_post(delivery)))
+                case Delivery.Channel.EMAIL:
+                    _send_email(delivery)
+                    outcomes[delivery.pk] = None
+                case Delivery.Channel.SLACK:
+                    _send_slack(delivery)
+                    outcomes[delivery.pk] = None
+        except Exception as exc:
+            outcomes[delivery.pk] = _as_failure(delivery, exc)
+    results = _http_pool().map(_post, [post for _, post in posts])
+    for (delivery, _), result in zip(posts, results, strict=True):
+        outcomes[delivery.pk] = result
+    for delivery in deliveries:
+        failure = outcomes[delivery.pk]
+        if failure is None:
             _record_success(delivery)
+        else:
+            _record_failure(delivery, failure)
 
 
-def _send(delivery: Delivery) -> None:
-    match delivery.channel:
-        case Delivery.Channel.WEBHOOK:
-            _send_webhook(delivery)
-        case Delivery.Channel.EMAIL:
-            _send_email(delivery)
-        case Delivery.Channel.SLACK:
-            _send_slack(delivery)
-        case Delivery.Channel.TEAMS:
-            _send_teams(delivery)
+def _as_failure(delivery: Delivery, exc: Exception) -> DeliveryFailure:
+    if isinstance(exc, DeliveryFailure):
+        return exc
+    # A bug or a lost key must not hold up the other deliveries.
+    logger.exception("delivery attempt crashed", extra={"delivery": delivery.pk})
+    return DeliveryFailure(f"internal error: {type(exc).__name__}")
+
+
+@functools.cache
+def _http_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=HTTP_CONCURRENCY, thread_name_prefix="delivery")
+
+
+@functools.cache
+def _http_client() -> httpx.Client:
+    """One client per process: kept-alive connections to receivers that get many posts."""
+    return httpx.Client(
+        follow_redirects=False,
+        timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        headers={"content-type": "application/json", "user-agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=4 * HTTP_CONCURRENCY),
+    )
 
 
 def _record_success(delivery: Delivery) -> None:
@@ -222,24 +265,19 @@ def _plain_message(firing: Firing) -> str:
     )
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
+def _post(post: OutboundPost) -> DeliveryFailure | None:
+    """Runs on the pool's threads: no database here."""
     try:
-        resolve_outbound_url(url)
+        resolve_outbound_url(post.url)
     except OutboundURLRefused as exc:
-        raise DeliveryFailure(f"refused: {exc}", retryable=False) from exc
+        return DeliveryFailure(f"refused: {exc}", retryable=False)
     try:
-        response = httpx.post(
-            url,
-            content=body,
-            headers={"content-type": "application/json", "user-agent": USER_AGENT, **headers},
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
-        )
+        response = _http_client().post(post.url, content=post.body, headers=post.headers)
     except httpx.HTTPError as exc:
-        raise DeliveryFailure(f"{type(exc).__name__}: {exc}") from exc
+        return DeliveryFailure(f"{type(exc).__name__}: {exc}")
     if 200 <= response.status_code < 300:
-        return
-    raise DeliveryFailure(
+        return None
+    return DeliveryFailure(
         f"HTTP {response.status_code}",
         status_code=response.status_code,
         retry_after=_retry_after(response.headers.get("retry-after")),
@@ -259,28 +297,30 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - timezone.now()).total_seconds())
 
 
-def _send_webhook(delivery: Delivery) -> None:
+def _webhook_post(delivery: Delivery, secrets_by_unit: dict[str, list[str]]) -> OutboundPost:
     body = json.dumps(notification_payload(delivery.firing), separators=(",", ":"))
     message_id = f"msg_{delivery.pk}"
     sent_at = timezone.now()
+    if delivery.unit_id not in secrets_by_unit:
+        secrets_by_unit[delivery.unit_id] = signing_secrets(delivery.unit_id)
     signatures = " ".join(
         Webhook(secret).sign(message_id, sent_at, body)
-        for secret in signing_secrets(delivery.unit_id)
+        for secret in secrets_by_unit[delivery.unit_id]
     )
     headers = {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(sent_at.timestamp())),
         "webhook-signature": signatures,
     }
-    _post(delivery.target, body.encode(), headers)
+    return OutboundPost(delivery.target, body.encode(), headers)
 
 
-def _send_teams(delivery: Delivery) -> None:
+def _teams_post(delivery: Delivery) -> OutboundPost:
     try:
         text = _plain_message(delivery.firing)
     except NotificationTemplateError as exc:
         raise DeliveryFailure(f"template: {exc}", retryable=False) from exc
-    _post(delivery.target, json.dumps({"text": text}).encode(), {})
+    return OutboundPost(delivery.target, json.dumps({"text": text}).encode(), {})
 
 
 def _send_email(delivery: Delivery) -> None:
