@@ -82,12 +82,16 @@ def seed_pending(cursor, unit, events: int) -> None:
     cursor.execute("ANALYZE")
 
 
-def start_workers(env: dict, count: int) -> list[subprocess.Popen]:
+def start_workers(
+    env: dict, count: int, *, queues: str | None = None, name: str = "bench"
+) -> list[subprocess.Popen]:
     command = [sys.executable, "-m", "celery", "-A", "leadvibe", "worker", "--concurrency",
                "1", "--loglevel", "WARNING", "--without-mingle", "--without-gossip"]  # fmt: skip
+    if queues:
+        command += ["-Q", queues]
     return [
         subprocess.Popen(
-            [*command, "-n", f"bench{n}@%h"],
+            [*command, "-n", f"{name}{n}@%h"],
             env=env,
             cwd=ROOT,
             start_new_session=True,

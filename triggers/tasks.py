@@ -4,6 +4,6 @@ from triggers.services import delivery
 
 
 @shared_task(ignore_result=True)
-def deliver_task(delivery_ids: list[int]) -> None:
-    """Sent after a batch's firings commit; what it cannot send the worker sweep retries."""
-    delivery.deliver(delivery_ids)
+def deliver_due_task() -> None:
+    """Sent after a batch's firings commit; the worker sweep sends what it could not."""
+    delivery.deliveries_sweep()

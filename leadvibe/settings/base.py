@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 
 from leadvibe import embedded
@@ -115,6 +116,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_SOCKET_TIMEOU
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Notifications have a queue of their own, so a worker started with `-Q deliveries` sends them
+# while the others score (a scoring task can run for seconds under load). Workers started
+# without -Q take both.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("deliveries"))
+CELERY_TASK_ROUTES = {"triggers.tasks.deliver_due_task": {"queue": "deliveries"}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -274,6 +280,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # a line per webhook request; deliveries are rows
     },
 }
 

@@ -19,12 +19,16 @@ class ReceivedRequest:
     received_at: float
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 drops concurrent connects (1 s retry)
+
+
 class WebhookReceiver:
     def __init__(self):
         self.requests: list[ReceivedRequest] = []
         self._answers: deque[tuple[int, dict]] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> "WebhookReceiver":

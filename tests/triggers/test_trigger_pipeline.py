@@ -18,7 +18,7 @@ from tests.triggers.trigger_helpers import (
     send_events,
 )
 from triggers.models import Delivery, Firing, Trigger
-from triggers.services.delivery import MAX_ATTEMPTS, deliver, deliveries_sweep
+from triggers.services.delivery import MAX_ATTEMPTS, deliveries_sweep
 from triggers.services.webhook_secret import reveal_webhook_secret
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,7 +30,7 @@ def jo(ou):
 
 
 def deliver_all() -> None:
-    deliver(list(Delivery.objects.values_list("id", flat=True)))
+    deliveries_sweep()
 
 
 def time_travel_to_next_attempts() -> None:

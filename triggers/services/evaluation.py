@@ -272,7 +272,6 @@ SELECT v.org, v.unit, v.firing, v.channel, v.target, v.target_kind, 'pending', 0
        now(), now(), now()
 FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, firing bigint,
                                         channel varchar, target varchar, target_kind varchar)
-RETURNING id
 """
 
 # Which firings notify: a lead dropping below a milestone is recorded and streamed only.
@@ -339,17 +338,13 @@ def _write_firings(firings: list) -> None:
             }
             for channel, address, target_kind in targets[trigger_id].destinations
         ]
-    delivery_ids: list[int] = []
     if deliveries:
         with connection.cursor() as cursor:
             cursor.execute(_INSERT_DELIVERIES, [json.dumps(deliveries)])
-            delivery_ids = [row[0] for row in cursor.fetchall()]
-    transaction.on_commit(lambda: _after_commit(delivery_ids, surges))
+    transaction.on_commit(lambda: _after_commit(bool(deliveries), surges))
 
 
-def _after_commit(delivery_ids: list[int], surges: dict[str, list]) -> None:
-    if delivery_ids:
-        send_task_or_leave_to_sweep(
-            "triggers.tasks.deliver_task", args=[delivery_ids], operation="deliver"
-        )
+def _after_commit(has_deliveries: bool, surges: dict[str, list]) -> None:
+    if has_deliveries:
+        send_task_or_leave_to_sweep("triggers.tasks.deliver_due_task", args=[], operation="deliver")
     publish_live_events_of_units(surges)
