@@ -203,12 +203,12 @@ def start_stream_process(env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError("the stream process did not become ready")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     with running_stack(web_workers=1, web_threads=4, celery_worker=True) as (
         base_url, env, credential, processes,
