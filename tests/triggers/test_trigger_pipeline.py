@@ -142,6 +142,13 @@ def test_a_receiver_always_down_ends_failed_after_the_schedule(client, ou, jo, w
     )  # fmt: skip
     assert delivery.last_error == "HTTP 503"
     assert len(webhook_receiver.requests) == MAX_ATTEMPTS == 8
+    response = client.get("/api/v1/triggers/deliveries", {"status": "failed"})
+    assert response.status_code == 200, response.content
+    (listed,) = response.json()
+    assert (listed["channel"], listed["target"], listed["attempts"], listed["last_error"]) == (
+        "webhook", webhook_receiver.url(), 8, "HTTP 503",
+    )  # fmt: skip
+    assert listed["next_attempt_at"] is None
 
 
 def test_410_gone_disables_the_url_for_that_trigger(client, ou, jo, webhook_receiver):
@@ -211,6 +218,7 @@ def test_sequences_patterns_and_surges_fire_from_the_pipeline_as_simulated(clien
                     {"event_type": "demo", "min_count": 1}],
     )  # fmt: skip
     surge = make_trigger(ou, "surge", event_type="visit", threshold_count=3, window_seconds=60)
+    milestone = make_trigger(ou, "milestone", score_threshold=4, fire_mode="always")
     for lead_id in ("ann", "bob", "cid"):
         lead(client, lead_id)
     # ann: visit, pricing, demo in order within 10 min -> ordered + unordered (demo after a
@@ -227,12 +235,15 @@ def test_sequences_patterns_and_surges_fire_from_the_pipeline_as_simulated(clien
     send_events(client, "cid", [("visit", 0), ("pricing", 400), ("demo", 800)])
 
     assert [f[0] for f in fired("sequence") if f] == ["ann", "ann", "bob", "bob"]
-    by_trigger = dict.fromkeys((ordered.id, unordered.id, pattern.id, surge.id), 0)
+    by_trigger = dict.fromkeys((ordered.id, unordered.id, pattern.id, surge.id, milestone.id), 0)
     for trigger_id in Firing.objects.values_list("trigger_id", flat=True):
         by_trigger[trigger_id] += 1
-    assert by_trigger == {ordered.id: 1, unordered.id: 3, pattern.id: 1, surge.id: 1}
+    # The milestone at 4 points: ann's 4th event, bob's 4th, cid never gets there.
+    assert by_trigger == {
+        ordered.id: 1, unordered.id: 3, pattern.id: 1, surge.id: 1, milestone.id: 2,
+    }  # fmt: skip
 
-    for trigger in (ordered, unordered, pattern, surge):
+    for trigger in (ordered, unordered, pattern, surge, milestone):
         simulated = simulate_trigger(trigger, lead=None, days=30)
         leads = sorted(
             set(Firing.objects.filter(trigger=trigger).values_list("lead__lead_id", flat=True))
