@@ -14,7 +14,6 @@ Run: `python bench/export.py [--events 1000000] [--runs 3]`.
 
 import argparse
 import base64
-import os
 import statistics
 import sys
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import running_stack
+from bench.stack import django_setup_against, running_stack
 
 EXPORT_HEADER = "id,lead_id,event_type,timestamp,channel,source,metadata"
 SEED_LEADS_SQL = """
@@ -119,11 +118,7 @@ def main() -> None:
         credential,
         processes,
     ):
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-        import django
-
-        django.setup()
+        django_setup_against(env)
         from django.db import connection
 
         from orgunits.models import ApiCredential

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import running_stack
+from bench.stack import django_setup_against, running_stack
 
 SINGLE_LUA = """
 local id = 0
@@ -141,11 +141,7 @@ def main() -> None:
         sys.exit("wrk is needed: apt-get install wrk")
 
     with running_stack() as (base_url, env, credential, _processes):
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-        import django
-
-        django.setup()
+        django_setup_against(env)
         from django.db import connection
 
         from bench.urls import CEILING_TABLE_SQL

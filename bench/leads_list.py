@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import running_stack
+from bench.stack import django_setup_against, running_stack
 
 SEED_SQL = [
     "SELECT setseed(0.42)",
@@ -246,11 +246,7 @@ def main() -> None:
         credential,
         _processes,
     ):
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-        import django
-
-        django.setup()
+        django_setup_against(env)
         from orgunits.models import ApiCredential
         from orgunits.services import org_unit_create
 

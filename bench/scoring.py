@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import ROOT, running_stack
+from bench.stack import ROOT, django_setup_against, running_stack
 
 LEADS = 100_000
 # Each wrk connection of the latency run waits this long between its requests.
@@ -230,11 +230,7 @@ def main() -> None:
     with running_stack(web_workers=2, web_threads=4, celery_worker=False) as (
         base_url, env, credential, _processes,
     ):  # fmt: skip
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-        import django
-
-        django.setup()
+        django_setup_against(env)
         from django.db import connection
 
         from orgunits.models import ApiCredential

@@ -117,6 +117,16 @@ def running_stack(*, web_workers: int = 4, web_threads: int = 2, celery_worker: 
         shutil.rmtree(data_dir / "metrics", ignore_errors=True)
 
 
+def django_setup_against(env: dict) -> None:
+    """Django in this process, on the running stack's database and Redis (the bench's own
+    reads and writes)."""
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+
+
 def _wait_ready(base_url: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

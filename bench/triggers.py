@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scoring import TYPES, configure, pending_count, seed_leads, start_workers
-from bench.stack import running_stack
+from bench.stack import django_setup_against, running_stack
 
 PACED_DELAY_MS = 40
 # The latency run's first seconds (connections, caches, the first batches) are not measured.
@@ -280,11 +280,7 @@ def main() -> None:
     with running_stack(web_workers=2, web_threads=4, celery_worker=False) as (
         base_url, env, credential, _processes,
     ):  # fmt: skip
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-        import django
-
-        django.setup()
+        django_setup_against(env)
         from django.db import connection
 
         from orgunits.models import ApiCredential

@@ -4,8 +4,9 @@ batch costs one small query for the versions of its OUs."""
 
 import datetime
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 from orgunits.models import OrgUnit
 from scoring import engine
@@ -26,8 +27,31 @@ MICROSECOND = datetime.timedelta(microseconds=1)
 SQL_TIMESTAMP_FROM_US = "(timestamptz 'epoch' + {0} * interval '1 microsecond')"
 SQL_US_FROM_TIMESTAMP = "(extract(epoch FROM {0}) * 1000000)::bigint"
 
-_cache: dict[str, tuple[int, engine.ScoringConfig]] = {}
-_cache_lock = threading.Lock()
+
+T = TypeVar("T")
+
+
+class ConfigVersionCache(Generic[T]):
+    """What a process compiles from an OU's configuration (the engine's configuration, fit
+    rules, triggers), kept while the OU's configuration version is unchanged."""
+
+    def __init__(self, load: Callable[[str], T]):
+        self._load = load
+        self._entries: dict[str, tuple[int, T]] = {}
+        self._lock = threading.Lock()
+
+    def current(self, unit_ids: Iterable[str], versions: Mapping[str, int]) -> dict[str, T]:
+        """`versions`: the OUs' configuration versions as just read (none: 0)."""
+        current = {}
+        for unit_id in unit_ids:
+            version = versions.get(unit_id, 0)
+            cached = self._entries.get(unit_id)
+            if cached is None or cached[0] != version:
+                cached = (version, self._load(unit_id))
+                with self._lock:
+                    self._entries[unit_id] = cached
+            current[unit_id] = cached[1]
+        return current
 
 
 def to_us(moment: datetime.datetime) -> int:
@@ -41,19 +65,13 @@ def from_us(microseconds: int) -> datetime.datetime:
 def scoring_configs(unit_ids: Iterable[str]) -> dict[str, engine.ScoringConfig]:
     """The current configuration of each OU, from the cache when its version is unchanged."""
     unit_ids = set(unit_ids)
-    versions = dict(
+    return _configs.current(unit_ids, config_versions(unit_ids))
+
+
+def config_versions(unit_ids: Iterable[str]) -> dict[str, int]:
+    return dict(
         ScoringConfigVersion.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "version")
     )
-    configs = {}
-    for unit_id in unit_ids:
-        version = versions.get(unit_id, 0)
-        cached = _cache.get(unit_id)
-        if cached is None or cached[0] != version:
-            cached = (version, scoring_config_load(unit_id))
-            with _cache_lock:
-                _cache[unit_id] = cached
-        configs[unit_id] = cached[1]
-    return configs
 
 
 def scoring_config_load(unit_id: str) -> engine.ScoringConfig:
@@ -125,3 +143,6 @@ def _surge_policy(unit: OrgUnit) -> engine.SurgePolicy:
         bands=[(band["min_events"], Decimal(str(band["multiplier"]))) for band in stored.bands],
         cap=stored.multiplier_cap,
     )
+
+
+_configs = ConfigVersionCache(scoring_config_load)

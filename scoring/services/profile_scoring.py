@@ -24,7 +24,6 @@ rolls back and is scored again by the next sweep) rather than deadlock.
 """
 
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from scoring.models import (
     ScoringConfigVersion,
 )
 from scoring.selectors.profile import ACCOUNT, PROFILE, FitConfig, FitKind, fit_config_load
+from scoring.services.engine_config import ConfigVersionCache
 from scoring.services.scoring_stage import ScoredLead
 
 RECOMPUTE_CHUNK = 2000
@@ -49,8 +49,7 @@ LEAD_LOCK_TIMEOUT = "1s"
 NO_MAPPING_SCOPE = EventTypeSetting.Scope.OBSERVE
 SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
 
-_cache: dict[str, tuple[int, FitConfig]] = {}
-_cache_lock = threading.Lock()
+_fit_configs = ConfigVersionCache(fit_config_load)
 
 
 def fit_configs(unit_ids: Iterable[str]) -> dict[str, FitConfig]:
@@ -64,16 +63,7 @@ def fit_configs(unit_ids: Iterable[str]) -> dict[str, FitConfig]:
             [unit_ids],
         )
         versions = dict(cursor.fetchall())
-    configs = {}
-    for unit_id in unit_ids:
-        version = versions.get(unit_id, 0)
-        cached = _cache.get(unit_id)
-        if cached is None or cached[0] != version:
-            cached = (version, fit_config_load(unit_id))
-            with _cache_lock:
-                _cache[unit_id] = cached
-        configs[unit_id] = cached[1]
-    return configs
+    return _fit_configs.current(unit_ids, versions)
 
 
 # --- Writing scores -------------------------------------------------------------------------

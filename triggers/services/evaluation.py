@@ -12,7 +12,6 @@ are also unique per (trigger, lead, kind, occurrence), so a `once` trigger fires
 """
 
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,8 +21,8 @@ from django.db import connection, transaction
 from leadvibe.live import publish_live_events_of_units
 from leadvibe.queueing import send_task_or_leave_to_sweep
 from orgunits.models import OrgUnit
-from scoring.models import Ruleset, ScoringConfigVersion
-from scoring.services.engine_config import to_us
+from scoring.models import Ruleset
+from scoring.services.engine_config import ConfigVersionCache, config_versions, to_us
 from scoring.services.scoring_stage import ScoredLead
 from triggers import engine
 from triggers.models import Delivery, Trigger
@@ -54,27 +53,11 @@ class UnitTriggers:
     targets: dict[int, TriggerTarget]
 
 
-_cache: dict[str, tuple[int, UnitTriggers]] = {}
-_cache_lock = threading.Lock()
-
-
 def unit_triggers(unit_ids: Iterable[str]) -> dict[str, UnitTriggers]:
     """Each OU's active triggers, compiled once per configuration version (trigger writes
     bump the scoring configuration version)."""
     unit_ids = set(unit_ids)
-    versions = dict(
-        ScoringConfigVersion.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "version")
-    )
-    compiled = {}
-    for unit_id in unit_ids:
-        version = versions.get(unit_id, 0)
-        cached = _cache.get(unit_id)
-        if cached is None or cached[0] != version:
-            cached = (version, load_unit_triggers(unit_id))
-            with _cache_lock:
-                _cache[unit_id] = cached
-        compiled[unit_id] = cached[1]
-    return compiled
+    return _unit_triggers.current(unit_ids, config_versions(unit_ids))
 
 
 def load_unit_triggers(unit_id: str) -> UnitTriggers:
@@ -348,3 +331,6 @@ def _after_commit(has_deliveries: bool, surges: dict[str, list]) -> None:
     if has_deliveries:
         send_task_or_leave_to_sweep("triggers.tasks.deliver_due_task", args=[], operation="deliver")
     publish_live_events_of_units(surges)
+
+
+_unit_triggers = ConfigVersionCache(load_unit_triggers)
