@@ -22,11 +22,13 @@ replays the lead, as for any late event.
 """
 
 import datetime
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from orgunits.models import OrgUnit
@@ -35,6 +37,17 @@ from scoring.models import DecayRule, LeadScoringState, Ruleset
 from scoring.services.engine_config import SQL_TIMESTAMP_FROM_US, SQL_US_FROM_TIMESTAMP, to_us
 
 CHUNK = 20_000
+
+# Run in each chunk's transaction after its writes, with the cursor and the chunk's
+# parameters, while the temp table `decay_totals` (lead_id, scores: the scores before the
+# sweep, total: the decrease, last_t, last_seq) is there: triggers record the milestones the
+# decays dropped leads below.
+DecayHook = Callable[[CursorWrapper, dict], None]
+_decay_hooks: list[DecayHook] = []
+
+
+def register_decay_hook(hook: DecayHook) -> None:
+    _decay_hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,8 @@ def _sweep_chunk(lead_ids: list[int], params: dict) -> tuple[int, int]:
         if recorded:
             for statement in _WRITE_SQL:
                 cursor.execute(statement, params)
+            for hook in _decay_hooks:
+                hook(cursor, params)
         cursor.execute("DROP TABLE IF EXISTS decay_steps, decay_totals")
     return len(params["leads"]), recorded
 

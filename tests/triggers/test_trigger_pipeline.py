@@ -359,3 +359,35 @@ def test_a_surge_is_published_on_its_ous_live_channel(client, ou, jo, settings):
             "occurred_at": firing.occurred_at.isoformat(),
         }
     ]  # fmt: skip
+
+
+def test_decay_that_drops_a_lead_below_a_milestone_records_its_exit(client, ou, jo, settings):
+    import redis
+
+    from leadvibe.live import live_channel
+    from scoring.services.decay_sweep import decay_sweep
+    from tests.scoring.scoring_helpers import decay_rule
+    from tests.triggers.trigger_helpers import NOW
+
+    primary_ruleset(ou, {"demo": 60})
+    decay_rule(ou, decrease=20, inactive_for=1, time_unit="days")
+    milestone = make_trigger(ou, "milestone", score_threshold=50, fire_mode="always")
+    low = make_trigger(ou, "milestone", score_threshold=10)
+    send_events(client, "jo", [("demo", 0)])  # 60: fires both
+    pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub()
+    pubsub.subscribe(live_channel(ou.id))
+    pubsub.get_message(timeout=1)
+
+    decay_sweep(now=NOW + datetime.timedelta(days=1, hours=1))  # one step: 60 -> 40
+
+    exit_ = Firing.objects.get(kind="milestone_exited")
+    assert (exit_.trigger_id, exit_.score, exit_.event_type) == (milestone.id, 40, "DECAY")
+    assert not Firing.objects.filter(trigger=low, kind="milestone_exited").exists()
+    message = pubsub.get_message(timeout=2)
+    assert message is not None
+    assert "event: milestone_exited" in message["data"].decode()
+    # The exit is listed with the milestone events.
+    response = client.get("/api/v1/triggers/milestones/events")
+    assert sorted(item["type"] for item in response.json()) == [
+        "milestone", "milestone", "milestone_exited",
+    ]  # fmt: skip

@@ -22,7 +22,12 @@ from leadvibe.live import publish_live_events_of_units
 from leadvibe.queueing import send_task_or_leave_to_sweep
 from orgunits.models import OrgUnit
 from scoring.models import Ruleset
-from scoring.services.engine_config import ConfigVersionCache, config_versions, to_us
+from scoring.services.engine_config import (
+    SQL_TIMESTAMP_FROM_US,
+    ConfigVersionCache,
+    config_versions,
+    to_us,
+)
 from scoring.services.scoring_stage import ScoredLead
 from triggers import engine
 from triggers.models import Delivery, Trigger
@@ -289,12 +294,20 @@ def _write_firings(firings: list) -> None:
         return
     targets = {firing[2].id: firing[2] for firing in firings}
     deliveries = []
-    surges: dict[str, list] = defaultdict(list)
+    live_events: dict[str, list] = defaultdict(list)
     for row in inserted:
         firing_id, trigger_id, unit_id, org_id, kind, _lead, event_type, channel = row[:8]
         occurred_at, payload, lead_id = row[8:]
+        if kind == engine.MILESTONE_EXITED:
+            detail = json.loads(payload)
+            live_events[unit_id].append(
+                milestone_exited_event(
+                    firing_id, trigger_id, lead_id, detail["score"], detail["threshold"],
+                    occurred_at,
+                )
+            )  # fmt: skip
         if kind == engine.SURGE:
-            surges[unit_id].append(
+            live_events[unit_id].append(
                 (
                     "surge",
                     {
@@ -324,13 +337,64 @@ def _write_firings(firings: list) -> None:
     if deliveries:
         with connection.cursor() as cursor:
             cursor.execute(_INSERT_DELIVERIES, [json.dumps(deliveries)])
-    transaction.on_commit(lambda: _after_commit(bool(deliveries), surges))
+    transaction.on_commit(lambda: _after_commit(bool(deliveries), live_events))
 
 
-def _after_commit(has_deliveries: bool, surges: dict[str, list]) -> None:
+def _after_commit(has_deliveries: bool, live_events: dict[str, list]) -> None:
     if has_deliveries:
         send_task_or_leave_to_sweep("triggers.tasks.deliver_due_task", args=[], operation="deliver")
-    publish_live_events_of_units(surges)
+    publish_live_events_of_units(live_events)
+
+
+def milestone_exited_event(firing_id, trigger_pk, lead_id, score, threshold, occurred_at):
+    return (
+        "milestone_exited",
+        {
+            "firing_id": firing_id,
+            "trigger_id": f"{Trigger.ID_PREFIX}{trigger_pk}",
+            "lead_id": lead_id,
+            "score": score,
+            "threshold": threshold,
+            "occurred_at": occurred_at.isoformat(),
+        },
+    )
+
+
+_DECAY_EXITS = f"""
+WITH exits AS (
+    INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence,
+                                 event_seq, event_type, channel, score, occurred_at,
+                                 event_received_at, payload, created_at)
+    SELECT %(org)s, %(unit)s, tr.id, t.lead_id, 'milestone_exited', t.last_seq, t.last_seq,
+           'DECAY', 'system', ls.score, {SQL_TIMESTAMP_FROM_US.format("t.last_t")}, now(),
+           jsonb_build_object('threshold', tr.score_threshold, 'score', ls.score), now()
+    FROM decay_totals t
+    JOIN scoring_ruleset r ON r.unit_id = %(unit)s AND r.is_primary AND r.id = ANY(%(active)s)
+    JOIN scoring_leadscore ls ON ls.lead_id = t.lead_id AND ls.ruleset_id = r.id
+    JOIN triggers_trigger tr ON tr.unit_id = %(unit)s AND tr.kind = 'milestone' AND tr.active
+    WHERE coalesce((t.scores ->> r.id::text)::int, 0) >= tr.score_threshold
+      AND ls.score < tr.score_threshold
+    ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
+    RETURNING id, trigger_id, lead_id, score, occurred_at, payload
+)
+SELECT exits.id, exits.trigger_id, l.lead_id, exits.score, exits.occurred_at, exits.payload
+FROM exits JOIN scoring_lead l ON l.id = exits.lead_id
+"""  # noqa: S608 - constant fragments, values bound
+
+
+def record_decay_exits(cursor, params: dict) -> None:
+    """The decay sweep's hook: a lead its decays took from at or above a milestone to below
+    it gets a `milestone_exited` record, as a scored event's drop would."""
+    cursor.execute(_DECAY_EXITS, params)
+    exits = [
+        milestone_exited_event(
+            firing_id, trigger_pk, lead_id, score, json.loads(payload)["threshold"], occurred_at
+        )
+        for firing_id, trigger_pk, lead_id, score, occurred_at, payload in cursor.fetchall()
+    ]
+    if exits:
+        unit_id = params["unit"]
+        transaction.on_commit(lambda: publish_live_events_of_units({unit_id: exits}))
 
 
 _unit_triggers = ConfigVersionCache(load_unit_triggers)
