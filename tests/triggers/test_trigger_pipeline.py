@@ -391,3 +391,32 @@ def test_decay_that_drops_a_lead_below_a_milestone_records_its_exit(client, ou, 
     assert sorted(item["type"] for item in response.json()) == [
         "milestone", "milestone", "milestone_exited",
     ]  # fmt: skip
+
+
+def test_a_webhook_goes_to_the_address_that_was_checked(
+    client, ou, jo, webhook_receiver, monkeypatch
+):
+    """DNS rebinding: the name answers a permitted address for the check, then an inward one;
+    the post still goes to the checked address, naming the host in its Host header."""
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+    port = int(webhook_receiver.url().split(":")[2].split("/")[0])
+    answers = iter(["127.0.0.1"])
+
+    def rebinding_dns(host, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        address = next(answers, "10.255.255.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    primary_ruleset(ou, {"demo": 60})
+    make_trigger(
+        ou, "milestone", score_threshold=50, webhook_url=f"http://hooks.example.test:{port}/hook"
+    )
+    send_events(client, "jo", [("demo", 0)])
+    deliver_all()
+    (request,) = webhook_receiver.wait_for(1)
+    assert request.headers["host"] == f"hooks.example.test:{port}"
+    assert Delivery.objects.get().status == "delivered"

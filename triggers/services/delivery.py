@@ -29,7 +29,7 @@ from standardwebhooks.webhooks import Webhook
 from leadvibe.metrics import EVENT_TO_SLACK_LATENCY
 from scoring.services.scoring_config import scoring_config_changed
 from triggers.models import Delivery, Firing, Trigger
-from triggers.services.outbound import OutboundURLRefused, resolve_outbound_url
+from triggers.services.outbound import OutboundURLRefused, pinned_url
 from triggers.services.slack import SlackDeliveryError, post_slack_message
 from triggers.services.templating import (
     DEFAULT_MESSAGE,
@@ -273,11 +273,13 @@ def _plain_message(firing: Firing) -> str:
 def _post(post: OutboundPost) -> DeliveryFailure | None:
     """Runs on the pool's threads: no database here."""
     try:
-        resolve_outbound_url(post.url)
+        target = pinned_url(post.url)
     except OutboundURLRefused as exc:
         return DeliveryFailure(f"refused: {exc}", retryable=False)
     try:
-        response = _http_client().post(post.url, content=post.body, headers=post.headers)
+        response = _http_client().post(
+            target.url, content=post.body, headers={**post.headers, **target.headers}
+        )
     except httpx.HTTPError as exc:
         return DeliveryFailure(f"{type(exc).__name__}: {exc}")
     if 200 <= response.status_code < 300:

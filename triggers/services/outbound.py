@@ -1,11 +1,17 @@
 """The SSRF guard for URLs we send to on a customer's behalf (webhooks, Teams): the name must
 resolve only to public addresses, checked when the URL is saved and again before each send
 (DNS can change in between), unless `OUTBOUND_ALLOWED_NETWORKS` allows a class of addresses.
-Redirects are never followed, so a public URL cannot bounce a request inward."""
+Redirects are never followed, so a public URL cannot bounce a request inward.
+
+A plain-http send goes to the address that was checked (`pinned_url`), so a name cannot
+resolve to a public address for the check and to an inward one for the connection (DNS
+rebinding). An https send resolves again, but an inward server would have to present a valid
+certificate for the customer's host name."""
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -55,3 +61,24 @@ def resolve_outbound_url(url: str) -> list[str]:
             )
         addresses.append(str(address))
     return addresses
+
+
+@dataclass(frozen=True)
+class PinnedURL:
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def pinned_url(url: str) -> PinnedURL:
+    """`url` checked (raises OutboundURLRefused); for http, with its host replaced by the
+    address that passed the check and a Host header naming the original host."""
+    addresses = resolve_outbound_url(url)
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return PinnedURL(url)
+    address = addresses[0]
+    host = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    userinfo, _, _ = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}"
+    return PinnedURL(urlunsplit(parts._replace(netloc=netloc)), {"host": f"{parts.hostname}{port}"})
