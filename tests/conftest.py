@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-pytest_plugins = ["tests.fakes.slack", "tests.fakes.webhooks"]
+pytest_plugins = ["tests.fakes.slack", "tests.fakes.smtp", "tests.fakes.webhooks"]
 
 
 @pytest.fixture

@@ -420,3 +420,22 @@ def test_a_webhook_goes_to_the_address_that_was_checked(
     (request,) = webhook_receiver.wait_for(1)
     assert request.headers["host"] == f"hooks.example.test:{port}"
     assert Delivery.objects.get().status == "delivered"
+
+
+def test_emails_of_a_batch_share_one_smtp_connection(client, ou, jo, smtp_server):
+    primary_ruleset(ou, {"demo": 60})
+    for threshold in (10, 20, 30):
+        make_trigger(
+            ou, "milestone", name=f"At {threshold}", score_threshold=threshold,
+            emails=["a@acme.test", "b@acme.test"],
+        )  # fmt: skip
+    send_events(client, "jo", [("demo", 0)])
+    deliver_all()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert smtp_server.connections == 1
+    assert len(smtp_server.messages) == 6
+    assert (
+        sorted(to for _, (to,), _ in smtp_server.messages)
+        == ["a@acme.test"] * 3 + ["b@acme.test"] * 3
+    )
+    assert all(b"Subject: At " in data for _, _, data in smtp_server.messages)

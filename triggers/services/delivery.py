@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
@@ -115,21 +116,25 @@ def _send_claimed(delivery_ids: list[int]) -> None:
     outcomes: dict[int, DeliveryFailure | None] = {}
     posts: list[tuple[Delivery, OutboundPost]] = []
     secrets_by_unit: dict[str, list[str]] = {}
-    for delivery in deliveries:
-        try:
-            match delivery.channel:
-                case Delivery.Channel.WEBHOOK:
-                    posts.append((delivery, _webhook_post(delivery, secrets_by_unit)))
-                case Delivery.Channel.TEAMS:
-                    posts.append((delivery, _teams_post(delivery)))
-                case Delivery.Channel.EMAIL:
-                    _send_email(delivery)
-                    outcomes[delivery.pk] = None
-                case Delivery.Channel.SLACK:
-                    _send_slack(delivery)
-                    outcomes[delivery.pk] = None
-        except Exception as exc:
-            outcomes[delivery.pk] = _as_failure(delivery, exc)
+    mail = get_connection()  # opened by the first email, kept for the batch's others
+    try:
+        for delivery in deliveries:
+            try:
+                match delivery.channel:
+                    case Delivery.Channel.WEBHOOK:
+                        posts.append((delivery, _webhook_post(delivery, secrets_by_unit)))
+                    case Delivery.Channel.TEAMS:
+                        posts.append((delivery, _teams_post(delivery)))
+                    case Delivery.Channel.EMAIL:
+                        _send_email(delivery, mail)
+                        outcomes[delivery.pk] = None
+                    case Delivery.Channel.SLACK:
+                        _send_slack(delivery)
+                        outcomes[delivery.pk] = None
+            except Exception as exc:
+                outcomes[delivery.pk] = _as_failure(delivery, exc)
+    finally:
+        mail.close()
     results = _http_pool().map(_post, [post for _, post in posts])
     for (delivery, _), result in zip(posts, results, strict=True):
         outcomes[delivery.pk] = result
@@ -330,7 +335,7 @@ def _teams_post(delivery: Delivery) -> OutboundPost:
     return OutboundPost(delivery.target, json.dumps({"text": text}).encode(), {})
 
 
-def _send_email(delivery: Delivery) -> None:
+def _send_email(delivery: Delivery, mail: BaseEmailBackend) -> None:
     firing = delivery.firing
     trigger = firing.trigger
     context = template_context(firing)
@@ -350,12 +355,14 @@ def _send_email(delivery: Delivery) -> None:
         subject=" ".join(subject.split())[:500],
         body=f"{preheader}\n\n{text}" if preheader else text,
         to=[delivery.target],
+        connection=mail,
     )
     message.attach_alternative(
         f"<!doctype html><html><body>{hidden_preheader}<p>{html_body}</p></body></html>",
         "text/html",
     )
     try:
+        mail.open()  # no-op once open; an open connection stays open after the send
         message.send()
     except OSError as exc:  # smtplib's errors are OSErrors
         raise DeliveryFailure(f"{type(exc).__name__}: {exc}") from exc
