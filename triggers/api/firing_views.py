@@ -117,19 +117,24 @@ class FiringOutput(serializers.Serializer):
     deliveries = DeliveryCountsOutput(source="*", help_text="Its deliveries, by status")
 
 
+def _firings_asked(request, kinds: tuple[str, ...]):
+    """The OU's firings of `kinds` that the query's filters select (400 on a bad filter)."""
+    params = _query(FiringQuery, request.query_params)
+    return firings_list(
+        ou=request.ou,
+        kinds=kinds,
+        lead_id=params.get("lead_id"),
+        trigger_id=params.get("trigger_id"),
+        window=_window(params),
+    )
+
+
 class FiringsView(ApiView):
     kinds: tuple[str, ...]
 
     def get(self, request):
         page = page_request_from(request.query_params)
-        params = _query(FiringQuery, request.query_params)
-        firings = firings_list(
-            ou=request.ou,
-            kinds=self.kinds,
-            lead_id=params.get("lead_id"),
-            trigger_id=params.get("trigger_id"),
-            window=_window(params),
-        )
+        firings = _firings_asked(request, self.kinds)
         items = FiringOutput(page.slice(firing_items(firings)), many=True).data
         return bare_list_response(items, total=firings.count())
 
@@ -140,14 +145,7 @@ class FiringsExportView(ApiView):
 
     def get(self, request):
         # Filters are validated before the first byte, so a bad one is still a JSON 400.
-        params = _query(FiringQuery, request.query_params)
-        firings = firings_list(
-            ou=request.ou,
-            kinds=self.kinds,
-            lead_id=params.get("lead_id"),
-            trigger_id=params.get("trigger_id"),
-            window=_window(params),
-        )
+        firings = _firings_asked(request, self.kinds)
         return csv_attachment(
             FIRING_EXPORT_COLUMNS, firings_export_rows(firings), name=self.file_name
         )
