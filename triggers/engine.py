@@ -7,6 +7,7 @@ the lead's history is never read again. The pipeline, replays and `simulate` all
 
 Times are microseconds since the epoch, as in the scoring engine.
 
+- A trigger concerns only events received since it was created (`since`; simulations set 0).
 - `observe` events and system (DECAY) events are not evaluated. Suppressed events (filters,
   bots) count for no window, but a score they take back can drop a lead below a milestone.
   `decide` events advance the windows and move scores but never fire: a sequence, pattern or
@@ -40,6 +41,7 @@ class Milestone:
     event_type: str | None = None
     always: bool = False
     cooldown_us: int = 0
+    since: int = 0  # events received before (the trigger's creation) do not concern it
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class Sequence:
     # Lead-level filters, checked when the sequence completes (the lead's attributes are not
     # part of the event); a completion that fails them is consumed without firing.
     has_lead_filters: bool = False
+    since: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Pattern:
     id: int
     conditions: tuple[PatternCondition, ...]
     window_us: int
+    since: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class Surge:
     threshold: int
     window_us: int
     event_type: str | None = None
+    since: int = 0  # earlier events still fill the shared window, but neither start nor fire
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +165,10 @@ class TriggerEvent:
     fires: bool  # counts, and its processing scope is `activate`
     score_before: int | None = None  # the primary score, when the event changed it (not DECAY)
     score_after: int | None = None
+    received_at: int | None = None  # None: after every trigger's `since`
+
+    def concerns(self, trigger) -> bool:
+        return self.received_at is None or self.received_at >= trigger.since
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +196,11 @@ def evaluate(
     if not event.counts:
         return emissions
     for sequence in triggers.sequences_for(event.event_type):
-        _sequence(state, event, sequence, emissions, lead_passes)
+        if event.concerns(sequence):
+            _sequence(state, event, sequence, emissions, lead_passes)
     for pattern in triggers.patterns_for(event.event_type):
-        _pattern(state, event, pattern, emissions)
+        if event.concerns(pattern):
+            _pattern(state, event, pattern, emissions)
     for group in triggers.surge_groups_for(event.event_type):
         _surges(state, event, group, emissions)
     return emissions
@@ -202,6 +213,8 @@ def _milestones(state: dict, event: TriggerEvent, triggers: TriggerSet, emission
         return
     fired_at = state.setdefault("m", {})
     for milestone in crossed:
+        if not event.concerns(milestone):
+            continue
         key = str(milestone.id)
         if before < milestone.threshold <= after:
             if milestone.event_type is not None and milestone.event_type != event.event_type:
@@ -308,6 +321,8 @@ def _surges(state, event, group: SurgeGroup, emissions: list) -> None:
     times_by_group[group.key] = times[-group.keep :]
     bursting = state.setdefault("b", {})
     for surge in group.surges:
+        if not event.concerns(surge):
+            continue
         key = str(surge.id)
         if count_before >= surge.threshold and bursting.get(key):
             continue  # the same burst

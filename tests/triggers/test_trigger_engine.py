@@ -201,3 +201,20 @@ def test_surges_over_the_same_events_share_their_times_but_not_their_bursts():
         ("surge", 1, 7, 7),
     ]
     assert set(state["g"]) == {"*|60000000", "demo|60000000"}
+
+
+def test_events_received_before_a_trigger_existed_do_not_concern_it():
+    triggers = engine.TriggerSet(milestones=(engine.Milestone(id=1, threshold=50, since=100 * S),))
+
+    def received(seq, at, before, after, received_s):
+        return engine.TriggerEvent(
+            seq=seq, event_type="demo", occurred_at=at * S, metadata={}, counts=True,
+            fires=True, score_before=before, score_after=after, received_at=received_s * S,
+        )  # fmt: skip
+
+    events = [
+        received(1, 0, 0, 60, received_s=50),  # crossed before the trigger existed: nothing
+        received(2, 10, 60, 0, received_s=150),  # its drop concerns it: exited
+        received(3, 20, 0, 60, received_s=150),  # the first crossing it sees: fires (once)
+    ]
+    assert run(triggers, events) == [("milestone_exited", 1, 2, 2), ("milestone", 1, 0, 3)]

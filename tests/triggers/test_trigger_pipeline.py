@@ -439,3 +439,17 @@ def test_emails_of_a_batch_share_one_smtp_connection(client, ou, jo, smtp_server
         == ["a@acme.test"] * 3 + ["b@acme.test"] * 3
     )
     assert all(b"Subject: At " in data for _, _, data in smtp_server.messages)
+
+
+def test_a_replay_over_events_older_than_the_trigger_leaves_it_unused(client, ou, jo):
+    primary_ruleset(ou, {"demo": 30, "unsubscribe": -60})
+    send_events(client, "jo", [("demo", 0), ("demo", 60)])  # 30, 68: crosses 50, no trigger
+    trigger = make_trigger(ou, "milestone", score_threshold=50)
+    send_events(client, "jo", [("unsubscribe", 120)])  # 0 (exited)
+    # A late visit: the lead's history is replayed, the old crossing included; it happened
+    # before the trigger existed, so the trigger's one firing is still to come.
+    send_events(client, "jo", [("visit", 10)])
+    send_events(client, "jo", [("demo", 180), ("demo", 240)])  # 45, then 90: crosses
+    assert fired("milestone") == [("jo", "demo", Firing.objects.get(kind="milestone").event_seq)]
+    assert Firing.objects.get(kind="milestone").score == 90
+    assert Firing.objects.filter(trigger=trigger).count() == 2  # the exit and the firing

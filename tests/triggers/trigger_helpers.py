@@ -7,6 +7,7 @@ from django.utils import timezone
 from leadvibe.secrets_at_rest import encrypt_secret
 from scoring.models import Rule, Ruleset
 from scoring.services.pipeline import process_pending_events
+from scoring.services.scoring_config import scoring_config_changed
 from triggers.models import SlackConnection, Trigger
 
 NOW = timezone.now().replace(microsecond=0)
@@ -22,7 +23,10 @@ def primary_ruleset(unit, weights: dict[str, int]) -> Ruleset:
 
 
 def make_trigger(unit, kind: str, **fields) -> Trigger:
-    return Trigger.objects.create(org_id=unit.org_id, unit=unit, kind=kind, **fields)
+    """As the trigger API makes one: the OU's configuration version moves with it."""
+    trigger = Trigger.objects.create(org_id=unit.org_id, unit=unit, kind=kind, **fields)
+    scoring_config_changed(unit)
+    return trigger
 
 
 def connect_slack(unit, workspace) -> SlackConnection:

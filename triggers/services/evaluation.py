@@ -24,6 +24,7 @@ from orgunits.models import OrgUnit
 from scoring.models import Ruleset
 from scoring.services.engine_config import (
     SQL_TIMESTAMP_FROM_US,
+    SQL_US_FROM_TIMESTAMP,
     ConfigVersionCache,
     config_versions,
     to_us,
@@ -44,7 +45,6 @@ class TriggerTarget:
     public_id: str
     kind: str
     name: str
-    created_at: int  # microseconds: only events received since then fire it
     destinations: tuple[tuple[str, str, str], ...]  # (channel, target, target kind)
     lead_attribute_filters: tuple = ()
     profile_filters: tuple = ()
@@ -77,10 +77,14 @@ def load_unit_triggers(unit_id: str) -> UnitTriggers:
     )
 
 
-def engine_triggers(rows: Iterable[Trigger]) -> engine.TriggerSet:
+def engine_triggers(rows: Iterable[Trigger], *, since_creation: bool = True) -> engine.TriggerSet:
+    """`since_creation`: a trigger concerns only events received since it was created (the
+    pipeline); off, every event (simulate: what would it have done)."""
     by_kind: dict[str, list] = defaultdict(list)
     for row in rows:
-        by_kind[row.kind].append(engine_trigger(row))
+        by_kind[row.kind].append(
+            engine_trigger(row, since=to_us(row.created_at) if since_creation else 0)
+        )
     return engine.TriggerSet(
         milestones=tuple(by_kind[Trigger.Kind.MILESTONE]),
         sequences=tuple(by_kind[Trigger.Kind.SEQUENCE]),
@@ -89,7 +93,7 @@ def engine_triggers(rows: Iterable[Trigger]) -> engine.TriggerSet:
     )
 
 
-def engine_trigger(row: Trigger):
+def engine_trigger(row: Trigger, *, since: int):
     window_us = (row.window_seconds or 0) * SECOND_US
     always = row.fire_mode == Trigger.FireMode.ALWAYS
     match row.kind:
@@ -100,6 +104,7 @@ def engine_trigger(row: Trigger):
                 event_type=row.event_type or None,
                 always=always,
                 cooldown_us=row.cooldown_seconds * SECOND_US,
+                since=since,
             )
         case Trigger.Kind.SEQUENCE:
             return engine.Sequence(
@@ -109,6 +114,7 @@ def engine_trigger(row: Trigger):
                 ordered=row.ordered,
                 always=always,
                 has_lead_filters=bool(row.lead_attribute_filters or row.profile_filters),
+                since=since,
             )
         case Trigger.Kind.PATTERN:
             return engine.Pattern(
@@ -122,6 +128,7 @@ def engine_trigger(row: Trigger):
                     for c in row.conditions
                 ),
                 window_us=window_us,
+                since=since,
             )
         case _:
             return engine.Surge(
@@ -129,6 +136,7 @@ def engine_trigger(row: Trigger):
                 threshold=row.threshold_count,
                 window_us=window_us,
                 event_type=row.event_type or None,
+                since=since,
             )
 
 
@@ -146,7 +154,6 @@ def trigger_target(row: Trigger) -> TriggerTarget:
         public_id=row.public_id,
         kind=row.kind,
         name=row.name,
-        created_at=to_us(row.created_at),
         destinations=tuple(destinations),
         lead_attribute_filters=tuple(row.lead_attribute_filters),
         profile_filters=tuple(row.profile_filters),
@@ -154,10 +161,15 @@ def trigger_target(row: Trigger) -> TriggerTarget:
 
 
 def trigger_events(
-    scored_events, outcomes, primary_ruleset_id: int | None, final_score: int
+    scored_events,
+    outcomes,
+    primary_ruleset_id: int | None,
+    final_score: int,
+    received: dict[int, int] | None = None,
 ) -> tuple[list[engine.TriggerEvent], dict[int, int]]:
     """The engine's view of scored events (what counts, what may fire, how each moved the
-    primary score), and the primary score after each event by seq."""
+    primary score, when it was received: `received` by seq), and the primary score after
+    each event by seq."""
     events = []
     befores = []  # the primary score before each event that moved it, DECAY included
     for event, outcome in zip(scored_events, outcomes, strict=True):
@@ -179,6 +191,7 @@ def trigger_events(
                 fires=not event.system and outcome.fires_triggers,
                 score_before=None if event.system else before,
                 score_after=None if event.system else after,
+                received_at=received.get(event.seq) if received is not None else None,
             )
         )
     scores_after = {}
@@ -210,23 +223,25 @@ def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
     leads = [lead for lead in scored if compiled[lead.unit_id].triggers]
     if not leads:
         return
+    replayed_received = _received_times([lead.lead_pk for lead in leads if lead.replayed])
     firings = []
     for lead in leads:
         unit = compiled[lead.unit_id]
         state = lead.hook_state.setdefault("triggers", {})
+        received = {seq: to_us(event.received_at) for seq, event in lead.events.items()}
+        if lead.replayed:
+            received.update(replayed_received.get(lead.lead_pk, {}))
         events, scores_after = trigger_events(
             lead.scored_events,
             lead.outcomes,
             unit.primary_ruleset_id,
             lead.state.scores.get(unit.primary_ruleset_id, 0),
+            received,
         )
         for emission, event in evaluate_lead_events(state, events, unit, lead.lead_pk):
-            source = lead.events.get(emission.seq)
-            if source is None:
+            if emission.seq not in lead.events:
                 continue  # a replayed event already processed had its chance to fire
             target = unit.targets[emission.trigger_id]
-            if to_us(source.received_at) < target.created_at:
-                continue  # the trigger did not exist when the event came in
             firings.append((lead, unit, target, emission, event, scores_after[event.seq]))
     if firings:
         _write_firings(firings)
@@ -264,6 +279,22 @@ FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, firing bigint
 
 # Which firings notify: a lead dropping below a milestone is recorded and streamed only.
 _NOTIFYING = {engine.MILESTONE, engine.SEQUENCE, engine.PATTERN, engine.SURGE}
+
+
+def _received_times(lead_pks: list[int]) -> dict[int, dict[int, int]]:
+    """When each processed event of these (replayed) leads was received, by lead and seq."""
+    if not lead_pks:
+        return {}
+    by_lead: dict[int, dict[int, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT lead_id, seq, {SQL_US_FROM_TIMESTAMP.format('received_at')} "  # noqa: S608
+            "FROM scoring_engagementevent WHERE lead_id = ANY(%s) AND status = 'processed'",
+            [lead_pks],
+        )
+        for lead_pk, seq, received_at in cursor.fetchall():
+            by_lead[lead_pk][seq] = received_at
+    return by_lead
 
 
 def _write_firings(firings: list) -> None:

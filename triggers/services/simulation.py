@@ -32,7 +32,7 @@ def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> dict:
     config = scoring_configs({trigger.unit_id})[trigger.unit_id]
     unit = UnitTriggers(
         org_id=trigger.org_id,
-        triggers=engine_triggers([trigger]),
+        triggers=engine_triggers([trigger], since_creation=False),
         primary_ruleset_id=load_unit_triggers(trigger.unit_id).primary_ruleset_id,
         targets={trigger.id: trigger_target(trigger)},
     )
