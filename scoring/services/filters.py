@@ -2,15 +2,15 @@
 metadata, and inorganic (velocity) filters on how many events of a type a lead sends within
 a time window."""
 
-from django.db import transaction
-
 from orgunits.models import Member, OrgUnit
 from scoring.models import AttributeFilter, InorganicFilter
-from scoring.selectors.config import config_object_get
-from scoring.services.scoring_config import config_object_save, scoring_config_changed
+from scoring.services.scoring_config import (
+    config_object_create,
+    config_object_delete,
+    config_object_update,
+)
 
 
-@transaction.atomic
 def inorganic_filter_create(
     *,
     ou: OrgUnit,
@@ -20,37 +20,26 @@ def inorganic_filter_create(
     time_window_ms: int,
     group_events: bool = False,
 ) -> InorganicFilter:
-    scoring_config_changed(ou)
-    return InorganicFilter.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
-        event_type=event_type,
-        count_threshold=count_threshold,
-        time_window_ms=time_window_ms,
+    return config_object_create(
+        InorganicFilter, ou=ou, member=member, event_type=event_type,
+        count_threshold=count_threshold, time_window_ms=time_window_ms,
         group_events=group_events,
-        created_by=member,
-        updated_by=member,
-    )
+    )  # fmt: skip
 
 
-@transaction.atomic
 def inorganic_filter_update(
     *, ou: OrgUnit, member: Member | None, filter_id: str, **changes
 ) -> InorganicFilter:
     """Change any of event_type, count_threshold, time_window_ms and group_events."""
-    scoring_config_changed(ou)
-    velocity_filter = config_object_get(InorganicFilter, ou=ou, public_id=filter_id)
-    config_object_save(velocity_filter, member=member, changes=changes)
-    return velocity_filter
+    return config_object_update(
+        InorganicFilter, ou=ou, member=member, public_id=filter_id, changes=changes
+    )
 
 
-@transaction.atomic
 def inorganic_filter_delete(*, ou: OrgUnit, filter_id: str) -> None:
-    scoring_config_changed(ou)
-    config_object_get(InorganicFilter, ou=ou, public_id=filter_id).delete()
+    config_object_delete(InorganicFilter, ou=ou, public_id=filter_id)
 
 
-@transaction.atomic
 def attribute_filter_create(
     *,
     ou: OrgUnit,
@@ -62,31 +51,20 @@ def attribute_filter_create(
 ) -> AttributeFilter:
     """`conditions`: `[{"property", "condition", "value"}]`, all of which must hold for the
     filter to suppress an event (of `event_type`, or of any type when None)."""
-    scoring_config_changed(ou)
-    return AttributeFilter.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
-        name=name,
-        event_type=event_type,
-        conditions=conditions,
-        active=active,
-        created_by=member,
-        updated_by=member,
-    )
+    return config_object_create(
+        AttributeFilter, ou=ou, member=member, name=name, event_type=event_type,
+        conditions=conditions, active=active,
+    )  # fmt: skip
 
 
-@transaction.atomic
 def attribute_filter_update(
     *, ou: OrgUnit, member: Member | None, filter_id: str, **changes
 ) -> AttributeFilter:
     """Change any of name, event_type, conditions and active."""
-    scoring_config_changed(ou)
-    attribute_filter = config_object_get(AttributeFilter, ou=ou, public_id=filter_id)
-    config_object_save(attribute_filter, member=member, changes=changes)
-    return attribute_filter
+    return config_object_update(
+        AttributeFilter, ou=ou, member=member, public_id=filter_id, changes=changes
+    )
 
 
-@transaction.atomic
 def attribute_filter_delete(*, ou: OrgUnit, filter_id: str) -> None:
-    scoring_config_changed(ou)
-    config_object_get(AttributeFilter, ou=ou, public_id=filter_id).delete()
+    config_object_delete(AttributeFilter, ou=ou, public_id=filter_id)

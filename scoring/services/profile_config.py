@@ -29,6 +29,7 @@ from scoring.selectors.profile import (
 from scoring.services.profile_scoring import fit_scores_drop, fit_scores_recompute
 from scoring.services.scoring_config import (
     config_invalid,
+    config_object_create,
     config_object_save,
     scoring_config_changed,
 )
@@ -224,7 +225,6 @@ def _recompute_if_enabled(*, ou: OrgUnit, kind: FitKind, ruleset_pk: int) -> Non
 # --- Field mappings -------------------------------------------------------------------------
 
 
-@transaction.atomic
 def fit_mapping_create(
     *,
     ou: OrgUnit,
@@ -235,17 +235,10 @@ def fit_mapping_create(
     update_behavior: str = FieldMappingConfig.Behavior.ALWAYS_LATEST,
     active: bool = True,
 ) -> FieldMappingConfig:
-    scoring_config_changed(ou)
-    return kind.mapping_model.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
-        source_field=source_field,
-        target_property=target_property,
-        update_behavior=update_behavior,
-        active=active,
-        created_by=member,
-        updated_by=member,
-    )
+    return config_object_create(
+        kind.mapping_model, ou=ou, member=member, source_field=source_field,
+        target_property=target_property, update_behavior=update_behavior, active=active,
+    )  # fmt: skip
 
 
 @transaction.atomic

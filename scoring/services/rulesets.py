@@ -15,6 +15,7 @@ from scoring.models import Rule, Ruleset
 from scoring.selectors.config import config_object_get, rulesets_list
 from scoring.services.scoring_config import (
     config_invalid,
+    config_object_delete,
     config_object_save,
     scoring_config_changed,
 )
@@ -153,11 +154,9 @@ def rule_update(*, ou: OrgUnit, member: Member | None, rule_id: str, **changes) 
     return rule
 
 
-@transaction.atomic
 def rule_delete(*, ou: OrgUnit, rule_id: str) -> None:
     """Delete the rule. Points it already gave stay until the ruleset is rescored."""
-    scoring_config_changed(ou)
-    config_object_get(Rule, ou=ou, public_id=rule_id).delete()
+    config_object_delete(Rule, ou=ou, public_id=rule_id)
 
 
 def _ruleset_for(*, ou: OrgUnit, ruleset_id: str | None) -> Ruleset:

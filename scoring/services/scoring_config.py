@@ -7,11 +7,16 @@ checks that read other rows (one primary ruleset, levels that must not overlap) 
 A write that fails rolls the bump back with it.
 """
 
-from django.db import connection
+from typing import TypeVar
+
+from django.db import connection, transaction
 
 from leadvibe.exceptions import ApplicationError
 from orgunits.models import Member, Organization, OrgUnit
 from scoring.models import OUScopedModel, ScoringConfigVersion
+from scoring.selectors.config import config_object_get
+
+ConfigObject = TypeVar("ConfigObject", bound=OUScopedModel)
 
 _TABLE = ScoringConfigVersion._meta.db_table
 
@@ -40,6 +45,34 @@ def scoring_config_changed_for_org(org: Organization) -> None:
             f"ON CONFLICT (unit_id) DO UPDATE SET version = {_TABLE}.version + 1",
             [org.pk],
         )
+
+
+@transaction.atomic
+def config_object_create(
+    model: type[ConfigObject], *, ou: OrgUnit, member: Member | None, **fields
+) -> ConfigObject:
+    """A configuration object of the OU made by `member`, the version bumped with it."""
+    scoring_config_changed(ou)
+    return model.objects.create(
+        org_id=ou.org_id, unit=ou, created_by=member, updated_by=member, **fields
+    )
+
+
+@transaction.atomic
+def config_object_update(
+    model: type[ConfigObject], *, ou: OrgUnit, member: Member | None, public_id: str, changes
+) -> ConfigObject:
+    """The OU's object named `public_id` (NotFoundError otherwise) with `changes` applied."""
+    scoring_config_changed(ou)
+    obj = config_object_get(model, ou=ou, public_id=public_id)
+    config_object_save(obj, member=member, changes=changes)
+    return obj
+
+
+@transaction.atomic
+def config_object_delete(model: type[OUScopedModel], *, ou: OrgUnit, public_id: str) -> None:
+    scoring_config_changed(ou)
+    config_object_get(model, ou=ou, public_id=public_id).delete()
 
 
 def config_object_save(obj: OUScopedModel, *, member: Member | None, changes: dict) -> None:
