@@ -42,9 +42,6 @@ class TriggerTarget:
     """What the pipeline needs of a trigger beyond its engine definition."""
 
     id: int
-    public_id: str
-    kind: str
-    name: str
     destinations: tuple[tuple[str, str, str], ...]  # (channel, target, target kind)
     lead_attribute_filters: tuple = ()
     profile_filters: tuple = ()
@@ -151,9 +148,6 @@ def trigger_target(row: Trigger) -> TriggerTarget:
         destinations.append((Delivery.Channel.TEAMS, row.teams_target_id, row.teams_target_kind))
     return TriggerTarget(
         id=row.id,
-        public_id=row.public_id,
-        kind=row.kind,
-        name=row.name,
         destinations=tuple(destinations),
         lead_attribute_filters=tuple(row.lead_attribute_filters),
         profile_filters=tuple(row.profile_filters),
@@ -343,7 +337,7 @@ def _write_firings(firings: list) -> None:
                     "surge",
                     {
                         "surge_id": firing_id,
-                        "trigger_id": targets[trigger_id].public_id,
+                        "trigger_id": _public_trigger_id(trigger_id),
                         "lead_id": lead_id,
                         "event_type": event_type,
                         "channel": channel,
@@ -377,12 +371,16 @@ def _after_commit(has_deliveries: bool, live_events: dict[str, list]) -> None:
     publish_live_events_of_units(live_events)
 
 
+def _public_trigger_id(trigger_pk: int) -> str:
+    return f"{Trigger.ID_PREFIX}{trigger_pk}"
+
+
 def milestone_exited_event(firing_id, trigger_pk, lead_id, score, threshold, occurred_at):
     return (
         "milestone_exited",
         {
             "firing_id": firing_id,
-            "trigger_id": f"{Trigger.ID_PREFIX}{trigger_pk}",
+            "trigger_id": _public_trigger_id(trigger_pk),
             "lead_id": lead_id,
             "score": score,
             "threshold": threshold,

@@ -16,9 +16,9 @@ from triggers.services.evaluation import (
     UnitTriggers,
     engine_triggers,
     evaluate_lead_events,
-    load_unit_triggers,
     trigger_events,
     trigger_target,
+    unit_triggers,
 )
 
 MAX_SIMULATED_LEADS = 5000  # leads with events in the period, the first by key
@@ -33,7 +33,7 @@ def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> dict:
     unit = UnitTriggers(
         org_id=trigger.org_id,
         triggers=engine_triggers([trigger], since_creation=False),
-        primary_ruleset_id=load_unit_triggers(trigger.unit_id).primary_ruleset_id,
+        primary_ruleset_id=unit_triggers({trigger.unit_id})[trigger.unit_id].primary_ruleset_id,
         targets={trigger.id: trigger_target(trigger)},
     )
     since_us = to_us(since)
