@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import ROOT, django_setup_against, running_stack
+from bench.stack import ROOT, django_setup_against, nearest_rank, running_stack
 
 LEADS = 100_000
 # Each wrk connection of the latency run waits this long between its requests.
@@ -207,14 +207,11 @@ def latency_run(base_url, env, unit, auth, args) -> dict:
         latencies.append((min(times) - at) * 1000 if times else float("inf"))
     latencies.sort()
 
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
-
     return {
         "rate": len(received) / (time.time() - started - 3),
-        "p50": pct(50),
-        "p95": pct(95),
-        "p99": pct(99),
+        "p50": nearest_rank(latencies, 50),
+        "p95": nearest_rank(latencies, 95),
+        "p99": nearest_rank(latencies, 99),
         "missing": sum(1 for value in latencies if value == float("inf")),
     }
 

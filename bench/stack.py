@@ -117,6 +117,11 @@ def running_stack(*, web_workers: int = 4, web_threads: int = 2, celery_worker: 
         shutil.rmtree(data_dir / "metrics", ignore_errors=True)
 
 
+def nearest_rank(ordered: list[float], percent: float) -> float:
+    """The `percent` percentile of sorted samples (nearest rank, the sample itself)."""
+    return ordered[min(len(ordered) - 1, int(percent / 100 * len(ordered)))]
+
+
 def django_setup_against(env: dict) -> None:
     """Django in this process, on the running stack's database and Redis (the bench's own
     reads and writes)."""

@@ -28,7 +28,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import ROOT, running_stack
+from bench.stack import ROOT, nearest_rank, running_stack
 
 STREAM_PATH = "/api/v1/stream"
 
@@ -88,17 +88,14 @@ def run_stream_clients(
         if block in per_event:
             per_event[block] += 1
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
-
     return {
         **figures,
         "published": len(publish_times),
         "deliveries": len(latencies),
         "fewest_clients_per_event": min(per_event.values(), default=0),
-        "p50_ms": pct(50) if latencies else None,
-        "p95_ms": pct(95) if latencies else None,
-        "p99_ms": pct(99) if latencies else None,
+        "p50_ms": nearest_rank(latencies, 50) if latencies else None,
+        "p95_ms": nearest_rank(latencies, 95) if latencies else None,
+        "p99_ms": nearest_rank(latencies, 99) if latencies else None,
         "max_ms": latencies[-1] if latencies else None,
     }
 

@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scoring import TYPES, configure, pending_count, seed_leads, start_workers
-from bench.stack import django_setup_against, running_stack
+from bench.stack import django_setup_against, nearest_rank, running_stack
 
 PACED_DELAY_MS = 40
 # The latency run's first seconds (connections, caches, the first batches) are not measured.
@@ -286,15 +286,12 @@ def latency_run(base_url: str, env: dict, unit, args, *, via: str) -> dict:
         for delivery_id, received_at in deliveries
     )
 
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
-
     return {
         "rate": len(latencies) / sent_for,
         "count": len(latencies),
-        "p50": pct(50),
-        "p95": pct(95),
-        "p99": pct(99),
+        "p50": nearest_rank(latencies, 50),
+        "p95": nearest_rank(latencies, 95),
+        "p99": nearest_rank(latencies, 99),
         "missing": sum(1 for value in latencies if value == float("inf")),
     }
 

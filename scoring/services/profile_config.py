@@ -12,7 +12,7 @@ transaction, so reads after it are consistent. Mappings apply to events scored f
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from leadvibe.exceptions import ConflictError
 from orgunits.models import Member, OrgUnit
@@ -31,6 +31,7 @@ from scoring.services.scoring_config import (
     config_invalid,
     config_object_create,
     config_object_save,
+    config_object_saved_or_conflict,
     scoring_config_changed,
 )
 
@@ -123,14 +124,9 @@ def _check_name_free(*, ou: OrgUnit, kind: FitKind, name: str) -> None:
 
 
 def _saved(ruleset: FitRuleset) -> FitRuleset:
-    # The OU's configuration writes are serialized (scoring_config_changed), so a conflict
-    # here is unexpected; it still answers 409 rather than 500.
-    try:
-        with transaction.atomic():
-            ruleset.save()
-    except IntegrityError as exc:
-        raise ConflictError("The ruleset conflicts with another one of the OU") from exc
-    return ruleset
+    return config_object_saved_or_conflict(
+        ruleset, "The ruleset conflicts with another one of the OU"
+    )
 
 
 # --- Rules ----------------------------------------------------------------------------------

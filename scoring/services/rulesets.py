@@ -7,7 +7,7 @@ the oldest remaining ruleset. A primary ruleset stops being primary only that wa
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from leadvibe.exceptions import ApplicationError, ConflictError
 from orgunits.models import Member, OrgUnit
@@ -17,6 +17,7 @@ from scoring.services.scoring_config import (
     config_invalid,
     config_object_delete,
     config_object_save,
+    config_object_saved_or_conflict,
     scoring_config_changed,
 )
 
@@ -92,14 +93,9 @@ def _check_name_free(*, ou: OrgUnit, name: str) -> None:
 
 
 def _saved(ruleset: Ruleset) -> Ruleset:
-    # Writes of an OU's configuration are serialized (scoring_config_changed), so a conflict
-    # here is unexpected; it still answers 409 rather than 500.
-    try:
-        with transaction.atomic():
-            ruleset.save()
-    except IntegrityError as exc:
-        raise ConflictError("The ruleset conflicts with another one of the OU") from exc
-    return ruleset
+    return config_object_saved_or_conflict(
+        ruleset, "The ruleset conflicts with another one of the OU"
+    )
 
 
 # --- Rules ----------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ A write that fails rolls the bump back with it.
 
 from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from leadvibe.exceptions import ApplicationError
+from leadvibe.exceptions import ApplicationError, ConflictError
 from orgunits.models import Member, Organization, OrgUnit
 from scoring.models import OUScopedModel, ScoringConfigVersion
 from scoring.selectors.config import config_object_get
@@ -81,6 +81,18 @@ def config_object_save(obj: OUScopedModel, *, member: Member | None, changes: di
         setattr(obj, name, value)
     obj.updated_by = member
     obj.save()
+
+
+def config_object_saved_or_conflict(obj: ConfigObject, message: str) -> ConfigObject:
+    """Save `obj`; a unique constraint it breaks answers 409 with `message`. The OU's
+    configuration writes are serialized (scoring_config_changed), so that is unexpected, but
+    never a 500."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise ConflictError(message) from exc
+    return obj
 
 
 def config_invalid(field: str, message: str, *, summary: str = "Validation failed"):
