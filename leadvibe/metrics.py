@@ -30,6 +30,12 @@ REDIS_UNAVAILABLE = Counter(
     ["operation"],
 )
 
+AUDIT_LOG_DEAD_LETTERED = Counter(
+    "audit_log_dead_lettered",
+    "Audit log records set aside in the dead-letter list because they could not be stored.",
+    ["reason"],
+)
+
 
 # The queue is the set of pending events in Postgres, so its depth is read at scrape time
 # rather than kept as a gauge that each worker process would report differently. The app that

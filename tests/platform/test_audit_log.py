@@ -15,9 +15,16 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leadvibe.audit import PENDING_KEY, audit_log_entries, audit_log_flush, audit_log_prune
+from leadvibe import audit
+from leadvibe.audit import (
+    DEAD_LETTER_KEY,
+    PENDING_KEY,
+    audit_log_entries,
+    audit_log_flush,
+    audit_log_prune,
+)
 from leadvibe.exceptions import ApplicationError
-from leadvibe.metrics import REDIS_UNAVAILABLE
+from leadvibe.metrics import AUDIT_LOG_DEAD_LETTERED, REDIS_UNAVAILABLE
 from leadvibe.models import AuditLogEntry
 from leadvibe.redis_client import get_redis
 from leadvibe.tasks import audit_log_flush_task, audit_log_prune_task
@@ -52,14 +59,40 @@ urlpatterns = [path("api/v1/_audit/actor", _ActorView.as_view())]
 
 # --- Fixtures and helpers --------------------------------------------------------------------
 @pytest.fixture(autouse=True)
-def empty_pending_list():
-    get_redis().delete(PENDING_KEY)
+def empty_audit_lists():
+    get_redis().delete(PENDING_KEY, DEAD_LETTER_KEY)
     yield
-    get_redis().delete(PENDING_KEY)
+    get_redis().delete(PENDING_KEY, DEAD_LETTER_KEY)
 
 
 def pending() -> list[dict]:
     return [json.loads(raw) for raw in get_redis().lrange(PENDING_KEY, 0, -1)]
+
+
+def dead_letters() -> list[bytes]:
+    return get_redis().lrange(DEAD_LETTER_KEY, 0, -1)
+
+
+def dead_lettered_count(reason: str) -> float:
+    return AUDIT_LOG_DEAD_LETTERED.labels(reason=reason)._value.get()
+
+
+def stored_paths() -> list[str]:
+    return list(AuditLogEntry.objects.order_by("id").values_list("path", flat=True))
+
+
+def queued_record(**fields) -> str:
+    """A record as a client of the list (an older release, say) may have queued it."""
+    record = {
+        "created_at": timezone.now().isoformat(),
+        "method": "GET",
+        "path": "/api/v1/leads",
+        "status": 200,
+        "latency_ms": 1.0,
+        "request_id": "r",
+    }
+    record.update(fields)
+    return json.dumps(record)
 
 
 def make_entry(**fields) -> AuditLogEntry:
@@ -184,19 +217,95 @@ def test_real_callers_are_recorded_member_jwt_and_api_credential(api_client):
     assert by_credential.member_email is None
 
 
-def test_request_succeeds_and_is_counted_when_redis_is_unreachable(
+def test_request_is_written_straight_to_the_database_when_redis_is_unreachable(
     api_client, unreachable_redis, caplog
 ):
     counter = REDIS_UNAVAILABLE.labels(operation="audit_log")
     before = counter._value.get()
     with caplog.at_level(logging.WARNING, logger="leadvibe.audit"):
-        response = api_client.get("/api/v1/nope")
+        response = api_client.get("/api/v1/nope", HTTP_X_REQUEST_ID="req-offline")
     assert response.status_code == 404
     assert response.json() == {"status": 404, "error": "Not Found"}
     assert counter._value.get() == before + 1
     [record] = [r for r in caplog.records if r.name == "leadvibe.audit"]
     assert record.levelno == logging.WARNING
     assert record.exc_info is None
+
+    entry = AuditLogEntry.objects.get()
+    assert (entry.method, entry.path, entry.status) == ("GET", "/api/v1/nope", 404)
+    assert entry.request_id == "req-offline"
+
+
+# --- Hostile input -----------------------------------------------------------------------------
+def test_path_with_nul_and_invalid_escapes_is_stored_escaped_and_never_stops_the_flush(
+    api_client,
+):
+    response = api_client.get("/api/v1/a%00b%ff%c3%28%zz?q=%00%ff%")
+    assert response.status_code == 404
+    api_client.get("/api/v1/after")
+
+    assert pending()[0]["path"] == "/api/v1/a%00b%FF%C3(%zz"
+    assert audit_log_flush() == 2
+    assert stored_paths() == ["/api/v1/a%00b%FF%C3(%zz", "/api/v1/after"]
+    api_client.get("/api/v1/later")
+    assert audit_log_flush() == 1
+    assert dead_letters() == []
+
+
+def test_unstorable_text_already_queued_is_escaped_and_cut_to_its_column(api_client):
+    get_redis().rpush(
+        PENDING_KEY,
+        queued_record(
+            path="/api/v1/\x00" + "p" * 3000,
+            member_email="\ud800ana\x00@example.com",
+            request_id="req\x00" + "r" * 100,
+            method="G\x00ET",
+        ),
+    )
+    api_client.get("/api/v1/after")
+
+    assert audit_log_flush() == 2
+    escaped, after = AuditLogEntry.objects.order_by("id")
+    assert escaped.path == ("/api/v1/%00" + "p" * 3000)[:2048]
+    assert escaped.member_email == "%ED%A0%80ana%00@example.com"
+    assert escaped.request_id == ("req%00" + "r" * 100)[:64]
+    assert escaped.method == "G%00ET"
+    assert after.path == "/api/v1/after"
+
+
+def test_record_the_database_refuses_is_dead_lettered_and_the_rest_of_the_batch_is_stored(
+    api_client,
+):
+    # A rule the records break only in the database: the flush cannot foresee it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {AuditLogEntry._meta.db_table} "
+            "ADD CONSTRAINT refuse_some CHECK (path NOT LIKE '%%/refused%%')"
+        )
+    paths = [f"/api/v1/{name}" for name in ("a", "refused-1", "b", "c", "d", "e", "refused-2")]
+    for url in paths:
+        api_client.get(url)
+    refused_before = dead_lettered_count("refused")
+
+    assert audit_log_flush() == 5
+    assert stored_paths() == [p for p in paths if "refused" not in p]
+    assert [json.loads(raw)["path"] for raw in dead_letters()] == [
+        "/api/v1/refused-1",
+        "/api/v1/refused-2",
+    ]
+    assert dead_lettered_count("refused") == refused_before + 2
+    assert pending() == []
+
+    api_client.get("/api/v1/next")
+    assert audit_log_flush() == 1
+    assert stored_paths()[-1] == "/api/v1/next"
+
+
+def test_dead_letter_list_keeps_only_the_newest(api_client, monkeypatch):
+    monkeypatch.setattr(audit, "MAX_DEAD_LETTERS", 2)
+    get_redis().rpush(PENDING_KEY, "bad 1", "bad 2", "bad 3")
+    assert audit_log_flush() == 0
+    assert dead_letters() == [b"bad 2", b"bad 3"]
 
 
 # --- Draining --------------------------------------------------------------------------------
@@ -211,12 +320,24 @@ def test_flush_takes_at_most_max_batch_in_arrival_order(api_client):
     assert paths == [f"/api/v1/nope-{n}" for n in range(5)]
 
 
-def test_flush_drops_malformed_records_and_keeps_the_rest(api_client):
-    get_redis().rpush(PENDING_KEY, "not json", json.dumps({"path": "/api/v1/x"}))
+def test_flush_dead_letters_malformed_records_and_keeps_the_rest(api_client):
+    malformed = [
+        b"not json",
+        b"\xff\xfe",
+        b"[1]",
+        json.dumps({"path": "/api/v1/x"}).encode(),
+        queued_record(status=10**400).encode(),
+        queued_record(latency_ms=10**400).encode(),
+    ]
+    get_redis().rpush(PENDING_KEY, *malformed)
     api_client.get("/api/v1/nope")
+    malformed_before = dead_lettered_count("malformed")
+
     assert audit_log_flush() == 1
     assert pending() == []
     assert AuditLogEntry.objects.get().path == "/api/v1/nope"
+    assert dead_letters() == malformed
+    assert dead_lettered_count("malformed") == malformed_before + len(malformed)
 
 
 def test_flush_puts_the_batch_back_when_the_insert_fails(api_client):
