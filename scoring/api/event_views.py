@@ -13,6 +13,7 @@ from orgunits.api.base import ApiView
 from scoring.api.event_read_views import events_list_response, events_list_schema
 from scoring.models import LeadAlias
 from scoring.services.events import (
+    TIMESTAMP_BOUNDS,
     EventInput,
     event_ingest,
     events_ingest_batch,
@@ -40,7 +41,12 @@ class EventIn(serializers.Serializer):
     event_type = serializers.CharField(
         allow_blank=True, trim_whitespace=False, help_text="1 to 100 printable characters"
     )
-    timestamp = RFC3339DateTimeField(required=False, help_text="Defaults to now")
+    timestamp = RFC3339DateTimeField(
+        required=False,
+        help_text="When it happened: from 1970-01-01T00:00:00Z to 5 minutes after now; "
+        "defaults to now",
+        error_messages={"out_of_range": TIMESTAMP_BOUNDS},
+    )
     metadata = serializers.DictField(required=False, help_text="JSON object, at most 100 KB")
     idempotency_key = serializers.CharField(
         max_length=255, required=False, help_text="Or the Idempotency-Key header; 7 days per OU"

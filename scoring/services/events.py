@@ -32,7 +32,11 @@ from scoring.services.leads import AliasInput
 from scoring.services.pipeline import ring_doorbell
 
 MAX_METADATA_BYTES = 100 * 1024
+# An event's `timestamp` bounds: the scoring windows and decay do arithmetic on it, and no
+# engagement predates the Unix epoch; a client clock may run a little ahead of ours.
+EARLIEST_TIMESTAMP = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MAX_FUTURE_SKEW = datetime.timedelta(minutes=5)
+TIMESTAMP_BOUNDS = "timestamp must be from 1970-01-01T00:00:00Z to 5 minutes after now."
 IDEMPOTENCY_WINDOW = datetime.timedelta(days=7)
 _MAX_LEAD_ID = Lead._meta.get_field("lead_id").max_length
 _MAX_ALIAS = LeadAlias._meta.get_field("raw_value").max_length
@@ -110,8 +114,10 @@ def event_prepare(
     if not (1 <= len(event.event_type) <= 100) or not event.event_type.isprintable():
         raise EventValidationError("event_type", "Must be 1 to 100 printable characters.")
     text_check("event_type", event.event_type, 100)
-    if event.occurred_at is not None and event.occurred_at > now + MAX_FUTURE_SKEW:
-        raise EventValidationError("timestamp", "Must not be more than 5 minutes in the future.")
+    if event.occurred_at is not None and not (
+        EARLIEST_TIMESTAMP <= event.occurred_at <= now + MAX_FUTURE_SKEW
+    ):
+        raise EventValidationError("timestamp", TIMESTAMP_BOUNDS)
     if not isinstance(event.metadata, dict):
         raise EventValidationError("metadata", "Must be a JSON object.")
     if metadata_json is None:

@@ -44,11 +44,12 @@ from django.utils import timezone
 from leadvibe.exceptions import ApplicationError, NotFoundError, PayloadTooLargeError
 from leadvibe.metrics import EVENTS_INGESTED
 from leadvibe.queueing import send_task_or_leave_to_sweep
-from leadvibe.timefmt import parse_rfc3339
+from leadvibe.timefmt import TimestampOutOfRange, parse_rfc3339
 from orgunits.models import Member, OrgUnit
 from scoring.models import EngagementEvent, ImportJob, LeadAlias
 from scoring.services.event_store import PreparedEvent, events_store, run_retrying_races
 from scoring.services.events import (
+    TIMESTAMP_BOUNDS,
     EventInput,
     EventValidationError,
     event_prepare,
@@ -457,6 +458,8 @@ def _row_parse(
     if layout.timestamp is not None and cells[layout.timestamp].strip():
         try:
             occurred_at = parse_rfc3339(cells[layout.timestamp])
+        except TimestampOutOfRange:
+            raise EventValidationError("timestamp", TIMESTAMP_BOUNDS) from None
         except ValueError:
             raise EventValidationError("timestamp", _TIMESTAMP_MESSAGE) from None
     metadata, metadata_json = _metadata_parse(

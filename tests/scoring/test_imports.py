@@ -369,6 +369,29 @@ def test_metadata_that_json_reads_but_postgres_would_refuse_is_a_row_error(clien
     assert stored.metadata == {"v": "\\u0000 is text", "w": "é"}
 
 
+def test_a_timestamp_out_of_range_is_one_row_error_and_the_other_rows_are_stored(client, ou):
+    rows = [
+        ["a", "", "2025-01-01T00:00:00Z", "", "a@x.test", "", ""],
+        ["b", "", "0001-01-01T00:00:00+14:00", "", "a@x.test", "", ""],
+        ["c", "", "9999-12-31T23:59:59-14:00", "", "a@x.test", "", ""],
+        ["d", "", "0001-01-01T00:00:00Z", "", "a@x.test", "", ""],
+        ["e", "", "1969-12-31T23:59:59Z", "", "a@x.test", "", ""],
+        ["f", "", "1970-01-01T00:00:00Z", "", "a@x.test", "", ""],
+    ]
+    job = imported(client, csv_bytes(rows))
+    assert job["status"] == "completed"
+    assert (job["rows_succeeded"], job["rows_failed"]) == (2, 4)
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [
+        (3, "timestamp"),
+        (4, "timestamp"),
+        (5, "timestamp"),
+        (6, "timestamp"),
+    ]
+    assert all("1970-01-01T00:00:00Z" in e["message"] for e in job["errors"])
+    stored = EngagementEvent.objects.filter(unit=ou).values_list("event_type", flat=True)
+    assert sorted(stored) == ["a", "f"]
+
+
 # --- Progress, failures and recovery -----------------------------------------------------------
 
 

@@ -192,6 +192,43 @@ def test_timestamps_more_than_five_minutes_ahead_are_refused(client):
     )
 
 
+OUT_OF_RANGE_TIMESTAMPS = [
+    "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+    "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+    "0001-01-01T00:00:00Z",
+    "1969-12-31T23:59:59Z",
+    "9999-12-31T23:59:59Z",
+    "3000-01-01T00:00:00+00:00",
+]
+
+
+@pytest.mark.parametrize("timestamp", OUT_OF_RANGE_TIMESTAMPS)
+def test_timestamps_out_of_range_are_400_naming_timestamp_and_its_bounds(client, timestamp):
+    alias = [{"alias_kind": "cookie", "raw_value": "t"}]
+    event = {"event_type": "x", "aliases": alias, "timestamp": timestamp}
+
+    single = post_event(client, event)
+    assert single.status_code == 400, single.content
+    assert single.json()["status"] == 400
+    [message] = single.json()["details"]["timestamp"]
+    assert "1970-01-01T00:00:00Z" in message
+
+    batch = client.post("/api/v1/events/batch", {"events": [event, event]}, format="json")
+    assert batch.status_code == 400, batch.content
+    for item in batch.json()["results"]:
+        assert item["status"] == 400
+        assert "1970-01-01T00:00:00Z" in item["details"]["timestamp"][0]
+    assert EngagementEvent.objects.count() == 0
+
+
+def test_the_first_second_of_1970_is_accepted(client):
+    alias = [{"alias_kind": "cookie", "raw_value": "t"}]
+    response = post_event(
+        client, {"event_type": "x", "aliases": alias, "timestamp": "1970-01-01T01:00:00+01:00"}
+    )
+    assert response.status_code == 202, response.content
+
+
 def test_an_idempotent_repeat_returns_the_first_answer_and_stores_nothing(client):
     body = {"event_type": "signup", "aliases": [{"alias_kind": "email", "raw_value": "i@x.test"}]}
     first = post_event(client, body, HTTP_IDEMPOTENCY_KEY="k-1")
