@@ -64,3 +64,19 @@ def test_viewers_cannot_read_the_audit_log(api_client):
     token = RefreshToken.for_user(viewer).access_token
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=unit.id)
     assert api_client.get("/api/v1/admin/audit-logs").status_code == 403
+
+
+def test_requests_made_while_redis_is_down_show_up_in_the_audit_log(
+    owner_client, unreachable_redis
+):
+    client, unit = owner_client
+    assert client.get("/api/v1/secrets?x=%00").status_code == 200
+    hostile = client.get("/api/v1/secrets/%00%ff")
+    assert hostile.status_code < 500
+
+    items = client.get("/api/v1/admin/audit-logs?sort_order=asc").json()["items"]
+    assert [(e["method"], e["path"], e["status"]) for e in items] == [
+        ("GET", "/api/v1/secrets", 200),
+        ("GET", "/api/v1/secrets/%00%FF", hostile.status_code),
+    ]
+    assert {(e["user_email"], e["ou_id"]) for e in items} == {("owner@acme.test", unit.id)}
