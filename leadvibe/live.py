@@ -74,8 +74,8 @@ def publish_live_events_of_units(events_by_unit: Mapping[str, Sequence[LiveEvent
 async def live_stream(unit_id: str, *, heartbeat_seconds: float) -> AsyncIterator[bytes]:
     client = redis.asyncio.Redis.from_url(
         settings.REDIS_URL,
-        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
-        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        socket_connect_timeout=settings.REDIS_BACKGROUND_SOCKET_TIMEOUT,
+        socket_timeout=settings.REDIS_BACKGROUND_SOCKET_TIMEOUT,
         # Pings the idle subscription now and then, so a dead Redis ends the stream.
         health_check_interval=30,
     )

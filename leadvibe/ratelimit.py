@@ -3,6 +3,8 @@
 `rate_limit_check` takes one token from the bucket of a key (an organization, a credential or
 an IP address) and says whether the request may go on; `rate_limit_headers` turns that answer
 into response headers. Wiring both into the API views is the caller's job.
+`rate_limit_check_and_flag` also reads, in the same round trip, whether a key the caller names
+exists (orgunits asks whether the caller's credential was revoked).
 
 Rules:
 - atomic: one Lua script reads, refills, takes and writes the bucket, so concurrent requests in
@@ -11,7 +13,9 @@ Rules:
   drift apart still agree on how much a bucket has refilled;
 - fail open: when Redis cannot be reached the request is allowed (logged, and counted in
   `redis_unavailable{operation="rate_limit"}`): an outage of the limiter must not become an
-  outage of the API.
+  outage of the API. While the Redis circuit breaker is open this costs no network call;
+- floor: an organization's own policy is never stricter than `MIN_RPS` tokens per second and
+  `MIN_BURST` tokens, so that it cannot lock itself out of its own API.
 
 A bucket holds at most `burst` tokens and refills at `rps` tokens per second; a request takes
 one. In "observe" mode an empty bucket is only reported (`over_limit`), never refused.
@@ -35,8 +39,12 @@ logger = logging.getLogger(__name__)
 
 MODES = ("off", "observe", "enforce")
 KEY_BY = ("org", "credential", "ip")
+#: The strictest policy an organization may set: a dashboard page needs a handful of calls.
+MIN_RPS = 1.0
+MIN_BURST = 10
 
-# KEYS[1] bucket hash; ARGV: rps, burst, ttl seconds. Returns {allowed 0|1, tokens left, now ms}.
+# KEYS[1] bucket hash, KEYS[2] (optional) a key whose existence is reported; ARGV: rps, burst,
+# ttl seconds. Returns {allowed 0|1, tokens left, now ms, KEYS[2] exists 0|1}.
 # Time is kept in whole milliseconds so it survives Lua's number-to-string conversion (14
 # significant digits) exactly. Needs Redis >= 5, where a script calling TIME may still write
 # (its effects, not the script, are replicated).
@@ -61,7 +69,11 @@ if tokens >= 1 then
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('EXPIRE', KEYS[1], ttl)
-return {allowed, tostring(tokens), tostring(now)}
+local flagged = 0
+if KEYS[2] then
+  flagged = redis.call('EXISTS', KEYS[2])
+end
+return {allowed, tostring(tokens), tostring(now), flagged}
 """
 
 
@@ -124,13 +136,24 @@ def rate_limit_key(*, key_by: str, org_id: str, credential_id: str | None, ip: s
 def rate_limit_check(*, policy: RateLimitPolicy, key: str) -> RateLimitDecision | None:
     """Take one token from the bucket `key`; None when the policy is off. Never raises on a
     Redis failure: the request is then allowed (`degraded=True`)."""
-    if policy.mode == "off":
-        return None
+    decision, _ = rate_limit_check_and_flag(policy=policy, key=key, flag_key=None)
+    return decision
+
+
+def rate_limit_check_and_flag(
+    *, policy: RateLimitPolicy, key: str, flag_key: str | None
+) -> tuple[RateLimitDecision | None, bool | None]:
+    """`rate_limit_check`, and whether `flag_key` exists, in one round trip to Redis. The flag
+    is None when Redis could not be asked (or no `flag_key` was given)."""
+    if policy.mode == "off" and flag_key is None:
+        return None, None
     enforced = policy.mode == "enforce"
     try:
         client = get_redis()
-        allowed_raw, tokens_raw, now_ms_raw = _token_bucket_script()(
-            keys=[key],
+        if policy.mode == "off":
+            return None, bool(client.exists(flag_key))
+        allowed_raw, tokens_raw, now_ms_raw, flagged = _token_bucket_script()(
+            keys=[key] if flag_key is None else [key, flag_key],
             args=[policy.rps, policy.burst, policy.seconds_to_fill * 2],
             client=client,
         )
@@ -140,7 +163,9 @@ def rate_limit_check(*, policy: RateLimitPolicy, key: str) -> RateLimitDecision 
             extra={"key_by": policy.key_by, "error": str(exc)},
         )
         REDIS_UNAVAILABLE.labels(operation="rate_limit").inc()
-        return RateLimitDecision(
+        if policy.mode == "off":
+            return None, None
+        degraded = RateLimitDecision(
             allowed=True,
             limit=policy.burst,
             remaining=policy.burst,
@@ -151,6 +176,7 @@ def rate_limit_check(*, policy: RateLimitPolicy, key: str) -> RateLimitDecision 
             reset_at=int(time.time()),
             degraded=True,
         )
+        return degraded, None
 
     tokens = float(tokens_raw)
     now = int(now_ms_raw) / 1000
@@ -160,7 +186,7 @@ def rate_limit_check(*, policy: RateLimitPolicy, key: str) -> RateLimitDecision 
     retry_after = None
     if not allowed:
         retry_after = max(1, math.ceil((1 - tokens) / policy.rps))
-    return RateLimitDecision(
+    decision = RateLimitDecision(
         allowed=allowed,
         limit=policy.burst,
         remaining=max(0, math.floor(tokens)),
@@ -171,6 +197,7 @@ def rate_limit_check(*, policy: RateLimitPolicy, key: str) -> RateLimitDecision 
         reset_at=math.ceil(now + reset_exact),
         degraded=False,
     )
+    return decision, bool(flagged) if flag_key is not None else None
 
 
 def rate_limit_headers(decision: RateLimitDecision, policy: RateLimitPolicy) -> dict[str, str]:

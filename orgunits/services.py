@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,19 +13,28 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from redis.exceptions import RedisError
 
 from leadvibe.exceptions import ConflictError
 from leadvibe.local_cache import LocalTTLCache
+from leadvibe.metrics import REDIS_UNAVAILABLE
+from leadvibe.redis_client import get_redis
 from orgunits.models import ApiCredential, Member, Organization, OrgUnit, OUMembership
+
+logger = logging.getLogger(__name__)
 
 # last_used_at is a hint for people, not an audit trail: writing it at most once a minute
 # keeps a database write off almost every authenticated request.
 _LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)
 
-# Verified credentials by client id. A revocation takes effect at once in the process that
-# revokes and within CREDENTIAL_CACHE_SECONDS everywhere else; in exchange, Basic requests do
-# not pay a database round trip each.
+# Verified credentials by client id, so that Basic requests do not pay a database round trip
+# each. A revocation takes effect at once everywhere: it is announced in Redis
+# (`credential_revocation_key`), which every request reads in the round trip that spends its
+# rate-limit token (orgunits.api.base). Only while Redis cannot be reached does a process
+# trust its cache alone, for at most CREDENTIAL_CACHE_SECONDS.
 verified_credentials = LocalTTLCache(ttl_seconds=settings.CREDENTIAL_CACHE_SECONDS)
+# Outlives every cache entry made before the revocation, with room to spare.
+_REVOCATION_MARK_SECONDS = settings.CREDENTIAL_CACHE_SECONDS + 60
 
 
 def organization_create(*, name: str) -> Organization:
@@ -204,9 +214,32 @@ def api_credential_create(
     return IssuedCredential(credential=credential, client_secret=secret)
 
 
+def credential_revocation_key(client_id: str) -> str:
+    return f"cred:revoked:{client_id}"
+
+
 def api_credential_revoke(*, credential: ApiCredential) -> None:
-    verified_credentials.delete(credential.client_id)
+    client_id = credential.client_id
+    verified_credentials.delete(client_id)
     credential.delete()
+    transaction.on_commit(lambda: _announce_revocation(client_id=client_id))
+
+
+def _announce_revocation(*, client_id: str) -> None:
+    try:
+        get_redis().set(credential_revocation_key(client_id), "1", ex=_REVOCATION_MARK_SECONDS)
+    except (RedisError, OSError) as exc:
+        REDIS_UNAVAILABLE.labels(operation="credential_revocation").inc()
+        logger.warning(
+            "credential revocation not announced; other processes trust their cache until "
+            "it expires",
+            extra={"client_id": client_id, "error": str(exc)},
+        )
+
+
+def api_credential_forget(*, client_id: str) -> None:
+    """Drop a credential this process verified earlier and another process has revoked."""
+    verified_credentials.delete(client_id)
 
 
 def api_credential_authenticate(*, client_id: str, secret: str) -> ApiCredential | None:

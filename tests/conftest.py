@@ -13,8 +13,9 @@ def api_client() -> APIClient:
 def _empty_redis():
     """Every test starts with an empty Redis (rate-limit buckets, queues), as it does with an
     empty database."""
-    from leadvibe.redis_client import get_redis
+    from leadvibe.redis_client import breaker, get_redis
 
+    breaker.reset()
     get_redis().flushdb()
 
 
@@ -29,9 +30,10 @@ def _forget_verified_credentials():
 def unreachable_redis(settings):
     """Redis as seen when its server is down: the URL names a port nobody listens on."""
     from leadvibe.embedded import free_port
-    from leadvibe.redis_client import get_redis
+    from leadvibe.redis_client import breaker, get_redis
 
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     get_redis.cache_clear()
     yield
     get_redis.cache_clear()
+    breaker.reset()

@@ -96,15 +96,20 @@ DATABASES = {
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 
 REDIS_URL = os.environ["REDIS_URL"]
-REDIS_SOCKET_TIMEOUT = 2
+# The application's Redis calls (rate limiter, credential revocations, doorbell, live events,
+# audit push) give up after REDIS_TIMEOUT_MS, then skip Redis for the circuit breaker's
+# cool-down (leadvibe/redis_client.py). Connections off the request path wait longer.
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_TIMEOUT_MS", 50) / 1000
+REDIS_BREAKER_COOLDOWN_SECONDS = env_int("REDIS_BREAKER_COOLDOWN_MS", 1000) / 1000
+REDIS_BACKGROUND_SOCKET_TIMEOUT = 2
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "lv",
         "OPTIONS": {
-            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_connect_timeout": REDIS_BACKGROUND_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_BACKGROUND_SOCKET_TIMEOUT,
         },
     }
 }
@@ -112,7 +117,7 @@ CACHES = {
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_BACKGROUND_SOCKET_TIMEOUT}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -26,6 +26,7 @@ from orgunits.authentication import (
 )
 from orgunits.models import Member, OUMembership
 from orgunits.selectors import OUAccess, org_unit_get, ou_access_for, rate_limit_policy_for
+from orgunits.services import api_credential_forget, credential_revocation_key
 
 Role = OUMembership.Role
 
@@ -53,6 +54,9 @@ class ApiView(RateLimitedViewMixin, APIView):
     write_role = Role.OPERATOR
     #: Methods only members with the org role `admin` may call.
     org_admin_methods: frozenset[str] = frozenset()
+    #: Org admins' calls spend no rate-limit token (the route that sets the policy must stay
+    #: reachable whatever the policy is).
+    org_admins_not_rate_limited = False
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -65,7 +69,10 @@ class ApiView(RateLimitedViewMixin, APIView):
             raise PermissionDeniedError("Only organization admins may do this")
         request.member = member
         request.org = member.org if member else client.credential.unit.org
-        self._apply_rate_limit(request, client)
+        if self.org_admins_not_rate_limited and is_admin:
+            self.settle_rate_limit()
+        else:
+            self._apply_rate_limit(request, client)
         request.ou_access = None
         if self.uses_ou_if_given and member and requested_ou_id(request):
             request.ou_access = _member_active_ou(request, member)
@@ -90,10 +97,17 @@ class ApiView(RateLimitedViewMixin, APIView):
         return super().handle_exception(exc)
 
     def _apply_rate_limit(self, request, client: ApiClient | None) -> None:
+        # The same round trip asks whether the credential was revoked (by any process).
         policy, _ = rate_limit_policy_for(org=request.org)
-        self.spend_rate_limit_token(
-            policy=policy, key=caller_rate_limit_key(request, policy.key_by, client)
+        client_id = client.credential.client_id if client else None
+        revoked = self.spend_rate_limit_token(
+            policy=policy,
+            key=caller_rate_limit_key(request, policy.key_by, client),
+            flag_key=credential_revocation_key(client_id) if client_id else None,
         )
+        if revoked:
+            api_credential_forget(client_id=client_id)
+            raise AuthenticationFailed("Invalid client credentials")
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from leadvibe.api.fields import RFC3339DateTimeField
 from leadvibe.audit import audit_log_entries
 from leadvibe.exceptions import NotFoundError, PermissionDeniedError
+from leadvibe.ratelimit import MIN_BURST, MIN_RPS
 from leadvibe.usage import month_bounds, usage_counts
 from orgunits import selectors, services
 from orgunits.api.base import ACTIVE_OU_COOKIE, ApiView, Role, caller_rate_limit_key
@@ -123,17 +124,19 @@ class UsageView(ApiView):
 
 
 class RateLimitSettingsView(ApiView):
-    """The organization's own rate-limit policy (org admins); unset fields use the defaults."""
+    """The organization's own rate-limit policy (org admins, whom it never limits here);
+    unset fields use the defaults, and no policy may be stricter than the floor."""
 
     jwt_only = True
     needs_ou = False
     org_admin_methods = frozenset({"GET", "PUT"})
+    org_admins_not_rate_limited = True
 
     class RateLimitSettingsInput(serializers.Serializer):
         mode = serializers.ChoiceField(choices=["off", "observe", "enforce"], allow_null=True)
         key_by = serializers.ChoiceField(choices=["org", "credential", "ip"], allow_null=True)
-        rps = serializers.FloatField(min_value=0.001, max_value=100_000, allow_null=True)
-        burst = serializers.IntegerField(min_value=1, max_value=1_000_000, allow_null=True)
+        rps = serializers.FloatField(min_value=MIN_RPS, max_value=100_000, allow_null=True)
+        burst = serializers.IntegerField(min_value=MIN_BURST, max_value=1_000_000, allow_null=True)
 
     @extend_schema(responses=RateLimitSettingsInput)
     def get(self, request):

@@ -53,14 +53,14 @@ def test_org_admin_sets_the_rate_limit_policy(api_client):
         "rps": None,
         "burst": None,
     }
-    policy = {"mode": "enforce", "key_by": "credential", "rps": 2.0, "burst": 3}
+    policy = {"mode": "enforce", "key_by": "credential", "rps": 2.0, "burst": 10}
     assert client.put("/api/v1/settings/rate-limit", policy, format="json").json() == policy
 
     mine = client.get("/api/v1/me/rate-limit").json()
     assert (mine["mode"], mine["key_by"], mine["burst"], mine["stage"]) == (
         "enforce",
         "credential",
-        3,
+        10,
         "org",
     )
     bad = client.put("/api/v1/settings/rate-limit", {**policy, "burst": 0}, format="json")
