@@ -400,6 +400,49 @@ def test_urls_to_private_addresses_are_refused(client, settings, url, field):
     assert field in refused(client, "put", path, destination)["details"]
 
 
+# Special-purpose forms (IANA registries); IPv6 forms that carry 127.0.0.1 are refused even
+# though the test settings allow loopback: only a plainly written loopback address passes.
+SPECIAL_PURPOSE_HOSTS = [
+    "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+    "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo, client 127.0.0.1
+    "[64:ff9b::7f00:1]",  # NAT64 of 127.0.0.1
+    "[::ffff:127.0.0.1]",  # IPv4-mapped
+    "[::127.0.0.1]",  # IPv4-compatible
+    "[fc00::1]",  # unique-local
+    "[fe80::1]",  # link-local
+    "[ff02::1]",  # multicast
+    "[2001:db8::1]",  # documentation
+    "198.18.0.1",  # benchmarking
+    "100.64.0.1",  # shared address space (carrier-grade NAT)
+    "0.0.0.0",  # noqa: S104 - this network
+]
+
+
+@pytest.mark.parametrize("host", SPECIAL_PURPOSE_HOSTS)
+def test_special_purpose_addresses_are_refused_on_every_url_field(client, host):
+    url = f"http://{host}/hook"
+    for kind in ROUTES:
+        for destination in (
+            {"webhook_url": url},
+            {"teams_target_kind": "channel", "teams_target_id": url},
+        ):
+            field = "teams_target_id" if "teams_target_id" in destination else "webhook_url"
+            body = refused(client, "post", ROUTES[kind], {**MINIMAL[kind], **destination})
+            (message,) = body["details"][field]
+            assert "address" in message, (kind, field, message)
+    assert Trigger.objects.count() == 0
+
+
+def test_nat64_addresses_are_judged_by_the_ipv4_address_they_carry(client):
+    public = created(
+        client, "milestone", {"score_threshold": 1, "webhook_url": "http://[64:ff9b::808:808]/"}
+    )
+    assert public["webhook_url"] == "http://[64:ff9b::808:808]/"
+    body = {"score_threshold": 1, "webhook_url": "http://[64:ff9b::a00:1]/"}
+    (message,) = refused(client, "post", ROUTES["milestone"], body)["details"]["webhook_url"]
+    assert "private address 10.0.0.1" in message
+
+
 def test_loopback_urls_pass_where_the_settings_allow_them(client):
     body = {"score_threshold": 1, "teams_target_kind": "channel", "teams_target_id": HOOK}
     milestone = created(client, "milestone", {**body, "webhook_url": HOOK})
