@@ -160,6 +160,9 @@ class EngagementEvent(models.Model):
     metadata = models.JSONField(default=dict)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     idempotency_key = models.CharField(max_length=255, null=True)  # noqa: DJ001 - NULL = none
+    # SHA-256 of the canonical body sent with the key (event_store.PreparedEvent.body_hash): a
+    # repeat with another body is refused. NULL without a key, and for keys stored before.
+    idempotency_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Set by scoring (§4): metadata_filter, inorganic, inorganic_grouped, hidden_type.
     suppression_reason = models.CharField(max_length=20, null=True)  # noqa: DJ001 - NULL = none
@@ -168,8 +171,8 @@ class EngagementEvent(models.Model):
 
     class Meta:
         constraints = [
-            # A repeated idempotency key answers with the first event; keys older than 7 days
-            # are cleared by a periodic task, which frees them for reuse.
+            # A repeated idempotency key answers with the first event (409 with another
+            # body); keys older than 7 days are cleared by a periodic task, which frees them.
             models.UniqueConstraint(
                 fields=["unit", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),

@@ -86,6 +86,14 @@ IngestOut = inline_serializer(
 )
 
 
+IDEMPOTENCY_DOC = (
+    "202: stored. An idempotency key (7 days per OU) sent again with the same event answers "
+    "200 with the first answer (header `Idempotent-Replayed: true`) and stores nothing; with "
+    "a different event (another type, lead, aliases, timestamp or metadata) it answers 409, "
+    "naming the first event in `details.event_id`."
+)
+
+
 class EventsView(ApiView):
     @events_list_schema
     def get(self, request):
@@ -93,16 +101,19 @@ class EventsView(ApiView):
 
     @extend_schema(
         request=EventIn,
-        responses={202: IngestOut},
+        responses={202: IngestOut, 200: IngestOut},
         parameters=[OpenApiParameter("Idempotency-Key", location="header", required=False)],
         summary="Ingest one engagement event",
+        description=IDEMPOTENCY_DOC,
     )
     def post(self, request):
         data = _event_parser().run_validation(request.data)
         header_key = request.headers.get("Idempotency-Key")
         result = event_ingest(ou=request.ou, event=event_input(data, idempotency_key=header_key))
-        headers = {"Idempotent-Replayed": "true"} if result.duplicate else {}
-        return Response(ingest_response(result), status=status.HTTP_202_ACCEPTED, headers=headers)
+        if result.duplicate:
+            headers = {"Idempotent-Replayed": "true"}
+            return Response(ingest_response(result), status=status.HTTP_200_OK, headers=headers)
+        return Response(ingest_response(result), status=status.HTTP_202_ACCEPTED)
 
 
 class EventBatchView(ApiView):
@@ -123,6 +134,8 @@ class EventBatchView(ApiView):
             )
         },
         summary="Ingest up to 1,000 events; each item is validated on its own",
+        description="Each item's `status` is what `POST /events` would answer for it. "
+        + IDEMPOTENCY_DOC,
     )
     def post(self, request):
         batch = self.EventBatchIn(data=request.data)

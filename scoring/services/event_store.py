@@ -19,6 +19,7 @@ the event's lead.
 
 import contextlib
 import datetime
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,23 @@ class PreparedEvent:
     source: str
     idempotency_key: str | None = None
 
+    def body_hash(self) -> str:
+        """SHA-256 of the event as its fields mean it (the instant in UTC, normalized aliases,
+        metadata with sorted keys): a repeat of its idempotency key must send the same."""
+        occurred_at = self.occurred_at.astimezone(datetime.UTC) if self.occurred_at else None
+        canonical = json.dumps(
+            {
+                "event_type": self.event_type,
+                "lead_id": self.lead_id,
+                "timestamp": occurred_at.isoformat() if occurred_at else None,
+                "aliases": [[kind, value] for kind, _, value in self.aliases],
+                "metadata": self.metadata,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
 
 @dataclass(slots=True)
 class StoredEvent:
@@ -66,8 +84,8 @@ class StoredEvent:
     seq: int | None
     lead_id: str
     created_lead: bool = False
-    # True when the idempotency key was used before: `seq`, `lead_id` and `metadata` are the
-    # first event's, and nothing was stored.
+    # True when the idempotency key was used before with the same body: `seq`, `lead_id` and
+    # `metadata` are the first event's, and nothing was stored.
     duplicate: bool = False
     metadata: dict = field(default_factory=dict)
     alias_conflicts: list[dict] = field(default_factory=list)
@@ -140,14 +158,23 @@ def events_store(
     # Repeats of a key first sent in this call, with the result they repeat.
     repeats: list[tuple[StoredEvent, StoredEvent]] = []
     first_with_key: dict[str, StoredEvent] = {}
+    # Repeats of a key first sent in this call with another body, with that first use.
+    reused_keys: list[tuple[PreparedEvent, StoredEvent]] = []
     refused: list[RefusedEvent] = []
     for event in events:
         key = event.idempotency_key
         if key in earlier:
-            seq, lead_id, metadata_json = earlier[key]
+            seq, lead_id, metadata_json, body_hash = earlier[key]
+            # Events stored before body hashes were kept (NULL) are taken as the same body.
+            if body_hash is not None and body_hash != event.body_hash():
+                refused.append(_key_reused(event, seq))
+                continue
             results.append(StoredEvent(event, seq, lead_id, False, True, json.loads(metadata_json)))
             continue
         if key in first_with_key:
+            if first_with_key[key].prepared.body_hash() != event.body_hash():
+                reused_keys.append((event, first_with_key[key]))
+                continue
             repeat = StoredEvent(event, None, "", duplicate=True)
             repeats.append((repeat, first_with_key[key]))
             results.append(repeat)
@@ -190,6 +217,7 @@ def events_store(
             _events_insert(ou, to_insert, now)
     for repeat, first in repeats:
         repeat.seq, repeat.lead_id, repeat.metadata = first.seq, first.lead_id, first.metadata
+    refused.extend(_key_reused(event, first.seq) for event, first in reused_keys)
     return results, refused
 
 
@@ -215,19 +243,35 @@ def _aliases_taken(event: PreparedEvent, taken: list[tuple[str, str]]) -> Refuse
     return RefusedEvent(event, taken[0][0], error)
 
 
-def _idempotent_matches(ou: OrgUnit, keys: set[str]) -> dict[str, tuple[int, str, str]]:
-    """`{key: (event seq, lead id, metadata JSON)}` of the keys used before."""
+def _key_reused(event: PreparedEvent, seq: int | None) -> RefusedEvent:
+    event_id = f"{EngagementEvent.ID_PREFIX}{seq}"
+    error = ConflictError(
+        f"The idempotency key was used for event {event_id} with a different body",
+        details={
+            "idempotency_key": [
+                f"Already used for {event_id} with a different body: send the same body to "
+                "get that answer again, or use a new key."
+            ],
+            "event_id": [event_id],
+        },
+    )
+    return RefusedEvent(event, "idempotency_key", error)
+
+
+def _idempotent_matches(ou: OrgUnit, keys: set[str]) -> dict[str, tuple[int, str, str, str | None]]:
+    """`{key: (event seq, lead id, metadata JSON, body hash)}` of the keys used before."""
     if not keys:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT e.idempotency_key, e.seq, l.lead_id, e.metadata::text "  # noqa: S608
+            "SELECT e.idempotency_key, e.seq, l.lead_id, e.metadata::text, "  # noqa: S608
+            " e.idempotency_hash "
             f"FROM {EngagementEvent._meta.db_table} e "
             f"JOIN {Lead._meta.db_table} l ON l.id = e.lead_id "
             "WHERE e.unit_id = %s AND e.idempotency_key = ANY(%s)",
             [ou.id, list(keys)],
         )
-        return {key: (seq, lead_id, metadata) for key, seq, lead_id, metadata in cursor}
+        return {key: tuple(match) for key, *match in cursor}
 
 
 def _leads_by_client_id(ou: OrgUnit, lead_ids: set[str], by_pk: dict) -> dict[str, _Lead]:
@@ -331,7 +375,7 @@ def _events_insert(
     order Django's bulk_create relies on too)."""
     if not events:
         return
-    columns = [[] for _ in range(7)]
+    columns = [[] for _ in range(8)]
     for stored, lead in events:
         event = stored.prepared
         for column, value in zip(
@@ -344,6 +388,7 @@ def _events_insert(
                 event.metadata_json,
                 event.source,
                 event.idempotency_key,
+                event.body_hash() if event.idempotency_key else None,
             ),
             strict=True,
         ):
@@ -352,12 +397,12 @@ def _events_insert(
         cursor.execute(
             f"INSERT INTO {_EVENT_TABLE} "  # noqa: S608 - table name is ours
             "(org_id, unit_id, received_at, status, lead_id, event_type, occurred_at, channel, "
-            " metadata, source, idempotency_key) "
+            " metadata, source, idempotency_key, idempotency_hash) "
             "SELECT %s, %s, %s, %s, e.lead, e.type, e.at, e.channel, e.metadata::jsonb, "
-            " e.source, e.key "
+            " e.source, e.key, e.hash "
             "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], "
-            " %s::text[], %s::text[]) "
-            "WITH ORDINALITY AS e(lead, type, at, channel, metadata, source, key, n) "
+            " %s::text[], %s::text[], %s::text[]) "
+            "WITH ORDINALITY AS e(lead, type, at, channel, metadata, source, key, hash, n) "
             "ORDER BY e.n RETURNING seq",
             [ou.org_id, ou.id, now, _PENDING, *columns],
         )
@@ -367,7 +412,7 @@ def _events_insert(
 
 _COPY_COLUMNS = (
     "org_id, unit_id, received_at, status, lead_id, event_type, occurred_at, channel, "
-    "metadata, source, idempotency_key"
+    "metadata, source, idempotency_key, idempotency_hash"
 )
 
 
@@ -397,5 +442,6 @@ def _events_copy(
                     event.metadata_json,
                     event.source,
                     event.idempotency_key,
+                    event.body_hash() if event.idempotency_key else None,
                 )
             )

@@ -264,4 +264,4 @@ def idempotency_keys_expire(*, now: datetime.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - IDEMPOTENCY_WINDOW
     return EngagementEvent.objects.filter(
         idempotency_key__isnull=False, received_at__lt=cutoff
-    ).update(idempotency_key=None)
+    ).update(idempotency_key=None, idempotency_hash=None)

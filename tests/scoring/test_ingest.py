@@ -232,10 +232,73 @@ def test_the_first_second_of_1970_is_accepted(client):
 def test_an_idempotent_repeat_returns_the_first_answer_and_stores_nothing(client):
     body = {"event_type": "signup", "aliases": [{"alias_kind": "email", "raw_value": "i@x.test"}]}
     first = post_event(client, body, HTTP_IDEMPOTENCY_KEY="k-1")
-    again = post_event(client, {**body, "event_type": "other"}, HTTP_IDEMPOTENCY_KEY="k-1")
+    again = post_event(client, body, HTTP_IDEMPOTENCY_KEY="k-1")
     in_body = post_event(client, {**body, "idempotency_key": "k-1"})
+    assert first.status_code == 202
+    assert (again.status_code, in_body.status_code) == (200, 200)
     assert first.json() == again.json() == in_body.json()
     assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert EngagementEvent.objects.count() == 1
+
+
+def test_the_same_body_in_another_spelling_is_a_repeat(client):
+    timed = {
+        "event_type": "signup",
+        "aliases": [{"alias_kind": "email", "raw_value": "i@x.test"}],
+        "timestamp": "2025-08-15T12:00:00Z",
+        "metadata": {"a": 1, "b": {"c": [1, 2]}},
+    }
+    first = post_event(client, timed, HTTP_IDEMPOTENCY_KEY="k-2")
+    respelled = {
+        **timed,
+        "timestamp": "2025-08-15T14:00:00+02:00",
+        "metadata": {"b": {"c": [1, 2]}, "a": 1},
+    }
+    again = post_event(client, respelled, HTTP_IDEMPOTENCY_KEY="k-2")
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["event_id"] == first.json()["event_id"]
+
+
+REUSED_KEY_CHANGES = [
+    {"event_type": "other"},
+    {"metadata": {"plan": "pro"}},
+    {"timestamp": "2025-08-15T12:00:01Z"},
+    {"aliases": [{"alias_kind": "email", "raw_value": "j@x.test"}]},
+]
+
+
+@pytest.mark.parametrize("change", REUSED_KEY_CHANGES)
+def test_a_key_reused_with_another_body_is_409_naming_the_first_event(client, change):
+    body = {
+        "event_type": "signup",
+        "aliases": [{"alias_kind": "email", "raw_value": "i@x.test"}],
+        "timestamp": "2025-08-15T12:00:00Z",
+        "metadata": {"plan": "free"},
+    }
+    first = post_event(client, body, HTTP_IDEMPOTENCY_KEY="k-1").json()["event_id"]
+
+    single = post_event(client, {**body, **change}, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert single.status_code == 409, single.content
+    assert single.json()["status"] == 409
+    assert single.json()["details"]["event_id"] == [first]
+    assert first in single.json()["error"]
+    assert "idempotency_key" in single.json()["details"]
+
+    batch = client.post(
+        "/api/v1/events/batch",
+        {
+            "events": [
+                {**body, **change, "idempotency_key": "k-1"},
+                {**body, "idempotency_key": "k-1"},
+            ]
+        },
+        format="json",
+    )
+    assert batch.status_code == 202, batch.content
+    reused, repeated = batch.json()["results"]
+    assert (reused["status"], reused["details"]["event_id"]) == (409, [first])
+    assert (repeated["status"], repeated["event_id"]) == (200, first)
     assert EngagementEvent.objects.count() == 1
 
 
@@ -359,6 +422,7 @@ def test_a_batch_resolves_its_items_in_order_as_single_events_would(client):
                 {"event_type": "a", "aliases": ann},
                 {"event_type": "b", "aliases": ann + phone, "idempotency_key": "k"},
                 {"event_type": "c", "aliases": phone},
+                {"event_type": "b", "aliases": ann + phone, "idempotency_key": "k"},
                 {"event_type": "d", "aliases": ann, "idempotency_key": "k"},
             ]
         },
@@ -366,18 +430,20 @@ def test_a_batch_resolves_its_items_in_order_as_single_events_would(client):
     )
     assert response.status_code == 202
     results = response.json()["results"]
-    assert [r["status"] for r in results] == [202, 202, 202, 200]
-    assert len({r["lead_id"] for r in results}) == 1
-    # The repeat of key k answers what its first use answered.
+    assert [r["status"] for r in results] == [202, 202, 202, 200, 409]
+    assert len({r["lead_id"] for r in results[:4]}) == 1
+    # The repeat of key k answers what its first use answered; another body is refused.
     assert results[3]["event_id"] == results[1]["event_id"]
+    assert results[4]["details"]["event_id"] == [results[1]["event_id"]]
     assert sorted(EngagementEvent.objects.values_list("event_type", flat=True)) == ["a", "b", "c"]
     assert Lead.objects.count() == 1
     assert LeadAlias.objects.count() == 2
 
     again = client.post(
         "/api/v1/events/batch",
-        {"events": [{"event_type": "e", "aliases": phone, "idempotency_key": "k"}]},
+        {"events": [{"event_type": "b", "aliases": phone + ann, "idempotency_key": "k"}]},
         format="json",
     )
+    assert again.json()["results"][0]["status"] == 200
     assert again.json()["results"][0]["event_id"] == results[1]["event_id"]
     assert EngagementEvent.objects.count() == 3
