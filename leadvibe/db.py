@@ -1,9 +1,20 @@
-"""Model building blocks shared by every app."""
+"""Model building blocks and transaction helpers shared by every app."""
 
 import functools
+import random
 import secrets
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from django.db import models
+import psycopg.errors
+from django.db import OperationalError, connection, models, transaction
+
+Result = TypeVar("Result")
+
+# Runs of a transaction that keeps losing deadlocks, in all; then the error goes up.
+CONFLICT_ATTEMPTS = 3
+CONFLICT_BACKOFF_SECONDS = 0.05
 
 
 def new_id(prefix: str) -> str:
@@ -35,3 +46,28 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def lost_lock_conflict(error: Exception) -> bool:
+    """PostgreSQL rolled the transaction back to break a deadlock (or a serialization
+    failure): running it again may well succeed."""
+    return isinstance(error, OperationalError) and isinstance(
+        error.__cause__, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+    )
+
+
+def atomic_retrying_conflicts(work: Callable[[], Result]) -> Result:
+    """`work()` in a transaction, run again after a short random pause when it loses a
+    deadlock, CONFLICT_ATTEMPTS runs in all. Inside a caller's transaction it runs once: only
+    a whole transaction can be run again."""
+    if not connection.in_atomic_block:
+        for attempt in range(1, CONFLICT_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    return work()
+            except OperationalError as error:
+                if not lost_lock_conflict(error):
+                    raise
+            time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * attempt))  # noqa: S311
+    with transaction.atomic():
+        return work()

@@ -6,10 +6,10 @@ a system DECAY event at `last_activity + k * inactive_for`. A decay that would c
 score is not recorded.
 
 For each OU with decay rules, the sweep takes its inactive leads in chunks: it locks their
-scoring state rows (skipping those a pipeline worker holds, and leads with pending events:
-the next sweep takes them; chunks run on DECAY_SWEEP_CONNECTIONS connections at once),
-computes every due step of every rule in SQL (`generate_series`
-from the last activity, after the rule's last recorded decay), orders them by time, keeps the
+lead and scoring state rows (lead_locks; skipping leads someone else holds, and leads with
+pending events: the next sweep takes them; chunks run on DECAY_SWEEP_CONNECTIONS
+connections at once), computes every due step of every rule in SQL (`generate_series` from
+the last activity, after the rule's last recorded decay), orders them by time, keeps the
 prefix that still changes a score, and writes the DECAY events, their event scores, the lead
 scores and the states in a few statements. What it writes is what the engine writes when it
 replays those DECAY events (the property tests compare them). Running it twice, or two at
@@ -116,10 +116,11 @@ def _sweep_chunk(lead_ids: list[int], params: dict) -> tuple[int, int]:
     params = {**params, "leads": lead_ids}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT lead_id FROM scoring_leadscoringstate WHERE lead_id = ANY(%(leads)s) "
-            "AND lead_id NOT IN (SELECT lead_id FROM scoring_engagementevent "
+            "SELECT s.lead_id FROM scoring_leadscoringstate s "
+            "JOIN scoring_lead l ON l.id = s.lead_id WHERE s.lead_id = ANY(%(leads)s) "
+            "AND s.lead_id NOT IN (SELECT lead_id FROM scoring_engagementevent "
             "  WHERE status = 'pending' AND unit_id = %(unit)s) "
-            "ORDER BY lead_id FOR UPDATE SKIP LOCKED",
+            "ORDER BY s.lead_id FOR NO KEY UPDATE OF l SKIP LOCKED FOR UPDATE OF s SKIP LOCKED",
             params,
         )
         params["leads"] = [row[0] for row in cursor.fetchall()]

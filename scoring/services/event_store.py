@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import psycopg.errors
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from leadvibe.db import lost_lock_conflict
 from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion
@@ -127,9 +127,7 @@ def run_retrying_races(ou: OrgUnit, store: Callable[[], Result]) -> Result:
 
 
 def _is_race(exc: Exception) -> bool:
-    if isinstance(exc, IntegrityError | _AliasTaken):
-        return True
-    return isinstance(exc.__cause__, psycopg.errors.DeadlockDetected)
+    return isinstance(exc, IntegrityError | _AliasTaken) or lost_lock_conflict(exc)
 
 
 @dataclass(eq=False, slots=True)

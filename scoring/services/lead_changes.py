@@ -23,12 +23,14 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from leadvibe.db import atomic_retrying_conflicts
 from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
 from leadvibe.queueing import send_task_or_leave_to_sweep
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
 from scoring.services.events import metadata_check, metadata_encode
+from scoring.services.lead_locks import scoring_states_lock
 from scoring.services.leads import account_get_or_create
 
 logger = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ KEEP_ACCOUNT = _Keep.ACCOUNT
 
 def _lead_for_update(*, ou: OrgUnit, lead_id: str) -> Lead:
     """The visible lead, row-locked; merged leads cannot be changed (409)."""
-    lead = leads_visible(ou=ou).select_for_update().filter(lead_id=lead_id).first()
+    lead = leads_visible(ou=ou).select_for_update(no_key=True).filter(lead_id=lead_id).first()
     if lead is None:
         raise NotFoundError()
     if lead.merged_into_id is not None:
@@ -160,40 +162,47 @@ def lead_merge(*, ou: OrgUnit, target_id: str, source_ids: list[str]) -> MergeRe
             "Validation failed",
             details={"sourceLeadIds": ["Must not contain targetLeadId."]},
         )
-    with transaction.atomic():
-        # Locked in key order, so concurrent merges of overlapping leads cannot deadlock.
-        leads = {
-            lead.lead_id: lead
-            for lead in leads_visible(ou=ou)
-            .filter(lead_id__in=[target_id, *source_ids])
-            .order_by("id")
-            .select_for_update()
-        }
-        if len(leads) != len(source_ids) + 1:
-            raise NotFoundError()
-        merged = sorted(lead_id for lead_id, lead in leads.items() if lead.merged_into_id)
-        if merged:
-            raise ConflictError(
-                "Leads that were already merged cannot take part in a merge",
-                details={"leads": merged},
-            )
-        target = leads[target_id]
-        sources = [leads[lead_id] for lead_id in source_ids]
-        moved = EngagementEvent.objects.filter(lead__in=sources).update(
-            original_lead=Coalesce(F("original_lead"), F("lead")), lead=target
+    return atomic_retrying_conflicts(
+        partial(_merge_locked, ou=ou, target_id=target_id, source_ids=source_ids)
+    )
+
+
+def _merge_locked(*, ou: OrgUnit, target_id: str, source_ids: list[str]) -> MergeResult:
+    """The merge's transaction, in the lock order of lead_locks: the leads, their scoring
+    states, then their events (a batch scoring them is waited for)."""
+    leads = {
+        lead.lead_id: lead
+        for lead in leads_visible(ou=ou)
+        .filter(lead_id__in=[target_id, *source_ids])
+        .order_by("id")
+        .select_for_update(no_key=True)
+    }
+    if len(leads) != len(source_ids) + 1:
+        raise NotFoundError()
+    merged = sorted(lead_id for lead_id, lead in leads.items() if lead.merged_into_id)
+    if merged:
+        raise ConflictError(
+            "Leads that were already merged cannot take part in a merge",
+            details={"leads": merged},
         )
-        # (unit, kind, normalized_value) is unique, so no source alias duplicates one of the
-        # target's: every alias can move.
-        LeadAlias.objects.filter(lead__in=sources).update(lead=target)
-        Order.objects.filter(lead__in=sources).update(lead=target)
-        now = timezone.now()
-        Lead.objects.filter(merged_into__in=sources).update(merged_into=target, updated_at=now)
-        Lead.objects.filter(id__in=[source.id for source in sources]).update(
-            merged_into=target, updated_at=now
-        )
-        _fill_gaps(target, sources)
-        for hook in _merged_hooks:
-            hook(target, sources)
+    target = leads[target_id]
+    sources = [leads[lead_id] for lead_id in source_ids]
+    scoring_states_lock(lead_pks=[lead.pk for lead in leads.values()])
+    moved = EngagementEvent.objects.filter(lead__in=sources).update(
+        original_lead=Coalesce(F("original_lead"), F("lead")), lead=target
+    )
+    # (unit, kind, normalized_value) is unique, so no source alias duplicates one of the
+    # target's: every alias can move.
+    LeadAlias.objects.filter(lead__in=sources).update(lead=target)
+    Order.objects.filter(lead__in=sources).update(lead=target)
+    now = timezone.now()
+    Lead.objects.filter(merged_into__in=sources).update(merged_into=target, updated_at=now)
+    Lead.objects.filter(id__in=[source.id for source in sources]).update(
+        merged_into=target, updated_at=now
+    )
+    _fill_gaps(target, sources)
+    for hook in _merged_hooks:
+        hook(target, sources)
     return MergeResult(target=target, sources=sources, moved_events=moved)
 
 
@@ -250,18 +259,7 @@ def lead_deletion_run(*, deletion_id: int) -> None:
         status=LeadDeletion.Status.RUNNING
     )
     try:
-        with transaction.atomic():
-            deletion = (
-                LeadDeletion.objects.select_for_update(skip_locked=True)
-                .filter(id=deletion_id, status=LeadDeletion.Status.RUNNING)
-                .first()
-            )
-            if deletion is None:
-                return
-            _lead_data_delete(unit_id=deletion.unit_id, lead_id=deletion.lead_id)
-            deletion.status = LeadDeletion.Status.COMPLETED
-            deletion.finished_at = timezone.now()
-            deletion.save(update_fields=["status", "finished_at"])
+        atomic_retrying_conflicts(partial(_deletion_run_locked, deletion_id))
     except Exception as exc:
         logger.exception("lead deletion failed", extra={"deletion_id": deletion_id})
         LeadDeletion.objects.filter(id=deletion_id, status=LeadDeletion.Status.RUNNING).update(
@@ -269,11 +267,29 @@ def lead_deletion_run(*, deletion_id: int) -> None:
         )
 
 
+def _deletion_run_locked(deletion_id: int) -> None:
+    deletion = (
+        LeadDeletion.objects.select_for_update(skip_locked=True)
+        .filter(id=deletion_id, status=LeadDeletion.Status.RUNNING)
+        .first()
+    )
+    if deletion is None:
+        return
+    _lead_data_delete(unit_id=deletion.unit_id, lead_id=deletion.lead_id)
+    deletion.status = LeadDeletion.Status.COMPLETED
+    deletion.finished_at = timezone.now()
+    deletion.save(update_fields=["status", "finished_at"])
+
+
 def _lead_data_delete(*, unit_id: str, lead_id: str) -> None:
+    """In the lock order of lead_locks: the lead, the scoring states, then the events. The
+    leads merged into it hold no data of their own (the merge moved it): they are deleted
+    without being locked first."""
     lead = Lead.objects.select_for_update().filter(unit_id=unit_id, lead_id=lead_id).first()
     if lead is None:
         return
     doomed = [lead.id, *Lead.objects.filter(merged_into=lead).values_list("id", flat=True)]
+    scoring_states_lock(lead_pks=doomed)
     EngagementEvent.objects.filter(lead__in=doomed).delete()
     LeadAlias.objects.filter(lead__in=doomed).delete()
     Order.objects.filter(lead__in=doomed).delete()

@@ -1,9 +1,10 @@
 """The processing queue of pending events (architecture.md §3).
 
-Workers claim the oldest pending events in batches with `FOR UPDATE SKIP LOCKED`, so any
-number of them share the queue without waiting on each other, run the registered stages on
-each batch inside the claiming transaction, and mark the events processed. A worker that dies
-mid-batch holds no claim: its transaction rolls back and the events are pending again.
+Workers claim the oldest pending events in batches with `FOR UPDATE SKIP LOCKED`, together
+with their leads' locks (lead_locks), so any number of them share the queue without waiting
+on each other or on a merge, run the registered stages on each batch inside the claiming
+transaction, and mark the events processed. A worker that dies mid-batch holds no claim: its
+transaction rolls back and the events are pending again.
 
 Redis only rings the doorbell (a debounced Celery task); each worker's own sweep
 (`leadvibe.worker_sweeps`, PostgreSQL only) processes the queue too, so a
@@ -13,14 +14,15 @@ lost doorbell delays events by at most one sweep interval.
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
-from django.db import transaction
 from redis.exceptions import RedisError
 
+from leadvibe.db import atomic_retrying_conflicts
 from leadvibe.live import LiveEvent, queue_live_events
 from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.redis_client import get_redis
-from scoring.models import EngagementEvent
+from scoring.models import EngagementEvent, Lead
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,8 @@ def ring_doorbell(*, live_events: Mapping[str, Sequence[LiveEvent]] | None = Non
 def answer_doorbell(*, max_batches: int = 100) -> bool:
     """Drain the queue, then re-arm the doorbell: the key is cleared before one last look, so
     an event stored after that look rings anew and one stored before it is seen. Returns
-    whether work remains after `max_batches` (the caller queues another run).
+    whether work remains after `max_batches` (the caller queues another run). Events that are
+    pending but held are waited for, in GATHER_SECONDS steps.
 
     While events only trickle in, each batch waits GATHER_SECONDS first: a batch's fixed cost
     (a dozen statements and a commit) paid for every single event would eat the machine at a
@@ -74,7 +77,9 @@ def answer_doorbell(*, max_batches: int = 100) -> bool:
         claimed = process_pending_batch()
         if claimed == BATCH_SIZE:
             continue
-        if claimed:
+        # Events still pending when none could be claimed are held: by another batch, or
+        # through their leads by a merge, deletion or replay. They come free at its commit.
+        if claimed or pending_event_count():
             time.sleep(GATHER_SECONDS)
             continue
         try:
@@ -86,21 +91,35 @@ def answer_doorbell(*, max_batches: int = 100) -> bool:
     return True
 
 
+# The oldest pending events whose event row and lead row are both free, locking both: an
+# event whose lead a merge, deletion or replay holds waits for a later batch (lead_locks).
+_CLAIM_SQL = f"""
+SELECT e.* FROM {EngagementEvent._meta.db_table} e
+JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
+WHERE e.status = %s
+ORDER BY e.seq
+LIMIT %s
+FOR UPDATE OF e SKIP LOCKED
+FOR NO KEY UPDATE OF l SKIP LOCKED
+"""  # noqa: S608 - table names are ours
+
+
 def process_pending_batch(*, batch_size: int = BATCH_SIZE) -> int:
     """Claim and process one batch of the oldest pending events; returns how many."""
-    with transaction.atomic():
-        batch = list(
-            EngagementEvent.objects.filter(status=EngagementEvent.Status.PENDING)
-            .order_by("seq")
-            .select_for_update(skip_locked=True)[:batch_size]
-        )
-        if not batch:
-            return 0
-        for stage in _stages:
-            stage(batch)
-        EngagementEvent.objects.filter(seq__in=[event.seq for event in batch]).update(
-            status=EngagementEvent.Status.PROCESSED
-        )
+    return atomic_retrying_conflicts(partial(_claimed_batch_process, batch_size))
+
+
+def _claimed_batch_process(batch_size: int) -> int:
+    batch = list(
+        EngagementEvent.objects.raw(_CLAIM_SQL, [EngagementEvent.Status.PENDING, batch_size])
+    )
+    if not batch:
+        return 0
+    for stage in _stages:
+        stage(batch)
+    EngagementEvent.objects.filter(seq__in=[event.seq for event in batch]).update(
+        status=EngagementEvent.Status.PROCESSED
+    )
     return len(batch)
 
 

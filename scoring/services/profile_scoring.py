@@ -16,11 +16,11 @@ Consistency with concurrent configuration writes: a configuration write holds th
 configuration-version row lock until it commits (scoring_config.py); every recompute here
 takes that row FOR SHARE first, so it runs wholly before or wholly after a write, with the
 configuration it committed. Lock order: version row, then leads (id order), then accounts
-(id order), then score rows.
+(id order), then score rows. A scored batch already holds its leads (claimed with its
+events, lead_locks) when it takes the version row.
 
-Lead rows are locked by PATCH and merges too, and a merge waits for events a batch holds: a
-batch therefore waits at most LEAD_LOCK_TIMEOUT for a lead row, and gives up (the batch
-rolls back and is scored again by the next sweep) rather than deadlock.
+Leads and accounts are locked FOR NO KEY UPDATE: their metadata changes, their keys do not,
+so events and leads stored meanwhile (which only check the keys) are not held up.
 """
 
 import json
@@ -45,7 +45,6 @@ from scoring.services.scoring_stage import ScoredLead
 
 RECOMPUTE_CHUNK = 2000
 APPLY_CHUNK = 200
-LEAD_LOCK_TIMEOUT = "1s"
 NO_MAPPING_SCOPE = EventTypeSetting.Scope.OBSERVE
 SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
 
@@ -230,22 +229,14 @@ def _mapped(metadata: dict, events: Iterable[EngagementEvent], mappings) -> dict
 
 
 def _leads_locked(lead_pks: list[int]) -> list[tuple[int, str, dict, int | None]]:
-    """Lock the leads in id order, waiting at most LEAD_LOCK_TIMEOUT (then the batch rolls
-    back: see the module docstring)."""
+    """The batch's leads, whose locks it holds since its claim."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
-            [LEAD_LOCK_TIMEOUT],
-        )
-        (previous, _) = cursor.fetchone()
-        cursor.execute(
             f"SELECT id, unit_id, metadata, account_id FROM {Lead._meta.db_table} "  # noqa: S608
-            "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            "WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
             [lead_pks],
         )
-        rows = [(pk, unit, _loaded(meta), account) for pk, unit, meta, account in cursor]
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
-    return rows
+        return [(pk, unit, _loaded(meta), account) for pk, unit, meta, account in cursor]
 
 
 def _accounts_mapped(
@@ -259,7 +250,7 @@ def _accounts_mapped(
     locked = (
         Account.objects.filter(pk__in=list(account_events))
         .order_by("id")
-        .select_for_update()
+        .select_for_update(no_key=True)
         .values_list("id", "unit_id", "metadata")
     )
     for pk, unit_id, metadata in locked:
@@ -381,7 +372,7 @@ def profile_mappings_apply(*, ou: OrgUnit) -> MappingsApplied:
                 Lead.objects.for_ou(ou)
                 .filter(merged_into__isnull=True, id__gt=last)
                 .order_by("id")
-                .select_for_update()
+                .select_for_update(no_key=True)
                 .values_list("id", "metadata")[:APPLY_CHUNK]
             )
             if not leads:

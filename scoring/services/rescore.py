@@ -8,10 +8,12 @@ whole run). Replays are idempotent, so a chunk done twice changes nothing.
 """
 
 import logging
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leadvibe.db import atomic_retrying_conflicts
 from leadvibe.queueing import send_task_or_leave_to_sweep
 from orgunits.models import Member, OrgUnit
 from scoring.models import Lead, RescoreJob, Ruleset
@@ -83,11 +85,9 @@ def _run_locked(job_id: int) -> None:
         while chunk := list(
             leads.filter(id__gt=job.last_lead_pk).values_list("id", flat=True)[:CHUNK]
         ):
-            with transaction.atomic():
-                leads_replay(unit_id=job.unit_id, lead_pks=chunk)
-                job.last_lead_pk = chunk[-1]
-                job.leads_done += len(chunk)
-                job.save(update_fields=["last_lead_pk", "leads_done"])
+            atomic_retrying_conflicts(
+                partial(_chunk_replay, job, chunk, leads_done=job.leads_done + len(chunk))
+            )
     except Exception as exc:
         logger.exception("rescore failed", extra={"job_id": job_id})
         job.status, job.error, job.finished_at = (
@@ -99,6 +99,13 @@ def _run_locked(job_id: int) -> None:
         return
     job.status, job.finished_at = RescoreJob.Status.COMPLETED, timezone.now()
     job.save(update_fields=["status", "finished_at"])
+
+
+def _chunk_replay(job: RescoreJob, chunk: list[int], *, leads_done: int) -> None:
+    leads_replay(unit_id=job.unit_id, lead_pks=chunk)
+    job.last_lead_pk = chunk[-1]
+    job.leads_done = leads_done
+    job.save(update_fields=["last_lead_pk", "leads_done"])
 
 
 def rescore_jobs_sweep() -> int:

@@ -1,12 +1,13 @@
 """The scoring stage of the pipeline (architecture.md §3): runs on each claimed batch, inside
 the claiming transaction, and scores it with the engine.
 
-Per lead, in lead-id order (so that two workers never wait on each other in a cycle), the
-lead's `LeadScoringState` row is locked; its events of the batch are applied in
-`(occurred_at, seq)` order to the stored state. An event older than the last one applied to
-the lead makes the lead replay: its scores are recomputed from all its processed events with
-the reference scorer. Writes are set-based: COPY of the event_scores rows, one upsert of the
-lead scores, one update of the states and one of the suppression reasons.
+The batch holds its leads' locks (claimed with its events: lead_locks has the lock order);
+their `LeadScoringState` rows are locked in lead-id order. Each lead's events of the batch
+are applied in `(occurred_at, seq)` order to the stored state. An event older than the last
+one applied to the lead makes the lead replay: its scores are recomputed from all its
+processed events with the reference scorer. Writes are set-based: COPY of the event_scores
+rows, one upsert of the lead scores, one update of the states and one of the suppression
+reasons.
 """
 
 import json
@@ -25,6 +26,7 @@ from scoring.services.engine_config import (
     scoring_configs,
     to_us,
 )
+from scoring.services.lead_locks import leads_lock
 from scoring.services.score_updates import ScoreChange, score_updates_publish
 
 SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
@@ -140,7 +142,9 @@ def lead_merge_replay(target, sources) -> None:
 
 def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = ()) -> None:
     """Recompute the leads' scores from all their processed events under the OU's current
-    configuration (a merge, a rescore). `dropped` leads lose their scores and state."""
+    configuration (a merge, a rescore). `dropped` leads lose their scores and state. Waits
+    for the leads (in the lock order of lead_locks)."""
+    leads_lock(lead_pks=[*lead_pks, *dropped])
     config = scoring_configs({unit_id})[unit_id]
     stored_states, _ = _lock_states(dict.fromkeys([*lead_pks, *dropped], unit_id))
     histories = processed_histories(lead_pks)

@@ -12,9 +12,12 @@ from scoring.services import pipeline
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def ingest(client, count: int) -> None:
+def ingest(client, count: int, *, leads: range = range(7)) -> None:
     events = [
-        {"event_type": "t", "aliases": [{"alias_kind": "cookie", "raw_value": f"c{n % 7}"}]}
+        {
+            "event_type": "t",
+            "aliases": [{"alias_kind": "cookie", "raw_value": f"c{leads[n % len(leads)]}"}],
+        }
         for n in range(count)
     ]
     assert client.post("/api/v1/events/batch", {"events": events}, format="json").status_code == 202
@@ -47,7 +50,10 @@ def test_a_failing_stage_leaves_the_batch_pending(client, monkeypatch):
 
 
 def test_two_concurrent_workers_never_claim_the_same_event(client, monkeypatch):
-    ingest(client, 40)
+    # The second worker's events are of other leads: a lead's events are scored by one batch
+    # at a time (it claims them with the lead).
+    ingest(client, 20, leads=range(4))
+    ingest(client, 20, leads=range(4, 7))
     claimed: list[int] = []
     lock = threading.Lock()
     both_inside = threading.Barrier(2, timeout=10)
