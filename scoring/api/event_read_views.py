@@ -40,6 +40,7 @@ from scoring.selectors.events import (
     time_window,
 )
 from scoring.services.event_changes import events_delete
+from scoring.services.events import TIMESTAMP_BOUNDS
 from scoring.services.orders import order_create
 
 MAX_DELETE_IDS = 1000
@@ -379,7 +380,11 @@ class OrdersView(ApiView):
         items = serializers.ListField(
             child=serializers.DictField(), max_length=1000, default=list, help_text="Objects"
         )
-        timestamp = RFC3339DateTimeField(required=False, help_text="Defaults to now")
+        timestamp = RFC3339DateTimeField(
+            required=False,
+            help_text="From 1970-01-01T00:00:00Z to 5 minutes after now; defaults to now",
+            error_messages={"out_of_range": TIMESTAMP_BOUNDS},
+        )
 
     class OrdersQuery(serializers.Serializer):
         lead_id = serializers.CharField(

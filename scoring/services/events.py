@@ -32,8 +32,9 @@ from scoring.services.leads import AliasInput
 from scoring.services.pipeline import ring_doorbell
 
 MAX_METADATA_BYTES = 100 * 1024
-# An event's `timestamp` bounds: the scoring windows and decay do arithmetic on it, and no
-# engagement predates the Unix epoch; a client clock may run a little ahead of ours.
+# The bounds of an event's (and an order's) `timestamp`: the scoring windows and decay do
+# arithmetic on it, and no engagement predates the Unix epoch; a client clock may run a
+# little ahead of ours.
 EARLIEST_TIMESTAMP = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MAX_FUTURE_SKEW = datetime.timedelta(minutes=5)
 TIMESTAMP_BOUNDS = "timestamp must be from 1970-01-01T00:00:00Z to 5 minutes after now."
@@ -105,6 +106,13 @@ def text_check(field_name: str, value: str, max_length: int) -> None:
         raise EventValidationError(field_name, "Contains an unpaired surrogate.") from None
 
 
+def timestamp_check(*, occurred_at: datetime.datetime | None, now: datetime.datetime) -> None:
+    """EventValidationError unless `occurred_at` (None: now) is within the bounds of an
+    event's or an order's `timestamp`."""
+    if occurred_at is not None and not (EARLIEST_TIMESTAMP <= occurred_at <= now + MAX_FUTURE_SKEW):
+        raise EventValidationError("timestamp", TIMESTAMP_BOUNDS)
+
+
 def event_prepare(
     position: int, event: EventInput, *, now: datetime.datetime, metadata_json: str | None = None
 ) -> PreparedEvent:
@@ -114,10 +122,7 @@ def event_prepare(
     if not (1 <= len(event.event_type) <= 100) or not event.event_type.isprintable():
         raise EventValidationError("event_type", "Must be 1 to 100 printable characters.")
     text_check("event_type", event.event_type, 100)
-    if event.occurred_at is not None and not (
-        EARLIEST_TIMESTAMP <= event.occurred_at <= now + MAX_FUTURE_SKEW
-    ):
-        raise EventValidationError("timestamp", TIMESTAMP_BOUNDS)
+    timestamp_check(occurred_at=event.occurred_at, now=now)
     if not isinstance(event.metadata, dict):
         raise EventValidationError("metadata", "Must be a JSON object.")
     if metadata_json is None:

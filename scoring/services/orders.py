@@ -6,10 +6,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
+from leadvibe.exceptions import ConflictError, NotFoundError
 from orgunits.models import OrgUnit
 from scoring.models import Lead, Order
-from scoring.services.events import MAX_FUTURE_SKEW
+from scoring.services.events import timestamp_check
 
 
 def order_create(
@@ -24,13 +24,9 @@ def order_create(
 ) -> Order:
     """Record an order of a lead of the OU (404 for an unknown lead, 409 when the OU already
     has an order with this id). `currency` is stored upper-cased; `occurred_at` defaults to
-    now and may not lie more than a few minutes in the future, as for events."""
+    now and has the bounds of an event's timestamp."""
     now = timezone.now()
-    if occurred_at is not None and occurred_at > now + MAX_FUTURE_SKEW:
-        raise ApplicationError(
-            "Invalid timestamp",
-            details={"timestamp": ["Must not be more than 5 minutes in the future."]},
-        )
+    timestamp_check(occurred_at=occurred_at, now=now)
     lead = Lead.objects.for_ou(ou).filter(lead_id=lead_id).first()
     if lead is None:
         raise NotFoundError(f"Lead {lead_id!r} not found")

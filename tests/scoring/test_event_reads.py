@@ -508,6 +508,8 @@ def test_order_conflicts_unknown_leads_and_bad_input(client, other_client):
         ({"items": ["not an object"]}, "items"),
         ({"timestamp": "2025-08-15"}, "timestamp"),
         ({"timestamp": ago(days=-1)}, "timestamp"),
+        ({"timestamp": "1969-12-31T23:59:59Z"}, "timestamp"),
+        ({"timestamp": "0001-01-01T00:00:00+14:00"}, "timestamp"),
         ({"order_id": ""}, "order_id"),
     ]:
         response = create_order(client, **{"lead_id": ann, "order_id": "o-3", **bad})
