@@ -302,6 +302,15 @@ def test_a_key_reused_with_another_body_is_409_naming_the_first_event(client, ch
     assert EngagementEvent.objects.count() == 1
 
 
+def test_a_key_stored_before_body_hashes_were_kept_still_replays(client):
+    body = {"event_type": "signup", "aliases": [{"alias_kind": "email", "raw_value": "i@x.test"}]}
+    first = post_event(client, body, HTTP_IDEMPOTENCY_KEY="old")
+    EngagementEvent.objects.update(idempotency_hash=None)  # as migration 0009 left old rows
+    again = post_event(client, {**body, "event_type": "other"}, HTTP_IDEMPOTENCY_KEY="old")
+    assert again.status_code == 200
+    assert again.json()["event_id"] == first.json()["event_id"]
+
+
 def test_batch_stores_valid_items_and_reports_each_invalid_one(client):
     alias = [{"alias_kind": "cookie", "raw_value": "b"}]
     response = client.post(
