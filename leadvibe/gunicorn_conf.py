@@ -15,6 +15,10 @@ worker_class = "gthread"
 timeout = 60
 graceful_timeout = 10
 accesslog = None  # the app writes one JSON line per request
+# No request-line limit of gunicorn's own (it still stops at 1 MiB): a long query string reaches
+# the app, whose parameter validation answers 400 in the API's error shape, instead of gunicorn's
+# plain-text 414 at 4 KiB, which the API does not document.
+limit_request_line = 0
 wsgi_app = "leadvibe.wsgi:application"
 
 

@@ -8,6 +8,7 @@ import requests
 
 from leadvibe.embedded import RedisServer, free_port
 from tests.e2e.processes import json_lines, start_web, stop_process
+from tests.factories import make_credential
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,3 +103,18 @@ def test_oversized_body_is_refused_by_the_real_server(web_factory):
     )
     assert response.status_code == 413
     assert response.json()["status"] == 413
+
+
+def test_a_long_query_string_is_answered_by_the_api_in_its_error_shape(web_factory):
+    """Gunicorn refused request lines over 4 KiB with a plain-text 414 the API does not
+    document; the API validates the parameters itself."""
+    issued = make_credential()
+    base = web_factory(workers=1)
+    response = requests.get(
+        f"{base}/api/v1/leads/search",
+        params={"q": "x" * 10_000},
+        auth=(issued.credential.client_id, issued.client_secret),
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert "q" in response.json()["details"]
