@@ -1,9 +1,11 @@
-"""Platform middleware: request context and access log, body size limit, JSON errors, metrics."""
+"""Platform middleware: request context and access log, body size limit, JSON errors, metrics,
+path and query validation."""
 
 import logging
 import re
 import time
 import uuid
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -140,3 +142,66 @@ def _stamp(response, headers: dict[str, str]):
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+class PathAndQueryValidationMiddleware:
+    """Refuses with 400, before any view runs, a path or query string that no view can use:
+
+    - a NUL character, which PostgreSQL text cannot hold (every lookup by it would fail);
+    - bytes that are not UTF-8 (overlong forms such as `%c0%80` included), which Django would
+      otherwise turn into U+FFFD or `%XX` text silently;
+    - in the query string, a `%` not followed by two hexadecimal digits.
+
+    Other control characters pass: ingestion accepts them in lead ids, so paths must reach
+    such leads. The bytes are checked as the client sent them: the request target the server
+    passes on (gunicorn's RAW_URI, uWSGI's REQUEST_URI; ASGI's raw path) and QUERY_STRING.
+    Without a raw target only NUL can be seen in the path (Django has already turned bytes
+    that are not UTF-8 into `%XX` text).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = _text_problem("path", _raw_path(request)) or _query_problem(_raw_query(request))
+        if problem:
+            return error_response(400, problem)
+        return self.get_response(request)
+
+
+_INVALID_PERCENT_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def _raw_path(request) -> bytes:
+    scope = getattr(request, "scope", None)
+    if scope is not None:
+        raw_path = scope.get("raw_path")
+        return unquote_to_bytes(raw_path) if raw_path is not None else scope["path"].encode()
+    target = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+    if target:
+        path = urlsplit(target.encode("latin-1", errors="replace")).path
+        return unquote_to_bytes(path)
+    return request.path_info.encode(errors="surrogatepass")
+
+
+def _raw_query(request) -> bytes:
+    scope = getattr(request, "scope", None)
+    if scope is None:
+        return request.META.get("QUERY_STRING", "").encode("latin-1", errors="replace")
+    return scope.get("query_string", b"")
+
+
+def _query_problem(query: bytes) -> str | None:
+    if _INVALID_PERCENT_ESCAPE.search(query):
+        return "Invalid query string: '%' must be followed by two hexadecimal digits"
+    return _text_problem("query string", unquote_to_bytes(query.replace(b"+", b" ")))
+
+
+def _text_problem(where: str, raw: bytes) -> str | None:
+    if b"\x00" in raw:
+        return f"Invalid {where}: it contains a NUL character"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"Invalid {where}: it is not valid UTF-8"
+    return None

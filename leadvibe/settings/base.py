@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "leadvibe.audit.AuditLogMiddleware",
     "leadvibe.middleware.JsonErrorMiddleware",
     "leadvibe.middleware.HttpMetricsMiddleware",
+    "leadvibe.middleware.PathAndQueryValidationMiddleware",
     "leadvibe.middleware.ApiRateLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "leadvibe.middleware.BodySizeLimitMiddleware",
@@ -202,7 +203,7 @@ APPEND_SLASH = False
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["leadvibe.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "leadvibe.api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -12,7 +12,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField
@@ -22,6 +21,7 @@ from leadvibe.api.pagination import (
     envelope_response,
     page_request_from,
 )
+from leadvibe.api.parsers import JSONParser
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_SCORE_BOUND
 from scoring.selectors.events import time_window

@@ -42,6 +42,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from leadvibe.exceptions import ApplicationError, NotFoundError, PayloadTooLargeError
+from leadvibe.json_depth import json_parse
 from leadvibe.metrics import EVENTS_INGESTED
 from leadvibe.queueing import send_task_or_leave_to_sweep
 from leadvibe.timefmt import TimestampOutOfRange, parse_rfc3339
@@ -484,8 +485,8 @@ def _metadata_parse(text: str) -> tuple[dict, str]:
     if not text or text.isspace():
         return {}, "{}"
     try:
-        metadata = _JSON_DECODER.decode(text)
-    except (ValueError, RecursionError) as exc:
+        metadata = json_parse(text, decoder=_JSON_DECODER)
+    except ValueError as exc:
         raise EventValidationError("metadata", f"Not valid JSON: {exc}.") from None
     if type(metadata) is not dict:
         raise EventValidationError("metadata", "Must be a JSON object.")
