@@ -1,5 +1,5 @@
 """Platform middleware: request context and access log, body size limit, JSON errors, metrics,
-path and query validation."""
+path and query validation, security headers."""
 
 import logging
 import re
@@ -205,3 +205,21 @@ def _text_problem(where: str, raw: bytes) -> str | None:
     except UnicodeDecodeError:
         return f"Invalid {where}: it is not valid UTF-8"
     return None
+
+
+class SecurityHeadersMiddleware:
+    """The headers Django's SecurityMiddleware does not set: `Content-Security-Policy` on HTML
+    pages (the docs page loads its script and styles from our static files, no inline
+    script), and `Cache-Control: no-store` on responses that carry credentials or secrets
+    (every path under `NO_STORE_PATH_PREFIXES`), so that no browser or proxy keeps a copy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        if request.path.startswith(settings.NO_STORE_PATH_PREFIXES):
+            response["Cache-Control"] = "no-store"
+        return response

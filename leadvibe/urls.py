@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadvibe.api import views
 
@@ -19,7 +19,8 @@ urlpatterns = [
     path(f"{settings.API_PREFIX}schema", SpectacularAPIView.as_view(), name="schema"),
     path(
         f"{settings.API_PREFIX}docs",
-        SpectacularSwaggerView.as_view(url_name="schema"),
+        # Its script is a separate response: the Content-Security-Policy allows no inline one.
+        SpectacularSwaggerSplitView.as_view(url_name="schema"),
         name="docs",
     ),
     path(settings.API_PREFIX, include(api_patterns)),

@@ -62,12 +62,14 @@ MIDDLEWARE = [
     "leadvibe.middleware.RequestContextMiddleware",
     "leadvibe.audit.AuditLogMiddleware",
     "leadvibe.middleware.JsonErrorMiddleware",
+    "leadvibe.middleware.SecurityHeadersMiddleware",
     "leadvibe.middleware.HttpMetricsMiddleware",
     "leadvibe.middleware.PathAndQueryValidationMiddleware",
     "leadvibe.middleware.ApiRateLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "leadvibe.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -264,6 +266,21 @@ LIVE_STREAM_HEARTBEAT_SECONDS = float(env_str("LIVE_STREAM_HEARTBEAT_SECONDS", "
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
+# Sent on HTTPS requests only (X-Forwarded-Proto: https from the proxy, see above).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+X_FRAME_OPTIONS = "DENY"
+# On HTML pages (the docs page, the admin app). Swagger UI styles elements inline.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Responses under these paths carry tokens or secrets: `Cache-Control: no-store`.
+NO_STORE_PATH_PREFIXES = (
+    f"/{API_PREFIX}auth/",
+    f"/{API_PREFIX}secrets",
+    f"/{API_PREFIX}settings/webhook-secret",
+)
 
 # --- Observability ------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -34,9 +34,8 @@ class WebhookSecretApiView(ApiView):
     read_role = Role.OPERATOR
 
     def _secret_response(self, description: dict) -> Response:
-        response = Response(WebhookSecretOutput(description).data)
-        response["Cache-Control"] = "no-store"
-        return response
+        # Cache-Control: no-store comes from SecurityHeadersMiddleware (NO_STORE_PATH_PREFIXES).
+        return Response(WebhookSecretOutput(description).data)
 
 
 class WebhookSecretView(WebhookSecretApiView):
