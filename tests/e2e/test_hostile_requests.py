@@ -1,0 +1,48 @@
+"""Hostile request targets against the production web server (gunicorn): the bytes are checked
+as the client sent them (gunicorn's RAW_URI), and the answer is the API's error shape."""
+
+import base64
+import http.client
+
+import pytest
+
+from leadvibe.embedded import free_port
+from tests.e2e.processes import start_web, stop_process
+from tests.factories import make_credential
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def web_port(server_env, tmp_path):
+    port = free_port()
+    process = start_web(env=server_env, port=port, log_dir=tmp_path, workers=1)
+    yield port
+    stop_process(process)
+
+
+@pytest.mark.parametrize(
+    ("target", "error"),
+    [
+        ("/api/v1/leads/%ff", "Invalid path: it is not valid UTF-8"),
+        ("/api/v1/leads/%c0%80", "Invalid path: it is not valid UTF-8"),
+        ("/api/v1/leads/%00", "Invalid path: it contains a NUL character"),
+        (
+            "/api/v1/events/export?metadata=k:%00",
+            "Invalid query string: it contains a NUL character",
+        ),
+    ],
+)
+def test_the_real_server_refuses_bytes_no_view_can_use(web_port, target, error):
+    issued = make_credential()
+    connection = http.client.HTTPConnection("127.0.0.1", web_port, timeout=30)
+    credentials = f"{issued.credential.client_id}:{issued.client_secret}"
+    connection.request("GET", target, headers={"Authorization": _basic(credentials)})
+    response = connection.getresponse()
+    assert response.status == 400
+    assert response.getheader("Content-Type") == "application/json"
+    assert response.read() == (b'{"status": 400, "error": "%s"}' % error.encode())
+
+
+def _basic(credentials: str) -> str:
+    return "Basic " + base64.b64encode(credentials.encode()).decode()
