@@ -1,7 +1,7 @@
 """The lock order of lead_locks, played step by step on real connections: a batch that has
-claimed a lead's events and is held up mid-batch, and a merge of that lead starting then. The
-old order (merge: leads, events; batch: events, states, leads) deadlocked here; now the merge
-waits for the batch and both commit."""
+claimed a lead's events and is held up mid-batch, and a merge or deletion of that lead
+starting then. The old order (merge, deletion: leads, events; batch: events, states, leads)
+deadlocked here; now the change waits for the batch and both commit."""
 
 import threading
 import time
@@ -9,9 +9,9 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from scoring.models import EngagementEvent, LeadScore
+from scoring.models import EngagementEvent, Lead, LeadDeletion, LeadScore
 from scoring.services import pipeline
-from scoring.services.lead_changes import lead_merge
+from scoring.services.lead_changes import lead_deletion_request, lead_deletion_run, lead_merge
 from scoring.services.leads import lead_create
 from tests.factories import make_unit
 from tests.scoring.scoring_helpers import expected_from_reference, new_event, store_config
@@ -56,24 +56,28 @@ def in_thread(work, errors: list) -> threading.Thread:
     return thread
 
 
-def test_a_merge_waits_for_the_batch_scoring_its_leads_instead_of_deadlocking():
-    unit = make_unit()
-    config = store_config(unit, CONFIG)
+def leads_with_states(unit) -> tuple[Lead, Lead]:
+    """Two leads with a scoring state each, and a pending event each."""
     target = lead_create(ou=unit, lead_id="target", metadata={})
     source = lead_create(ou=unit, lead_id="source", metadata={})
     EngagementEvent.objects.bulk_create(
         [new_event(target, "visit", 0), new_event(source, "visit", 1)]
     )
-    pipeline.process_pending_events()  # both leads have a scoring state now
+    pipeline.process_pending_events()
     EngagementEvent.objects.bulk_create(
         [new_event(source, "demo", 2), new_event(target, "visit", 3)]
     )
+    return target, source
 
+
+def while_a_batch_is_held_up(source: Lead, change) -> list[Exception]:
+    """Runs `change` while a batch that claimed the source's events waits (for its state, which
+    another session holds: it stands for anything that keeps a batch busy after its claim).
+    Returns what failed."""
     errors: list[Exception] = []
     state_held, release_state = threading.Event(), threading.Event()
 
     def hold_source_state():
-        # Stands for anything that keeps the batch busy after its claim.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT 1 FROM scoring_leadscoringstate WHERE lead_id = %s FOR UPDATE", [source.pk]
@@ -85,13 +89,22 @@ def test_a_merge_waits_for_the_batch_scoring_its_leads_instead_of_deadlocking():
     assert state_held.wait(10)
     batch = in_thread(pipeline.process_pending_batch, errors)
     wait_for_waiting_sessions(1)  # the batch, with its claim, waits for the source's state
-    merge = in_thread(
-        lambda: lead_merge(ou=unit, target_id="target", source_ids=["source"]), errors
-    )
-    wait_for_waiting_sessions(2)  # the merge waits too
+    changing = in_thread(change, errors)
+    wait_for_waiting_sessions(2)  # the change waits too
     release_state.set()
-    for thread in (holder, batch, merge):
+    for thread in (holder, batch, changing):
         thread.join(30)
+    return errors
+
+
+def test_a_merge_waits_for_the_batch_scoring_its_leads_instead_of_deadlocking():
+    unit = make_unit()
+    config = store_config(unit, CONFIG)
+    target, source = leads_with_states(unit)
+
+    errors = while_a_batch_is_held_up(
+        source, lambda: lead_merge(ou=unit, target_id="target", source_ids=["source"])
+    )
 
     assert errors == []
     pipeline.process_pending_events()
@@ -99,3 +112,19 @@ def test_a_merge_waits_for_the_batch_scoring_its_leads_instead_of_deadlocking():
     assert scores == expected_from_reference(target, config)[0]
     assert EngagementEvent.objects.filter(lead=target, status="processed").count() == 4
     assert not LeadScore.objects.filter(lead=source).exists()
+
+
+def test_a_deletion_waits_for_the_batch_scoring_the_lead_instead_of_deadlocking():
+    unit = make_unit()
+    store_config(unit, CONFIG)
+    target, source = leads_with_states(unit)
+    deletion = lead_deletion_request(ou=unit, lead_id="source")
+
+    errors = while_a_batch_is_held_up(source, lambda: lead_deletion_run(deletion_id=deletion.id))
+
+    assert errors == []
+    deletion.refresh_from_db()
+    assert (deletion.status, deletion.error) == (LeadDeletion.Status.COMPLETED, "")
+    assert not Lead.objects.filter(lead_id="source").exists()
+    assert not EngagementEvent.objects.filter(lead_id=source.pk).exists()
+    assert LeadScore.objects.filter(lead=target).exists()
