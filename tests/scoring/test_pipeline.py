@@ -3,11 +3,12 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from leadvibe.redis_client import get_redis
 from scoring.models import EngagementEvent
 from scoring.services import pipeline
+from scoring.services.lead_locks import leads_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,3 +107,27 @@ def test_a_drained_queue_re_arms_the_doorbell_so_the_next_event_wakes_a_worker(c
 def test_a_run_that_reaches_its_batch_limit_asks_for_another_run(client):
     ingest(client, 3)
     assert pipeline.answer_doorbell(max_batches=1) is True
+
+
+def test_events_of_a_lead_a_merge_holds_are_scored_as_soon_as_it_commits(client):
+    ingest(client, 3, leads=range(1))
+    lead_pk = EngagementEvent.objects.values_list("lead_id", flat=True).first()
+    held, release = threading.Event(), threading.Event()
+
+    def merge_in_progress():
+        try:
+            with transaction.atomic():
+                leads_lock(lead_pks=[lead_pk])
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=merge_in_progress)
+    holder.start()
+    assert held.wait(10)
+    threading.Timer(0.5, release.set).start()
+    # The run neither waits on the lead nor ends while its events are held.
+    assert pipeline.answer_doorbell() is False
+    holder.join()
+    assert pipeline.pending_event_count() == 0
