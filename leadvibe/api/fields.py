@@ -1,6 +1,34 @@
+"""Serializer fields of the API.
+
+A body field reads only the JSON type the OpenAPI document gives it: DRF's own CharField turns
+`0` into `"0"` and its BooleanField takes `0`, `"yes"` or `"true"`, which the document
+(`type: string`, `type: boolean`) does not allow, so a client would learn a contract the
+document does not state.
+"""
+
 from rest_framework import serializers
 
 from leadvibe.timefmt import TimestampOutOfRange, parse_rfc3339, to_rfc3339
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, and only a string (no number turned into one). Query parameters are
+    strings anyway, so the field serves them too."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON `true` or `false`, and nothing DRF would read as one (`0`, `"yes"`, `"true"`). For
+    bodies only: a query parameter is a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class RFC3339DateTimeField(serializers.DateTimeField):

@@ -1,8 +1,17 @@
-"""The OpenAPI document's view of errors: every operation lists the error answers a client can
-get, each in the one error shape of `leadvibe.api.errors`."""
+"""The OpenAPI document's shared parts: every operation lists the error answers a client can
+get, each in the one error shape of `leadvibe.api.errors`; every request string states what DRF
+refuses in it."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
+
+# DRF refuses NUL characters in any string, and trims Python's str.strip() whitespace before
+# it checks for a blank one. (ECMA regex `\s` differs from that whitespace: it omits U+001C to
+# U+001F and U+0085 and includes U+FEFF, so the class is spelled out.)
+WHITESPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^[^\x00]*$"
+NO_NUL_NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 
 
 class ErrorOut(serializers.Serializer):
@@ -57,3 +66,29 @@ def error_responses(descriptions: dict[str, str]) -> dict:
         }
         for code, description in descriptions.items()
     }
+
+
+class StrictCharFieldExtension(OpenApiSerializerFieldExtension):
+    """What DRF refuses in a request string, as a pattern: NUL characters, and (unless the field
+    allows blank) a string of only whitespace, which is blank once trimmed, or one shorter than
+    `min_length` once trimmed."""
+
+    target_class = "leadvibe.api.fields.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and "pattern" not in schema:
+            schema["pattern"] = _request_string_pattern(self.target)
+        return schema
+
+
+def _request_string_pattern(field) -> str:
+    if not field.trim_whitespace or field.allow_blank:
+        return NO_NUL
+    least = max(field.min_length or 1, 1)
+    if least == 1:
+        return NO_NUL_NOT_BLANK
+    # Trimmed to at least `least` characters: from the first to the last non-whitespace one.
+    visible = rf"[^\x00{WHITESPACE}]"
+    return rf"^[^\x00]*{visible}[^\x00]{{{least - 2},}}{visible}[^\x00]*$"

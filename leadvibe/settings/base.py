@@ -204,10 +204,8 @@ APPEND_SLASH = False
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["leadvibe.api.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "leadvibe.api.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: the one upload (the CSV import) names its own multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["leadvibe.api.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,

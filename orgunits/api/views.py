@@ -7,7 +7,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
+from leadvibe.api.query import QueryParameters
 from leadvibe.audit import audit_log_entries
 from leadvibe.exceptions import NotFoundError, PermissionDeniedError
 from leadvibe.ratelimit import MIN_BURST, MIN_RPS
@@ -21,18 +22,18 @@ ORG_ROLE_CHOICES = [Member.OrgRole.ADMIN, Member.OrgRole.MEMBER]
 
 
 class MemberOutput(serializers.Serializer):
-    org_member_id = serializers.CharField(source="id")
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
+    org_member_id = StrictCharField(source="id")
+    first_name = StrictCharField()
+    last_name = StrictCharField()
     email = serializers.EmailField()
-    role = serializers.CharField()
-    verified = serializers.BooleanField()
+    role = StrictCharField()
+    verified = StrictBooleanField()
 
 
 class UnitOutput(serializers.Serializer):
-    unit_id = serializers.CharField(source="id")
-    name = serializers.CharField()
-    slug = serializers.CharField()
+    unit_id = StrictCharField(source="id")
+    name = StrictCharField()
+    slug = StrictCharField()
     session_timeout_minutes = serializers.IntegerField()
 
 
@@ -46,13 +47,13 @@ class MeView(ApiView):
 
 
 class RateLimitOutput(serializers.Serializer):
-    enabled = serializers.BooleanField()
-    mode = serializers.CharField()
-    key_by = serializers.CharField()
-    key = serializers.CharField()
+    enabled = StrictBooleanField()
+    mode = StrictCharField()
+    key_by = StrictCharField()
+    key = StrictCharField()
     rps = serializers.FloatField()
     burst = serializers.IntegerField()
-    stage = serializers.CharField(help_text="`org`: the organization's own policy; `default`")
+    stage = StrictCharField(help_text="`org`: the organization's own policy; `default`")
 
 
 class MyRateLimitView(ApiView):
@@ -94,11 +95,11 @@ class UsageView(ApiView):
                 ),
                 "org": inline_serializer(
                     "OrgUsage",
-                    {"org_id": serializers.CharField(), "api_requests": serializers.IntegerField()},
+                    {"org_id": StrictCharField(), "api_requests": serializers.IntegerField()},
                 ),
                 "ou": inline_serializer(
                     "OUUsage",
-                    {"ou_id": serializers.CharField(), "api_requests": serializers.IntegerField()},
+                    {"ou_id": StrictCharField(), "api_requests": serializers.IntegerField()},
                     allow_null=True,
                 ),
             },
@@ -183,16 +184,16 @@ class OrgUnitsView(ApiView):
     org_admin_methods = frozenset({"POST"})
 
     class UnitWithRole(UnitOutput):
-        role = serializers.CharField()
+        role = StrictCharField()
 
     class OrganizationOutput(serializers.Serializer):
-        org_id = serializers.CharField(source="id")
-        name = serializers.CharField()
-        allow_negative_scores = serializers.BooleanField()
-        abm_enabled = serializers.BooleanField()
+        org_id = StrictCharField(source="id")
+        name = StrictCharField()
+        allow_negative_scores = StrictBooleanField()
+        abm_enabled = StrictBooleanField()
 
     class OrgUnitNameInput(serializers.Serializer):
-        name = serializers.CharField(max_length=200)
+        name = StrictCharField(max_length=200)
 
     @extend_schema(
         responses=inline_serializer(
@@ -239,16 +240,16 @@ class ActiveOUView(ApiView):
     needs_ou = False
 
     class ActiveOUInput(serializers.Serializer):
-        ouId = serializers.CharField(max_length=64)
+        ouId = StrictCharField(max_length=64)
 
     @extend_schema(
         request=ActiveOUInput,
         responses=inline_serializer(
             "ActiveOUOutput",
             {
-                "ou_id": serializers.CharField(),
-                "org_id": serializers.CharField(),
-                "role": serializers.CharField(),
+                "ou_id": StrictCharField(),
+                "org_id": StrictCharField(),
+                "role": StrictCharField(),
             },
         ),
     )
@@ -272,12 +273,12 @@ class ActiveOUView(ApiView):
 
 
 class MembershipOutput(serializers.Serializer):
-    org_member_id = serializers.CharField(source="member.id")
+    org_member_id = StrictCharField(source="member.id")
     email = serializers.EmailField(source="member.email")
-    first_name = serializers.CharField(source="member.first_name")
-    last_name = serializers.CharField(source="member.last_name")
-    ou_id = serializers.CharField(source="unit_id")
-    role = serializers.CharField()
+    first_name = StrictCharField(source="member.first_name")
+    last_name = StrictCharField(source="member.last_name")
+    ou_id = StrictCharField(source="unit_id")
+    role = StrictCharField()
 
 
 class MembershipsView(ApiView):
@@ -285,7 +286,7 @@ class MembershipsView(ApiView):
     needs_ou = False
 
     class MembershipAssignInput(serializers.Serializer):
-        org_member_id = serializers.CharField(max_length=64)
+        org_member_id = StrictCharField(max_length=64)
         role = serializers.ChoiceField(choices=ROLE_CHOICES, default=Role.VIEWER)
 
     @extend_schema(responses=MembershipOutput(many=True))
@@ -344,10 +345,10 @@ class OrgMembersView(ApiView):
     org_admin_methods = frozenset({"POST"})
 
     class MemberCreateInput(serializers.Serializer):
-        first_name = serializers.CharField(max_length=150)
-        last_name = serializers.CharField(max_length=150)
+        first_name = StrictCharField(max_length=150)
+        last_name = StrictCharField(max_length=150)
         email = serializers.EmailField()
-        password = serializers.CharField(min_length=8, max_length=128, write_only=True)
+        password = StrictCharField(min_length=8, max_length=128, write_only=True)
         role = serializers.ChoiceField(choices=ORG_ROLE_CHOICES)
 
     @extend_schema(responses=MemberOutput(many=True))
@@ -368,8 +369,8 @@ class OrgMemberDetailView(ApiView):
     org_admin_methods = frozenset({"PUT", "DELETE"})
 
     class MemberUpdateInput(serializers.Serializer):
-        first_name = serializers.CharField(max_length=150, required=False)
-        last_name = serializers.CharField(max_length=150, required=False)
+        first_name = StrictCharField(max_length=150, required=False)
+        last_name = StrictCharField(max_length=150, required=False)
         email = serializers.EmailField(required=False)
         role = serializers.ChoiceField(choices=ORG_ROLE_CHOICES, required=False)
 
@@ -390,10 +391,10 @@ class OrgMemberDetailView(ApiView):
 
 
 class CredentialOutput(serializers.Serializer):
-    secret_id = serializers.CharField(source="id")
-    client_id = serializers.CharField()
-    name = serializers.CharField()
-    ou_id = serializers.CharField(source="unit_id")
+    secret_id = StrictCharField(source="id")
+    client_id = StrictCharField()
+    name = StrictCharField()
+    ou_id = StrictCharField(source="unit_id")
     created_at = RFC3339DateTimeField()
     last_used_at = RFC3339DateTimeField(allow_null=True)
 
@@ -404,13 +405,13 @@ class SecretsView(ApiView):
     write_role = Role.OWNER
 
     class CredentialCreateInput(serializers.Serializer):
-        name = serializers.CharField(min_length=1, max_length=50)
+        name = StrictCharField(min_length=1, max_length=50)
 
     class CreatedOutput(serializers.Serializer):
-        secret_id = serializers.CharField(source="credential.id")
-        client_id = serializers.CharField(source="credential.client_id")
-        client_secret = serializers.CharField()
-        name = serializers.CharField(source="credential.name")
+        secret_id = StrictCharField(source="credential.id")
+        client_id = StrictCharField(source="credential.client_id")
+        client_secret = StrictCharField()
+        name = StrictCharField(source="credential.name")
         created_at = RFC3339DateTimeField(source="credential.created_at")
 
     @extend_schema(responses=CredentialOutput(many=True))
@@ -448,16 +449,16 @@ class AuditLogsView(ApiView):
     jwt_only = True
     read_role = Role.OWNER
 
-    class AuditLogQuery(serializers.Serializer):
+    class AuditLogQuery(QueryParameters):
         limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
         offset = serializers.IntegerField(min_value=0, default=0)
-        search = serializers.CharField(required=False, max_length=200)
+        search = StrictCharField(required=False, max_length=200)
         method = serializers.ChoiceField(
             choices=["GET", "POST", "PUT", "PATCH", "DELETE"], required=False
         )
         status_min = serializers.IntegerField(required=False, min_value=100, max_value=599)
         status_max = serializers.IntegerField(required=False, min_value=100, max_value=599)
-        user_email = serializers.CharField(required=False, max_length=254)
+        user_email = StrictCharField(required=False, max_length=254)
         sort_by = serializers.ChoiceField(
             choices=["created_at", "user_email", "method", "path", "status", "ip", "latency_ms"],
             default="created_at",
@@ -467,16 +468,16 @@ class AuditLogsView(ApiView):
     class AuditLogEntryOutput(serializers.Serializer):
         id = serializers.IntegerField()
         created_at = RFC3339DateTimeField()
-        user_email = serializers.CharField(source="member_email", allow_null=True)
-        client_id = serializers.CharField(source="credential_client_id", allow_null=True)
-        org_id = serializers.CharField(allow_null=True)
-        ou_id = serializers.CharField(source="unit_id", allow_null=True)
-        method = serializers.CharField()
-        path = serializers.CharField()
+        user_email = StrictCharField(source="member_email", allow_null=True)
+        client_id = StrictCharField(source="credential_client_id", allow_null=True)
+        org_id = StrictCharField(allow_null=True)
+        ou_id = StrictCharField(source="unit_id", allow_null=True)
+        method = StrictCharField()
+        path = StrictCharField()
         status = serializers.IntegerField()
-        ip = serializers.CharField(allow_null=True)
+        ip = StrictCharField(allow_null=True)
         latency_ms = serializers.FloatField()
-        request_id = serializers.CharField()
+        request_id = StrictCharField()
 
     @extend_schema(
         parameters=[AuditLogQuery],

@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
+from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
 from scoring.selectors.analytics import (
     TOP_EVENT_TYPES,
@@ -41,7 +42,7 @@ class AnalyticsOutput(serializers.Serializer):
 
 
 class AnalyticsView(ApiView):
-    class AnalyticsQuery(serializers.Serializer):
+    class AnalyticsQuery(QueryParameters):
         range = serializers.ChoiceField(
             choices=ANALYTICS_RANGES, default="all", help_text="Named range on occurred_at"
         )
@@ -70,7 +71,7 @@ class Last24hOutput(serializers.Serializer):
 
 
 class TopEventOutput(serializers.Serializer):
-    event_type = serializers.CharField()
+    event_type = StrictCharField()
     count = serializers.IntegerField()
     leads = serializers.IntegerField(help_text="Distinct leads with events of the type")
 
@@ -96,15 +97,15 @@ class AnalyticsStatsView(ApiView):
 
 
 class RankedLeadOutput(serializers.Serializer):
-    lead_id = serializers.CharField()
+    lead_id = StrictCharField()
     score = serializers.IntegerField()
-    engagement_level = serializers.CharField(allow_null=True)
-    last_event_type = serializers.CharField(allow_null=True)
+    engagement_level = StrictCharField(allow_null=True)
+    last_event_type = StrictCharField(allow_null=True)
     last_active_at = RFC3339DateTimeField(allow_null=True)
 
 
 class TopLeadsView(ApiView):
-    class TopLeadsQuery(serializers.Serializer):
+    class TopLeadsQuery(QueryParameters):
         limit = serializers.IntegerField(min_value=1, max_value=MAX_RANKED, default=10)
 
     @extend_schema(
@@ -125,16 +126,16 @@ class TopLeadsView(ApiView):
 
 
 class RecentGainsView(ApiView):
-    class RecentGainsQuery(serializers.Serializer):
+    class RecentGainsQuery(QueryParameters):
         hours = serializers.IntegerField(min_value=1, max_value=MAX_GAIN_HOURS, default=24)
         limit = serializers.IntegerField(min_value=1, max_value=MAX_RANKED, default=10)
 
     class GainOutput(serializers.Serializer):
-        lead_id = serializers.CharField()
+        lead_id = StrictCharField()
         gain = serializers.IntegerField(help_text="Net points gained in the window")
         events = serializers.IntegerField(help_text="Events that scored in the window")
         score = serializers.IntegerField(help_text="Current primary score")
-        engagement_level = serializers.CharField(allow_null=True)
+        engagement_level = StrictCharField(allow_null=True)
 
     @extend_schema(
         parameters=[RecentGainsQuery],

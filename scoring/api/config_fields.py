@@ -5,6 +5,8 @@ import copy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from leadvibe.api.fields import StrictCharField
+
 # Bounds that keep every value inside its column, and scores inside a 32-bit integer.
 MAX_WEIGHT = 1_000_000
 MAX_SCORE_BOUND = 1_000_000_000
@@ -26,7 +28,7 @@ class WholeNumberField(serializers.IntegerField):
         return data
 
 
-class EventTypeField(serializers.CharField):
+class EventTypeField(StrictCharField):
     """An event type as events carry it: 1 to 100 printable characters, case-sensitive."""
 
     default_error_messages = {"printable": "Must be 1 to 100 printable characters."}

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import (
     MAX_WEIGHT,
@@ -42,37 +42,37 @@ VALUELESS_CONDITIONS = ("exists", "not_exists")
 
 
 class ConfigObjectOutput(serializers.Serializer):
-    org_id = serializers.CharField()
-    unit_id = serializers.CharField()
+    org_id = StrictCharField()
+    unit_id = StrictCharField()
     created_at = RFC3339DateTimeField()
     updated_at = RFC3339DateTimeField()
-    created_by = serializers.CharField(
+    created_by = StrictCharField(
         source="created_by_id", allow_null=True, help_text="Member id; null for API credentials"
     )
-    updated_by = serializers.CharField(source="updated_by_id", allow_null=True)
+    updated_by = StrictCharField(source="updated_by_id", allow_null=True)
 
 
 # --- Rulesets -------------------------------------------------------------------------------
 
 
 class RulesetOutput(ConfigObjectOutput):
-    ruleset_id = serializers.CharField(source="public_id", help_text="`rs_<n>`")
-    name = serializers.CharField()
-    score_column = serializers.CharField()
-    is_primary = serializers.BooleanField()
-    active = serializers.BooleanField()
+    ruleset_id = StrictCharField(source="public_id", help_text="`rs_<n>`")
+    name = StrictCharField()
+    score_column = StrictCharField()
+    is_primary = StrictBooleanField()
+    active = StrictBooleanField()
 
 
 class RulesetInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100, help_text="1 to 100 characters, unique in the OU")
-    score_column = serializers.CharField(max_length=100, default="total_score")
-    is_primary = serializers.BooleanField(
+    name = StrictCharField(max_length=100, help_text="1 to 100 characters, unique in the OU")
+    score_column = StrictCharField(max_length=100, default="total_score")
+    is_primary = StrictBooleanField(
         default=False,
         help_text="The OU's primary ruleset (levels, default sorting and default scores use "
         "it). Making one primary takes it from the others; the first ruleset of an OU is "
         "primary whatever this says.",
     )
-    active = serializers.BooleanField(default=True, help_text="Inactive rulesets do not score")
+    active = StrictBooleanField(default=True, help_text="Inactive rulesets do not score")
 
 
 RulesetUpdateInput = partial_serializer(RulesetInput, "RulesetUpdateInput")
@@ -138,18 +138,18 @@ class RulesetView(ApiView):
 
 
 class RuleOutput(ConfigObjectOutput):
-    rule_id = serializers.CharField(source="public_id", help_text="`rl_<n>`")
+    rule_id = StrictCharField(source="public_id", help_text="`rl_<n>`")
     ruleset_id = PublicKeyField(Ruleset.ID_PREFIX)
-    event_type = serializers.CharField()
+    event_type = StrictCharField()
     weight = serializers.IntegerField()
-    icon = serializers.CharField()
-    active = serializers.BooleanField()
+    icon = StrictCharField()
+    active = StrictBooleanField()
     start_at = RFC3339DateTimeField(allow_null=True)
     end_at = RFC3339DateTimeField(allow_null=True)
 
 
 class RuleInput(serializers.Serializer):
-    ruleset_id = serializers.CharField(
+    ruleset_id = StrictCharField(
         max_length=40,
         allow_null=True,
         default=None,
@@ -162,8 +162,8 @@ class RuleInput(serializers.Serializer):
         max_value=MAX_WEIGHT,
         help_text="Points per matching event: a whole number, may be negative",
     )
-    icon = serializers.CharField(max_length=50, allow_blank=True, default="")
-    active = serializers.BooleanField(default=True)
+    icon = StrictCharField(max_length=50, allow_blank=True, default="")
+    active = StrictBooleanField(default=True)
     start_at = RFC3339DateTimeField(
         allow_null=True, default=None, help_text="Events from this time on (null: always)"
     )
@@ -245,9 +245,9 @@ class RulesetRulesView(ApiView):
 
 
 class DecayOutput(ConfigObjectOutput):
-    decay_id = serializers.CharField(source="public_id", help_text="`dc_<n>`")
+    decay_id = StrictCharField(source="public_id", help_text="`dc_<n>`")
     inactive_for = serializers.IntegerField()
-    unit = serializers.CharField(source="time_unit", help_text="hours, days or weeks")
+    unit = StrictCharField(source="time_unit", help_text="hours, days or weeks")
     decrease = serializers.IntegerField()
 
 
@@ -321,13 +321,11 @@ class DecayView(ApiView):
 
 
 class InorganicFilterOutput(ConfigObjectOutput):
-    filter_id = serializers.CharField(
-        source="public_id", help_text=f"`{InorganicFilter.ID_PREFIX}<n>`"
-    )
-    event_type = serializers.CharField()
+    filter_id = StrictCharField(source="public_id", help_text=f"`{InorganicFilter.ID_PREFIX}<n>`")
+    event_type = StrictCharField()
     count_threshold = serializers.IntegerField()
     time_window_ms = serializers.IntegerField()
-    group_events = serializers.BooleanField()
+    group_events = StrictBooleanField()
 
 
 class InorganicFilterInput(serializers.Serializer):
@@ -338,7 +336,7 @@ class InorganicFilterInput(serializers.Serializer):
     time_window_ms = WholeNumberField(
         min_value=1, max_value=MAX_WINDOW_MS, help_text="Rolling window, milliseconds"
     )
-    group_events = serializers.BooleanField(
+    group_events = StrictBooleanField(
         default=False, help_text="Keep the first event of a burst, take back the rest"
     )
 
@@ -426,7 +424,7 @@ class ConditionValueField(serializers.JSONField):
 
 
 class ConditionInput(serializers.Serializer):
-    property = serializers.CharField(
+    property = StrictCharField(
         max_length=200, help_text="Metadata key; a dotted path reads nested objects"
     )
     condition = serializers.ChoiceField(choices=OPERATORS)
@@ -447,23 +445,21 @@ class ConditionInput(serializers.Serializer):
 
 
 class ConditionOutput(serializers.Serializer):
-    property = serializers.CharField()
-    condition = serializers.CharField()
+    property = StrictCharField()
+    condition = StrictCharField()
     value = serializers.JSONField(allow_null=True)
 
 
 class AttributeFilterOutput(ConfigObjectOutput):
-    filter_id = serializers.CharField(
-        source="public_id", help_text=f"`{AttributeFilter.ID_PREFIX}<n>`"
-    )
-    name = serializers.CharField()
-    event_type = serializers.CharField(allow_null=True, help_text="null: events of any type")
+    filter_id = StrictCharField(source="public_id", help_text=f"`{AttributeFilter.ID_PREFIX}<n>`")
+    name = StrictCharField()
+    event_type = StrictCharField(allow_null=True, help_text="null: events of any type")
     conditions = ConditionOutput(many=True)
-    active = serializers.BooleanField()
+    active = StrictBooleanField()
 
 
 class AttributeFilterInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     event_type = EventTypeField(
         allow_null=True, default=None, help_text="Only events of this type; null: any type"
     )
@@ -473,7 +469,7 @@ class AttributeFilterInput(serializers.Serializer):
         max_length=MAX_CONDITIONS,
         help_text=f"1 to {MAX_CONDITIONS} conditions on event metadata, all of which must hold",
     )
-    active = serializers.BooleanField(default=True)
+    active = StrictBooleanField(default=True)
 
 
 AttributeFilterUpdateInput = partial_serializer(AttributeFilterInput, "AttributeFilterUpdateInput")

@@ -14,14 +14,16 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from leadvibe.api.csv_export import CSV_INJECTION_NOTE, csv_attachment
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.api.pagination import PageParamsSerializer, bare_list_response, page_request_from
+from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
 from scoring.models import EngagementEvent
 from scoring.selectors.events import (
@@ -54,7 +56,10 @@ STRING_LIST = {"type": "array", "items": {"type": "string"}}
 # --- Serializers ----------------------------------------------------------------------------
 
 
-class MetadataFilterField(serializers.CharField):
+@extend_schema_field(
+    {"type": "string", "minLength": 2, "maxLength": 500, "pattern": r"^[^:\x00]+:[^\x00]*$"}
+)
+class MetadataFilterField(StrictCharField):
     """`key:value`, split at the first colon; parsed to a `(key, value)` pair."""
 
     default_error_messages = {"format": 'Must be "key:value": a metadata key, a colon, a value.'}
@@ -69,7 +74,7 @@ class MetadataFilterField(serializers.CharField):
         return key, value
 
 
-class EventFilterQuery(serializers.Serializer):
+class EventFilterQuery(QueryParameters):
     metadata = serializers.ListField(
         child=MetadataFilterField(),
         required=False,
@@ -87,22 +92,22 @@ class EventFilterQuery(serializers.Serializer):
 
 
 class EngagementEventOutput(serializers.Serializer):
-    id = serializers.CharField(source="public_id", help_text="`ev_<n>`")
-    lead_id = serializers.CharField(source="lead.lead_id")
-    event_type = serializers.CharField()
+    id = StrictCharField(source="public_id", help_text="`ev_<n>`")
+    lead_id = StrictCharField(source="lead.lead_id")
+    event_type = StrictCharField()
     timestamp = RFC3339DateTimeField(source="occurred_at", help_text="When it happened")
     received_at = RFC3339DateTimeField()
-    channel = serializers.CharField(help_text=f"One of: {', '.join(CHANNELS)}")
-    source = serializers.CharField(help_text="api, csv, seed or system")
+    channel = StrictCharField(help_text=f"One of: {', '.join(CHANNELS)}")
+    source = StrictCharField(help_text="api, csv, seed or system")
     metadata = serializers.DictField()
-    status = serializers.CharField(help_text="pending (not scored yet) or processed")
+    status = StrictCharField(help_text="pending (not scored yet) or processed")
 
 
 class OrderOutput(serializers.Serializer):
-    order_id = serializers.CharField()
-    lead_id = serializers.CharField(source="lead.lead_id")
+    order_id = StrictCharField()
+    lead_id = StrictCharField(source="lead.lead_id")
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    currency = serializers.CharField(help_text="ISO 4217 code, upper case")
+    currency = StrictCharField(help_text="ISO 4217 code, upper case")
     items = serializers.ListField(child=serializers.DictField())
     timestamp = RFC3339DateTimeField(source="occurred_at")
     created_at = RFC3339DateTimeField()
@@ -137,7 +142,8 @@ def events_list_response(request) -> Response:
 # --- Other event routes ---------------------------------------------------------------------
 
 
-class EventIdField(serializers.CharField):
+@extend_schema_field({"type": "string", "pattern": rf"^{EngagementEvent.ID_PREFIX}[0-9]{{1,18}}$"})
+class EventIdField(StrictCharField):
     """`ev_<n>`, parsed to n (at most 18 digits, so it fits the bigint column)."""
 
     default_error_messages = {"format": "Must be an event id such as ev_123."}
@@ -186,8 +192,8 @@ class EventTypePropertiesView(ApiView):
         responses=inline_serializer(
             "EventTypeProperties",
             {
-                "event_type": serializers.CharField(),
-                "properties": serializers.ListField(child=serializers.CharField()),
+                "event_type": StrictCharField(),
+                "properties": serializers.ListField(child=StrictCharField()),
             },
         ),
         summary="Distinct metadata keys of an event type (OU-scoped)",
@@ -248,15 +254,15 @@ class LeadEventsView(ApiView):
 
 
 class ActivityTimelineEvent(EngagementEventOutput):
-    type = serializers.CharField(help_text='"event"')
+    type = StrictCharField(help_text='"event"')
 
 
 class ActivityTimelineOrder(OrderOutput):
-    type = serializers.CharField(help_text='"order"')
+    type = StrictCharField(help_text='"order"')
 
 
 class LeadActivityView(ApiView):
-    class LeadActivityQuery(serializers.Serializer):
+    class LeadActivityQuery(QueryParameters):
         range = serializers.ChoiceField(
             choices=TIME_RANGES,
             default="last_7d",
@@ -369,8 +375,8 @@ def _timeline_item(row) -> dict:
 
 class OrdersView(ApiView):
     class OrderCreateInput(serializers.Serializer):
-        order_id = serializers.CharField(max_length=200)
-        lead_id = serializers.CharField(max_length=200)
+        order_id = StrictCharField(max_length=200)
+        lead_id = StrictCharField(max_length=200)
         amount = serializers.DecimalField(
             max_digits=14, decimal_places=2, min_value=Decimal(0), help_text=">= 0, 2 decimals"
         )
@@ -386,8 +392,8 @@ class OrdersView(ApiView):
             error_messages={"out_of_range": TIMESTAMP_BOUNDS},
         )
 
-    class OrdersQuery(serializers.Serializer):
-        lead_id = serializers.CharField(
+    class OrdersQuery(QueryParameters):
+        lead_id = StrictCharField(
             max_length=200, required=False, help_text="Only this lead's orders"
         )
 

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from leadvibe.api.errors import validation_details
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.exceptions import ApplicationError
 from orgunits.api.base import ApiView
 from scoring.api.event_read_views import events_list_response, events_list_schema
@@ -26,19 +26,17 @@ MAX_BATCH = 1000
 
 class AliasIn(serializers.Serializer):
     alias_kind = serializers.ChoiceField(choices=LeadAlias.Kind.choices)
-    raw_value = serializers.CharField(max_length=320, trim_whitespace=False)
+    raw_value = StrictCharField(max_length=320, trim_whitespace=False)
 
 
 class EventIn(serializers.Serializer):
-    lead_id = serializers.CharField(max_length=200, required=False, allow_null=True)
+    lead_id = StrictCharField(max_length=200, required=False, allow_null=True)
     aliases = AliasIn(many=True, required=False, max_length=20)
     alias_kind = serializers.ChoiceField(
         choices=LeadAlias.Kind.choices, required=False, help_text="Deprecated: use aliases."
     )
-    alias = serializers.CharField(
-        max_length=320, required=False, help_text="Deprecated: use aliases."
-    )
-    event_type = serializers.CharField(
+    alias = StrictCharField(max_length=320, required=False, help_text="Deprecated: use aliases.")
+    event_type = StrictCharField(
         allow_blank=True, trim_whitespace=False, help_text="1 to 100 printable characters"
     )
     timestamp = RFC3339DateTimeField(
@@ -48,7 +46,7 @@ class EventIn(serializers.Serializer):
         error_messages={"out_of_range": TIMESTAMP_BOUNDS},
     )
     metadata = serializers.DictField(required=False, help_text="JSON object, at most 100 KB")
-    idempotency_key = serializers.CharField(
+    idempotency_key = StrictCharField(
         max_length=255, required=False, help_text="Or the Idempotency-Key header; 7 days per OU"
     )
 
@@ -77,9 +75,9 @@ def event_input(data: dict, *, idempotency_key: str | None = None) -> EventInput
 IngestOut = inline_serializer(
     "EventIngested",
     {
-        "message": serializers.CharField(),
-        "event_id": serializers.CharField(),
-        "lead_id": serializers.CharField(),
+        "message": StrictCharField(),
+        "event_id": StrictCharField(),
+        "lead_id": StrictCharField(),
         "metadata": serializers.DictField(),
         "alias_conflicts": serializers.ListField(child=serializers.DictField(), required=False),
     },

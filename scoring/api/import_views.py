@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from orgunits.api.base import ApiView
 from scoring.models import ImportJob
 from scoring.services.imports import (
@@ -18,14 +18,14 @@ from scoring.services.imports import (
 
 class ImportRowErrorOut(serializers.Serializer):
     row = serializers.IntegerField(help_text="Row as a spreadsheet shows it: the header is 1")
-    column = serializers.CharField(allow_null=True, help_text="Null when the row is unreadable")
-    message = serializers.CharField()
+    column = StrictCharField(allow_null=True, help_text="Null when the row is unreadable")
+    message = StrictCharField()
 
 
 class EventImportJobOut(serializers.Serializer):
-    id = serializers.CharField()
+    id = StrictCharField()
     status = serializers.ChoiceField(choices=ImportJob.Status.choices)
-    file_name = serializers.CharField()
+    file_name = StrictCharField()
     rows_total = serializers.IntegerField(
         allow_null=True, help_text="Data rows in the file; null until the worker counted them"
     )
@@ -35,7 +35,7 @@ class EventImportJobOut(serializers.Serializer):
     progress = serializers.SerializerMethodField(help_text="0 to 1")
     ignored_columns = serializers.SerializerMethodField()
     errors = ImportRowErrorOut(many=True, help_text="The first 100 problems, by row")
-    failure = serializers.CharField(help_text="Why a failed job stopped; empty otherwise")
+    failure = StrictCharField(help_text="Why a failed job stopped; empty otherwise")
     created_at = RFC3339DateTimeField()
     started_at = RFC3339DateTimeField(allow_null=True)
     finished_at = RFC3339DateTimeField(allow_null=True)
@@ -63,7 +63,7 @@ class EventImportView(ApiView):
         )
 
     class EventImportAcceptedOut(EventImportJobOut):
-        message = serializers.CharField()
+        message = StrictCharField()
 
     @extend_schema(
         request={"multipart/form-data": EventImportIn},

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, inline_ser
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
 from leadvibe.api.pagination import (
     PageParamsSerializer,
     bare_list_response,
@@ -22,6 +22,7 @@ from leadvibe.api.pagination import (
     page_request_from,
 )
 from leadvibe.api.parsers import JSONParser
+from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_SCORE_BOUND
 from scoring.selectors.events import time_window
@@ -55,15 +56,15 @@ RESERVED_LEAD_IDS = frozenset({"search", "merge", "scores"})
 
 
 class LeadOutput(serializers.Serializer):
-    id = serializers.CharField(source="lead_id", help_text="The client's lead id")
-    org_id = serializers.CharField()
-    unit_id = serializers.CharField()
-    account_id = serializers.CharField(source="account.account_id", allow_null=True)
-    owner_id = serializers.CharField(allow_null=True)
+    id = StrictCharField(source="lead_id", help_text="The client's lead id")
+    org_id = StrictCharField()
+    unit_id = StrictCharField()
+    account_id = StrictCharField(source="account.account_id", allow_null=True)
+    owner_id = StrictCharField(allow_null=True)
     owner_name = serializers.SerializerMethodField()
     created_at = RFC3339DateTimeField()
     updated_at = RFC3339DateTimeField()
-    merged_into = serializers.CharField(
+    merged_into = StrictCharField(
         source="merged_into.lead_id",
         allow_null=True,
         help_text="The lead this one was merged into (then it is read-only), else null",
@@ -78,8 +79,8 @@ class LeadOutput(serializers.Serializer):
 
 
 class LeadAccountOutput(serializers.Serializer):
-    account_id = serializers.CharField()
-    name = serializers.CharField()
+    account_id = StrictCharField()
+    name = StrictCharField()
     metadata = serializers.DictField()
 
 
@@ -93,16 +94,16 @@ def _detail(lead) -> dict:
 
 
 class LeadListItemOutput(serializers.Serializer):
-    id = serializers.CharField(source="lead.lead_id")
-    account_id = serializers.CharField(source="lead.account.account_id", allow_null=True)
+    id = StrictCharField(source="lead.lead_id")
+    account_id = StrictCharField(source="lead.account.account_id", allow_null=True)
     metadata = serializers.DictField(source="lead.metadata")
     created_at = RFC3339DateTimeField(source="lead.created_at")
     updated_at = RFC3339DateTimeField(source="lead.updated_at")
     score = serializers.IntegerField(help_text="Primary ruleset score; 0 without one")
-    engagement_level = serializers.CharField(
+    engagement_level = StrictCharField(
         allow_null=True, help_text="The engagement level containing the score"
     )
-    last_event_type = serializers.CharField(
+    last_event_type = StrictCharField(
         allow_null=True, help_text="Type of the lead's last scored event"
     )
     last_active_at = RFC3339DateTimeField(
@@ -112,8 +113,8 @@ class LeadListItemOutput(serializers.Serializer):
 
 
 class LeadDeletionOutput(serializers.Serializer):
-    lead_id = serializers.CharField()
-    status = serializers.CharField(help_text="pending, running, completed or failed")
+    lead_id = StrictCharField()
+    status = StrictCharField(help_text="pending, running, completed or failed")
 
 
 class LeadMetadataField(serializers.DictField):
@@ -127,11 +128,11 @@ class LeadMetadataField(serializers.DictField):
 
 
 class LeadsView(ApiView):
-    class LeadListQuery(serializers.Serializer):
+    class LeadListQuery(QueryParameters):
         range = serializers.ChoiceField(
             choices=LEAD_RANGES, default="all", help_text="Named range on the lead's created_at"
         )
-        event_type = serializers.CharField(
+        event_type = StrictCharField(
             required=False, max_length=100, help_text="Type of the lead's last event"
         )
         last_active = serializers.ChoiceField(
@@ -159,9 +160,9 @@ class LeadsView(ApiView):
         )
 
     class LeadCreateInput(serializers.Serializer):
-        id = serializers.CharField(max_length=200, help_text="The client's lead id, unique")
+        id = StrictCharField(max_length=200, help_text="The client's lead id, unique")
         metadata = LeadMetadataField(required=False, default=dict)
-        account_id = serializers.CharField(max_length=200, required=False, allow_null=True)
+        account_id = StrictCharField(max_length=200, required=False, allow_null=True)
 
         def validate_id(self, value: str) -> str:
             if "/" in value or value in RESERVED_LEAD_IDS:
@@ -177,7 +178,7 @@ class LeadsView(ApiView):
             {
                 "leads": LeadListItemOutput(many=True),
                 "total": serializers.IntegerField(),
-                "total_exact": serializers.BooleanField(
+                "total_exact": StrictBooleanField(
                     help_text=f"false: more than {EXACT_COUNT_LIMIT:,} leads match and "
                     "`total` is an estimate"
                 ),
@@ -242,16 +243,16 @@ class LeadsView(ApiView):
 
 
 class LeadSearchView(ApiView):
-    class LeadSearchQuery(serializers.Serializer):
-        q = serializers.CharField(min_length=2, max_length=320, help_text="At least 2 characters")
+    class LeadSearchQuery(QueryParameters):
+        q = StrictCharField(min_length=2, max_length=320, help_text="At least 2 characters")
 
     class LeadSearchItemOutput(serializers.Serializer):
-        id = serializers.CharField(source="lead.lead_id")
+        id = StrictCharField(source="lead.lead_id")
         metadata = serializers.DictField(source="lead.metadata")
         created_at = RFC3339DateTimeField(source="lead.created_at")
         updated_at = RFC3339DateTimeField(source="lead.updated_at")
-        matched_by = serializers.CharField(help_text="`id`, or the kind of the matching alias")
-        matched_value = serializers.CharField(help_text="The lead id or the alias value")
+        matched_by = StrictCharField(help_text="`id`, or the kind of the matching alias")
+        matched_value = StrictCharField(help_text="The lead id or the alias value")
 
     @extend_schema(
         parameters=[LeadSearchQuery],
@@ -292,9 +293,9 @@ class LeadMergeTruncateInput(serializers.Serializer):
 
 class LeadMergeView(ApiView):
     class LeadMergeInput(serializers.Serializer):
-        targetLeadId = serializers.CharField(max_length=200)
+        targetLeadId = StrictCharField(max_length=200)
         sourceLeadIds = serializers.ListField(
-            child=serializers.CharField(max_length=200),
+            child=StrictCharField(max_length=200),
             min_length=1,
             max_length=MAX_MERGE_SOURCES,
         )
@@ -306,12 +307,10 @@ class LeadMergeView(ApiView):
             "LeadMergeResult",
             {
                 "target": LeadOutput(),
-                "mergedSources": serializers.ListField(child=serializers.CharField()),
+                "mergedSources": serializers.ListField(child=StrictCharField()),
                 "movedEvents": serializers.IntegerField(),
                 "truncatedEvents": serializers.IntegerField(help_text="Always 0: policy none"),
-                "rescore": inline_serializer(
-                    "LeadMergeRescore", {"status": serializers.CharField()}
-                ),
+                "rescore": inline_serializer("LeadMergeRescore", {"status": StrictCharField()}),
             },
         ),
         summary="Merge leads (OU-scoped)",
@@ -349,7 +348,7 @@ class LeadMergeView(ApiView):
 class LeadView(ApiView):
     class LeadUpdateInput(serializers.Serializer):
         metadata = LeadMetadataField(help_text="Replaces the lead's metadata")
-        account_id = serializers.CharField(
+        account_id = StrictCharField(
             max_length=200,
             required=False,
             allow_null=True,
@@ -415,9 +414,9 @@ class LeadMetadataView(ApiView):
     parser_classes = [JSONParser, MergePatchParser]
 
     class LeadMetadataOutput(serializers.Serializer):
-        id = serializers.CharField(source="lead_id")
-        org_id = serializers.CharField()
-        unit_id = serializers.CharField()
+        id = StrictCharField(source="lead_id")
+        org_id = StrictCharField()
+        unit_id = StrictCharField()
         metadata = serializers.DictField()
 
     @extend_schema(
@@ -440,9 +439,9 @@ class LeadMetadataView(ApiView):
 
 class LeadAliasesView(ApiView):
     class LeadAliasOutput(serializers.Serializer):
-        alias_kind = serializers.CharField(source="kind")
-        value = serializers.CharField(source="normalized_value", help_text="Normalized")
-        raw_value = serializers.CharField(help_text="As first sent, trimmed")
+        alias_kind = StrictCharField(source="kind")
+        value = StrictCharField(source="normalized_value", help_text="Normalized")
+        raw_value = StrictCharField(help_text="As first sent, trimmed")
         created_at = RFC3339DateTimeField()
 
     @extend_schema(
@@ -461,14 +460,14 @@ class LeadProfileView(ApiView):
         responses=inline_serializer(
             "LeadProfile",
             {
-                "lead_id": serializers.CharField(),
+                "lead_id": StrictCharField(),
                 "metadata": serializers.DictField(),
                 "profile_score": serializers.IntegerField(
                     allow_null=True,
                     help_text="The score in the primary profile ruleset; null when the OU "
                     "has no enabled primary profile ruleset",
                 ),
-                "profile_level": serializers.CharField(
+                "profile_level": StrictCharField(
                     allow_null=True, help_text="The profile level containing profile_score"
                 ),
             },
@@ -499,7 +498,7 @@ class LeadAccountScoredOutput(LeadAccountOutput):
         help_text="The account's score in the primary account ruleset; null without an "
         "enabled primary account ruleset or ABM",
     )
-    account_level = serializers.CharField(source="fit.level", allow_null=True)
+    account_level = StrictCharField(source="fit.level", allow_null=True)
 
 
 class LeadAccountView(ApiView):
@@ -507,7 +506,7 @@ class LeadAccountView(ApiView):
         responses=inline_serializer(
             "LeadAccountResult",
             {
-                "lead_id": serializers.CharField(),
+                "lead_id": StrictCharField(),
                 "account": LeadAccountScoredOutput(allow_null=True),
             },
         ),

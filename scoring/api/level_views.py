@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from leadvibe.api.fields import StrictCharField
 from leadvibe.exceptions import PermissionDeniedError
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_SCORE_BOUND, WholeNumberField, partial_serializer
@@ -25,17 +26,17 @@ LEVEL_RULES = (
 
 
 class LevelOutput(ConfigObjectOutput):
-    stage_id = serializers.CharField(source="public_id", help_text="`st_<n>`")
-    level_id = serializers.CharField(
+    stage_id = StrictCharField(source="public_id", help_text="`st_<n>`")
+    level_id = StrictCharField(
         source="public_id", help_text="The same id (the spec's name for profile and account)"
     )
-    name = serializers.CharField()
+    name = StrictCharField()
     min_score = serializers.IntegerField()
     max_score = serializers.IntegerField(allow_null=True, help_text="null: no upper bound")
 
 
 class LevelInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     min_score = WholeNumberField(min_value=-MAX_SCORE_BOUND, max_value=MAX_SCORE_BOUND)
     max_score = WholeNumberField(
         min_value=-MAX_SCORE_BOUND,

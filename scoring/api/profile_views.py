@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view, inline_seri
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from leadvibe.api.fields import StrictBooleanField, StrictCharField
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_WEIGHT, PublicKeyField, WholeNumberField
 from scoring.api.config_fields import partial_serializer as partial
@@ -43,16 +44,16 @@ CONDITIONS = (
 
 
 class FitRulesetOutput(ConfigObjectOutput):
-    id = serializers.CharField(source="public_id")
-    name = serializers.CharField()
-    enabled = serializers.BooleanField()
-    is_primary = serializers.BooleanField()
+    id = StrictCharField(source="public_id")
+    name = StrictCharField()
+    enabled = StrictBooleanField()
+    is_primary = StrictBooleanField()
 
 
 class FitRulesetInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100, help_text="1 to 100 characters, unique")
-    enabled = serializers.BooleanField(default=True, help_text="Disabled rulesets score nothing")
-    is_primary = serializers.BooleanField(
+    name = StrictCharField(max_length=100, help_text="1 to 100 characters, unique")
+    enabled = StrictBooleanField(default=True, help_text="Disabled rulesets score nothing")
+    is_primary = StrictBooleanField(
         default=False,
         help_text="The primary ruleset's score and level are the ones shown for a lead "
         "(account). Making one primary takes it from the others; the first ruleset is "
@@ -80,11 +81,11 @@ def rule_output(name: str, prefix: str, property_field: str):
         name,
         (ConfigObjectOutput,),
         {
-            "id": serializers.CharField(source="public_id"),
+            "id": StrictCharField(source="public_id"),
             "ruleset_id": PublicKeyField(prefix),
-            property_field: serializers.CharField(source="property_name"),
-            "condition": serializers.CharField(),
-            "comparison_value": serializers.CharField(help_text='"" for exists / not_exists'),
+            property_field: StrictCharField(source="property_name"),
+            "condition": StrictCharField(),
+            "comparison_value": StrictCharField(help_text='"" for exists / not_exists'),
             "weight": serializers.IntegerField(),
             "ui_order": serializers.IntegerField(),
             "__module__": __name__,
@@ -97,7 +98,7 @@ def rule_input(name: str, property_field: str):
         name,
         (serializers.Serializer,),
         {
-            property_field: serializers.CharField(
+            property_field: StrictCharField(
                 max_length=200,
                 source="property_name",
                 help_text="Metadata key; a dotted path reads nested objects",
@@ -122,11 +123,11 @@ def mapping_output(name: str, property_field: str):
         name,
         (ConfigObjectOutput,),
         {
-            "id": serializers.CharField(source="public_id"),
-            "source_field": serializers.CharField(),
-            property_field: serializers.CharField(source="target_property"),
+            "id": StrictCharField(source="public_id"),
+            "source_field": StrictCharField(),
+            property_field: StrictCharField(source="target_property"),
             "update_behavior": serializers.ChoiceField(choices=FieldMappingConfig.Behavior.choices),
-            "active": serializers.BooleanField(),
+            "active": StrictBooleanField(),
             "__module__": __name__,
         },
     )
@@ -137,10 +138,10 @@ def mapping_input(name: str, property_field: str):
         name,
         (serializers.Serializer,),
         {
-            "source_field": serializers.CharField(
+            "source_field": StrictCharField(
                 max_length=200, help_text="Key of the event metadata to copy"
             ),
-            property_field: serializers.CharField(
+            property_field: StrictCharField(
                 max_length=200, source="target_property", help_text="Metadata key written"
             ),
             "update_behavior": serializers.ChoiceField(
@@ -149,7 +150,7 @@ def mapping_input(name: str, property_field: str):
                 help_text="always_latest overwrites; set_once writes only when empty; append "
                 'keeps the last 10 distinct values in "<property>_list"',
             ),
-            "active": serializers.BooleanField(default=True),
+            "active": StrictBooleanField(default=True),
             "__module__": __name__,
         },
     )

@@ -2,20 +2,20 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from orgunits.api.base import ApiView
 from scoring.selectors.rescore import rescore_job_latest
 from scoring.services.rescore import rescore_start
 
 
 class RescoreJobOut(serializers.Serializer):
-    job_id = serializers.CharField(source="public_id")
+    job_id = StrictCharField(source="public_id")
     ruleset_id = serializers.SerializerMethodField()
-    status = serializers.CharField()
+    status = StrictCharField()
     leads_total = serializers.IntegerField(allow_null=True)
     leads_done = serializers.IntegerField()
     progress = serializers.SerializerMethodField(help_text="Share of the leads done, 0..1.")
-    error = serializers.CharField()
+    error = StrictCharField()
     created_at = RFC3339DateTimeField()
     started_at = RFC3339DateTimeField(allow_null=True)
     finished_at = RFC3339DateTimeField(allow_null=True)

@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
+from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
 from scoring.selectors.scores import (
     PRIMARY,
@@ -22,20 +23,20 @@ RULESET_REFERENCE = "A ruleset id (`rs_12`) or name"
 
 
 class LeadScoreOutput(serializers.Serializer):
-    lead_id = serializers.CharField()
+    lead_id = StrictCharField()
     score = serializers.IntegerField()
-    ruleset_id = serializers.CharField(
+    ruleset_id = StrictCharField(
         allow_null=True,
         help_text="The ruleset the score is from; null when the lead has no score (then 0)",
     )
-    engagement_level = serializers.CharField(
+    engagement_level = StrictCharField(
         allow_null=True, help_text="The engagement level containing the primary score"
     )
 
 
 class LeadScoreView(ApiView):
-    class LeadScoreQuery(serializers.Serializer):
-        ruleset_id = serializers.CharField(
+    class LeadScoreQuery(QueryParameters):
+        ruleset_id = StrictCharField(
             required=False, max_length=100, help_text=RULESET_REFERENCE + "; 404 when unknown"
         )
 
@@ -61,25 +62,23 @@ class LeadScoreView(ApiView):
 class LeadScoresBatchView(ApiView):
     class LeadScoresInput(serializers.Serializer):
         lead_ids = serializers.ListField(
-            child=serializers.CharField(max_length=200),
+            child=StrictCharField(max_length=200),
             min_length=1,
             max_length=MAX_BATCH_LEAD_IDS,
         )
-        ruleset = serializers.CharField(
+        ruleset = StrictCharField(
             max_length=100,
             default=PRIMARY,
             help_text="`primary` (default), a ruleset id (`rs_12`) or a ruleset name",
         )
 
     class BatchScoreOutput(serializers.Serializer):
-        lead_id = serializers.CharField()
-        found = serializers.BooleanField(
-            help_text="false: no visible lead of the active OU has this id"
-        )
+        lead_id = StrictCharField()
+        found = StrictBooleanField(help_text="false: no visible lead of the active OU has this id")
         score = serializers.IntegerField(
             allow_null=True, help_text="0 for a lead without a score; null when not found"
         )
-        engagement_level = serializers.CharField(
+        engagement_level = StrictCharField(
             allow_null=True,
             help_text="For scores of the primary ruleset: the level containing the score",
         )
@@ -112,23 +111,23 @@ class LeadScoresBatchView(ApiView):
 
 
 class DriverOutput(serializers.Serializer):
-    event_type = serializers.CharField()
+    event_type = StrictCharField()
     points = serializers.IntegerField(help_text="Points its events scored in the window")
     events = serializers.IntegerField(help_text="Scored events of the type in the window")
 
 
 class RuleWeightOutput(serializers.Serializer):
-    rule_id = serializers.CharField()
-    event_type = serializers.CharField()
+    rule_id = StrictCharField()
+    event_type = StrictCharField()
     weight = serializers.IntegerField()
-    active = serializers.BooleanField()
+    active = StrictBooleanField()
     start_at = RFC3339DateTimeField(allow_null=True)
     end_at = RFC3339DateTimeField(allow_null=True)
 
 
 class SurgeBoostOutput(serializers.Serializer):
-    event_id = serializers.CharField()
-    event_type = serializers.CharField()
+    event_id = StrictCharField()
+    event_type = StrictCharField()
     occurred_at = RFC3339DateTimeField()
     weight = serializers.IntegerField(help_text="Sum of the weights of the rules that matched")
     multiplier = serializers.DecimalField(max_digits=4, decimal_places=2, coerce_to_string=False)
@@ -137,8 +136,8 @@ class SurgeBoostOutput(serializers.Serializer):
 
 
 class LeadExplainOutput(serializers.Serializer):
-    lead_id = serializers.CharField()
-    ruleset_id = serializers.CharField(
+    lead_id = StrictCharField()
+    ruleset_id = StrictCharField(
         allow_null=True, help_text="The ruleset explained; null when the OU has none"
     )
     score = serializers.IntegerField(help_text="The lead's current score in the ruleset")
@@ -156,11 +155,11 @@ class LeadExplainOutput(serializers.Serializer):
 
 
 class LeadExplainView(ApiView):
-    class LeadExplainQuery(serializers.Serializer):
+    class LeadExplainQuery(QueryParameters):
         hours = serializers.IntegerField(
             min_value=1, max_value=MAX_EXPLAIN_HOURS, default=24, help_text="Time window"
         )
-        ruleset_id = serializers.CharField(
+        ruleset_id = StrictCharField(
             required=False, max_length=100, help_text=RULESET_REFERENCE + "; default primary"
         )
 
@@ -194,13 +193,13 @@ class LeadExplainView(ApiView):
 
 
 class EventRulesetScoreOutput(serializers.Serializer):
-    ruleset_id = serializers.CharField()
-    ruleset_name = serializers.CharField()
-    kind = serializers.CharField(
+    ruleset_id = StrictCharField()
+    ruleset_name = StrictCharField()
+    kind = StrictCharField(
         help_text="`rule`: the event's points; `compensation`: points of a grouped burst taken "
         "back; `decay`: a DECAY event's decrease"
     )
-    rule_ids = serializers.ListField(child=serializers.CharField(), help_text="Rules that matched")
+    rule_ids = serializers.ListField(child=StrictCharField(), help_text="Rules that matched")
     weight = serializers.IntegerField(help_text="Sum of the matched rules' weights")
     multiplier = serializers.DecimalField(max_digits=4, decimal_places=2, coerce_to_string=False)
     delta = serializers.IntegerField(help_text="Points applied (after the floor)")
@@ -209,12 +208,12 @@ class EventRulesetScoreOutput(serializers.Serializer):
 
 
 class EventExplainOutput(serializers.Serializer):
-    event_id = serializers.CharField(source="event.public_id")
-    lead_id = serializers.CharField(source="event.lead.lead_id")
-    event_type = serializers.CharField(source="event.event_type")
+    event_id = StrictCharField(source="event.public_id")
+    lead_id = StrictCharField(source="event.lead.lead_id")
+    event_type = StrictCharField(source="event.event_type")
     occurred_at = RFC3339DateTimeField(source="event.occurred_at")
-    status = serializers.CharField(source="event.status", help_text="pending or processed")
-    suppression_reason = serializers.CharField(
+    status = StrictCharField(source="event.status", help_text="pending or processed")
+    suppression_reason = StrictCharField(
         source="event.suppression_reason",
         allow_null=True,
         help_text="null (scored normally), metadata_filter, inorganic, inorganic_grouped or "

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from leadvibe.api.fields import StrictBooleanField, StrictCharField
 from orgunits.api.base import ApiView
 from orgunits.models import Member
 from scoring.api.config_fields import WholeNumberField
@@ -57,8 +58,8 @@ class SurgeBandSerializer(serializers.Serializer):
 
 
 class SurgePolicyOutput(serializers.Serializer):
-    org_id = serializers.CharField()
-    unit_id = serializers.CharField()
+    org_id = StrictCharField()
+    unit_id = StrictCharField()
     mode = serializers.ChoiceField(choices=SurgePolicy.Mode.choices)
     bands = SurgeBandSerializer(many=True)
     idle_reset_seconds = serializers.IntegerField()
@@ -118,10 +119,10 @@ class SurgePolicyView(ApiView):
 
 
 class ScoringSettingsSerializer(serializers.Serializer):
-    allow_negative_scores = serializers.BooleanField(
+    allow_negative_scores = StrictBooleanField(
         required=False, help_text="Organization-wide: scores may fall below 0 (org admins)"
     )
-    abm_enabled = serializers.BooleanField(
+    abm_enabled = StrictBooleanField(
         required=False, help_text="Organization-wide: account-based marketing (org admins)"
     )
     session_timeout_minutes = WholeNumberField(
@@ -166,8 +167,8 @@ class ScoringSettingsView(ApiView):
 
 
 class EventTypeSettingOutput(serializers.Serializer):
-    event_type = serializers.CharField()
-    hidden = serializers.BooleanField(
+    event_type = StrictCharField()
+    hidden = StrictBooleanField(
         help_text="Left out of type lists and analytics; new events are not scored"
     )
     max_processing_scope = serializers.ChoiceField(
@@ -178,7 +179,7 @@ class EventTypeSettingOutput(serializers.Serializer):
 
 
 class EventTypeSettingInput(serializers.Serializer):
-    hidden = serializers.BooleanField(required=False)
+    hidden = StrictBooleanField(required=False)
     max_processing_scope = serializers.ChoiceField(
         choices=EventTypeSetting.Scope.choices, required=False
     )

@@ -19,8 +19,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from leadvibe.api.csv_export import CSV_INJECTION_NOTE, csv_attachment
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.api.pagination import PageParamsSerializer, bare_list_response, page_request_from
+from leadvibe.api.query import QueryParameters
 from leadvibe.exceptions import NotFoundError
 from orgunits.api.base import ApiView
 from orgunits.selectors import org_unit_get, ou_access_for
@@ -51,7 +52,8 @@ TRIGGER_ID = re.compile(rf"{Trigger.ID_PREFIX}[0-9]{{1,18}}")
 # --- Query parameters -----------------------------------------------------------------------
 
 
-class TriggerIdFilterField(serializers.CharField):
+@extend_schema_field({"type": "string", "pattern": rf"^{Trigger.ID_PREFIX}[0-9]{{1,18}}$"})
+class TriggerIdFilterField(StrictCharField):
     default_error_messages = {"format": "Must be a trigger id such as tr_12."}
 
     def to_internal_value(self, data):
@@ -61,9 +63,11 @@ class TriggerIdFilterField(serializers.CharField):
         return value
 
 
-class TimeRangeQuery(serializers.Serializer):
+class TimeRangeQuery(QueryParameters):
     start = RFC3339DateTimeField(required=False, help_text="Fired by events from this time on")
-    end = RFC3339DateTimeField(required=False, help_text="Fired by events before this time")
+    end = RFC3339DateTimeField(
+        required=False, help_text="Fired by events before this time; later than `start`"
+    )
 
     def validate(self, attrs):
         if "start" in attrs and "end" in attrs and attrs["end"] <= attrs["start"]:
@@ -85,7 +89,7 @@ def _query(serializer: type[serializers.Serializer], query_params) -> dict:
 
 
 class FiringQuery(TimeRangeQuery):
-    lead_id = serializers.CharField(
+    lead_id = StrictCharField(
         max_length=200, required=False, help_text="Only this lead's (the client's lead id)"
     )
     trigger_id = TriggerIdFilterField(required=False, help_text="Only this trigger's")
@@ -101,17 +105,17 @@ class DeliveryCountsOutput(serializers.Serializer):
 class FiringOutput(serializers.Serializer):
     id = PublicKeyField(FIRING_ID_PREFIX, help_text=f"`{FIRING_ID_PREFIX}<n>`")
     trigger_id = PublicKeyField(Trigger.ID_PREFIX)
-    trigger_name = serializers.CharField(source="trigger.name")
-    type = serializers.CharField(source="kind")
-    lead_id = serializers.CharField(source="lead.lead_id")
+    trigger_name = StrictCharField(source="trigger.name")
+    type = StrictCharField(source="kind")
+    lead_id = StrictCharField(source="lead.lead_id")
     event_id = PublicKeyField(
         EngagementEvent.ID_PREFIX, source="event_seq", help_text="The event that fired it"
     )
-    event_type = serializers.CharField()
+    event_type = StrictCharField()
     score = serializers.IntegerField(
         allow_null=True, help_text="The lead's primary score after the event"
     )
-    channel = serializers.CharField(help_text="The event's channel")
+    channel = StrictCharField(help_text="The event's channel")
     occurred_at = RFC3339DateTimeField(help_text="The event's time")
     created_at = RFC3339DateTimeField(help_text="When it fired")
     deliveries = DeliveryCountsOutput(source="*", help_text="Its deliveries, by status")
@@ -198,7 +202,7 @@ SequenceEventsView, SequenceEventsExportView = firing_views(
 # --- Deliveries -----------------------------------------------------------------------------
 
 
-class DeliveryQuery(serializers.Serializer):
+class DeliveryQuery(QueryParameters):
     status = serializers.ChoiceField(choices=Delivery.Status.choices, required=False)
     channel = serializers.ChoiceField(choices=Delivery.Channel.choices, required=False)
     trigger_id = TriggerIdFilterField(required=False, help_text="Only this trigger's")
@@ -208,15 +212,15 @@ class DeliveryOutput(serializers.Serializer):
     id = PublicKeyField(DELIVERY_ID_PREFIX, help_text=f"`{DELIVERY_ID_PREFIX}<n>`")
     firing_id = PublicKeyField(FIRING_ID_PREFIX, help_text="The emitted event it delivers")
     trigger_id = PublicKeyField(Trigger.ID_PREFIX, source="firing.trigger_id")
-    lead_id = serializers.CharField(source="firing.lead.lead_id")
-    channel = serializers.CharField(help_text="webhook, email, slack or teams")
-    target = serializers.CharField(help_text="URL, email address or Slack channel/user id")
-    status = serializers.CharField(
+    lead_id = StrictCharField(source="firing.lead.lead_id")
+    channel = StrictCharField(help_text="webhook, email, slack or teams")
+    target = StrictCharField(help_text="URL, email address or Slack channel/user id")
+    status = StrictCharField(
         help_text="pending (being sent or retried), delivered, failed (retries exhausted) or "
         "disabled (the receiver answered 410 Gone)"
     )
     attempts = serializers.IntegerField()
-    last_error = serializers.CharField()
+    last_error = StrictCharField()
     last_status_code = serializers.IntegerField(allow_null=True)
     next_attempt_at = RFC3339DateTimeField(allow_null=True)
     delivered_at = RFC3339DateTimeField(allow_null=True)
@@ -244,7 +248,7 @@ class DeliveriesView(ApiView):
 
 
 class SurgeEventQuery(TimeRangeQuery):
-    channel = serializers.CharField(
+    channel = StrictCharField(
         max_length=10, required=False, help_text="Only surges of events of this channel"
     )
 
@@ -252,9 +256,9 @@ class SurgeEventQuery(TimeRangeQuery):
 class SurgeEventOutput(serializers.Serializer):
     id = PublicKeyField(FIRING_ID_PREFIX, help_text=f"`{FIRING_ID_PREFIX}<n>`")
     trigger_id = PublicKeyField(Trigger.ID_PREFIX)
-    lead_id = serializers.CharField(source="lead.lead_id")
-    event_type = serializers.CharField(help_text="The event that made the surge")
-    channel = serializers.CharField()
+    lead_id = StrictCharField(source="lead.lead_id")
+    event_type = StrictCharField(help_text="The event that made the surge")
+    channel = StrictCharField()
     count = serializers.IntegerField(
         source="payload.count", allow_null=True, help_text="Events within the window"
     )
@@ -288,13 +292,13 @@ class SurgeEventsView(ApiView):
         return bare_list_response(items, total=surges.count())
 
 
-class SurgeMetricsQuery(serializers.Serializer):
+class SurgeMetricsQuery(QueryParameters):
     start = RFC3339DateTimeField(help_text="Start of the range, included (RFC 3339)")
     end = RFC3339DateTimeField(help_text="End of the range, excluded (RFC 3339)")
     interval = serializers.ChoiceField(
         choices=list(SURGE_INTERVALS), default="1h", help_text="Bucket size"
     )
-    channel = serializers.CharField(
+    channel = StrictCharField(
         max_length=10, required=False, help_text="Only surges of events of this channel"
     )
     limit = serializers.IntegerField(
@@ -338,14 +342,14 @@ class SurgeTotalsOutput(serializers.Serializer):
 
 
 class SurgeMetricsOutput(serializers.Serializer):
-    ou_id = serializers.CharField()
+    ou_id = StrictCharField()
     start = RFC3339DateTimeField()
     end = RFC3339DateTimeField()
-    interval = serializers.CharField()
+    interval = StrictCharField()
     totals = SurgeTotalsOutput()
     peak = SurgePeakOutput(allow_null=True, help_text="The earliest busiest bucket; null: none")
     channels = serializers.ListField(
-        child=serializers.CharField(), help_text="Channels with surges in the range, sorted"
+        child=StrictCharField(), help_text="Channels with surges in the range, sorted"
     )
     series = SurgeBucketOutput(many=True)
     limit = serializers.IntegerField()

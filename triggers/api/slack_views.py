@@ -9,13 +9,19 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leadvibe.api.fields import RFC3339DateTimeField
-from leadvibe.api.schema import ErrorOut
+from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
+from leadvibe.api.query import QueryParameters
+from leadvibe.api.schema import NO_NUL, ErrorOut
 from orgunits.api.base import ApiView, Role
 from triggers.models import Trigger
 from triggers.services import slack
@@ -36,11 +42,11 @@ class SlackAppView(ApiView):
     org_admin_methods = frozenset({"PUT"})
 
     class SlackAppInput(serializers.Serializer):
-        client_id = serializers.CharField(max_length=200)
-        client_secret = serializers.CharField(max_length=500, write_only=True)
+        client_id = StrictCharField(max_length=200)
+        client_secret = StrictCharField(max_length=500, write_only=True)
 
     class SlackAppOutput(serializers.Serializer):
-        configured = serializers.BooleanField()
+        configured = StrictBooleanField()
 
     @extend_schema(
         responses=SlackAppOutput,
@@ -64,14 +70,14 @@ class SlackAppView(ApiView):
 
 
 class SlackStatusOutput(serializers.Serializer):
-    connected = serializers.BooleanField()
-    team_name = serializers.CharField(allow_null=True)
-    team_id = serializers.CharField(allow_null=True)
-    bot_user_id = serializers.CharField(allow_null=True)
+    connected = StrictBooleanField()
+    team_name = StrictCharField(allow_null=True)
+    team_id = StrictCharField(allow_null=True)
+    bot_user_id = StrictCharField(allow_null=True)
     updated_at = RFC3339DateTimeField(allow_null=True)
     default_target_kind = serializers.ChoiceField(choices=TARGET_KINDS, allow_null=True)
-    default_target_id = serializers.CharField(allow_null=True)
-    authorize_url = serializers.CharField(
+    default_target_id = StrictCharField(allow_null=True)
+    authorize_url = StrictCharField(
         allow_null=True,
         help_text=(
             "Slack's authorize URL (with a new single-use state) when the OU is not connected, "
@@ -101,7 +107,7 @@ class SlackIntegrationView(ApiView):
 
 
 AuthorizeURLOutput = inline_serializer(
-    "SlackAuthorizeURLOutput", {"authorize_url": serializers.CharField()}
+    "SlackAuthorizeURLOutput", {"authorize_url": StrictCharField()}
 )
 NO_APP = "400 when the organization has no Slack app configured."
 
@@ -134,19 +140,32 @@ class SlackInstallView(ApiView):
         return Response({"authorize_url": url})
 
 
+ANY_STRING = {"type": "string", "pattern": NO_NUL}
+
+
 class SlackCallbackView(APIView):
     authentication_classes = []
     permission_classes = []
 
-    class CallbackQuery(serializers.Serializer):
-        state = serializers.CharField(max_length=200)
-        code = serializers.CharField(max_length=500, required=False)
-        error = serializers.CharField(
+    class CallbackQuery(QueryParameters):
+        state = StrictCharField(max_length=200)
+        code = StrictCharField(max_length=500, required=False)
+        error = StrictCharField(
             max_length=200, required=False, help_text="Set by Slack when the user declined"
         )
 
     @extend_schema(
-        parameters=[CallbackQuery],
+        # Whatever the query, the browser is sent back to the SPA (an unusable one with
+        # `reason=invalid_request`), so the document constrains none of these.
+        # (NUL is refused in any query string, before any view.)
+        parameters=[
+            OpenApiParameter(name, ANY_STRING, description=description)
+            for name, description in (
+                ("state", "The state the install step issued"),
+                ("code", "Set by Slack when the user approved"),
+                ("error", "Set by Slack when the user declined"),
+            )
+        ],
         auth=[],
         responses={
             302: OpenApiResponse(
@@ -182,8 +201,8 @@ def _back_to_spa(**query) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{url}{'&' if '?' in url else '?'}{urlencode(query)}")
 
 
-class PageQuery(serializers.Serializer):
-    cursor = serializers.CharField(max_length=500, required=False)
+class PageQuery(QueryParameters):
+    cursor = StrictCharField(max_length=500, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=1000, required=False)
 
 
@@ -191,7 +210,7 @@ class SlackChannelsView(ApiView):
     jwt_only = True
 
     class ChannelsQuery(PageQuery):
-        types = serializers.CharField(
+        types = StrictCharField(
             max_length=200,
             default=slack.DEFAULT_CHANNEL_TYPES,
             help_text="Comma-separated: public_channel, private_channel, mpim, im",
@@ -203,7 +222,7 @@ class SlackChannelsView(ApiView):
             200: inline_serializer(
                 "SlackChannelsOutput",
                 {
-                    "ok": serializers.BooleanField(),
+                    "ok": StrictBooleanField(),
                     "channels": serializers.ListField(child=serializers.DictField()),
                     "response_metadata": serializers.DictField(),
                 },
@@ -239,7 +258,7 @@ class SlackUsersView(ApiView):
             200: inline_serializer(
                 "SlackUsersOutput",
                 {
-                    "ok": serializers.BooleanField(),
+                    "ok": StrictBooleanField(),
                     "members": serializers.ListField(child=serializers.DictField()),
                     "response_metadata": serializers.DictField(),
                 },
@@ -264,7 +283,7 @@ class SlackUsersView(ApiView):
 
 class SlackTargetInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TARGET_KINDS)
-    id = serializers.CharField(max_length=100, help_text="A channel id or a user id")
+    id = StrictCharField(max_length=100, help_text="A channel id or a user id")
 
 
 class SlackDefaultTargetView(ApiView):
@@ -289,14 +308,12 @@ class SlackTestView(ApiView):
     jwt_only = True
 
     class SlackTestInput(SlackTargetInput):
-        text = serializers.CharField(
-            max_length=3000, required=False, help_text="Optional custom message"
-        )
+        text = StrictCharField(max_length=3000, required=False, help_text="Optional custom message")
 
     @extend_schema(
         request=SlackTestInput,
         responses={
-            200: inline_serializer("SlackTestOutput", {"message": serializers.CharField()}),
+            200: inline_serializer("SlackTestOutput", {"message": StrictCharField()}),
             **SLACK_ERRORS,
         },
         summary="Send a test Slack notification to the selected target",

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view, inline_seri
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import (
     MAX_SCORE_BOUND,
@@ -66,7 +66,7 @@ class TriggerInput(serializers.Serializer):
 
     name = OptionalTextField(max_length=200, default="")
     description = OptionalTextField(max_length=2000, default="")
-    active = serializers.BooleanField(default=True, help_text="Inactive triggers do not fire")
+    active = StrictBooleanField(default=True, help_text="Inactive triggers do not fire")
     webhook_url = OutboundURLField(
         default="",
         help_text="http(s) URL sent a signed POST (Standard Webhooks) per firing; its host must "
@@ -103,24 +103,24 @@ class TriggerInput(serializers.Serializer):
 
 
 class TriggerOutput(ConfigObjectOutput):
-    trigger_id = serializers.CharField(source="public_id", help_text="`tr_<n>`")
-    name = serializers.CharField()
-    description = serializers.CharField()
-    active = serializers.BooleanField()
-    webhook_url = serializers.CharField()
+    trigger_id = StrictCharField(source="public_id", help_text="`tr_<n>`")
+    name = StrictCharField()
+    description = StrictCharField()
+    active = StrictBooleanField()
+    webhook_url = StrictCharField()
     webhook_disabled_at = RFC3339DateTimeField(
         allow_null=True,
         help_text="When the receiver answered 410 Gone: nothing is sent to the URL until it "
         "is saved again",
     )
     emails = serializers.ListField(child=serializers.EmailField())
-    email_subject = serializers.CharField()
-    email_preheader = serializers.CharField()
-    email_message = serializers.CharField()
-    slack_target_kind = serializers.CharField()
-    slack_target_id = serializers.CharField()
-    teams_target_kind = serializers.CharField()
-    teams_target_id = serializers.CharField()
+    email_subject = StrictCharField()
+    email_preheader = StrictCharField()
+    email_message = StrictCharField()
+    slack_target_kind = StrictCharField()
+    slack_target_id = StrictCharField()
+    teams_target_kind = StrictCharField()
+    teams_target_id = StrictCharField()
 
 
 class MilestoneInput(TriggerInput):
@@ -148,7 +148,7 @@ class MilestoneInput(TriggerInput):
 class MilestoneOutput(TriggerOutput):
     event_type = BlankAsNullField(help_text="null: any type")
     score_threshold = serializers.IntegerField()
-    fire_mode = serializers.CharField()
+    fire_mode = StrictCharField()
     cooldown_seconds = serializers.IntegerField()
 
 
@@ -162,9 +162,7 @@ class SequenceInput(TriggerInput):
     )
     window_seconds = WindowSecondsField()
     window_unit = WindowUnitField(default=Trigger.WindowUnit.SECONDS)
-    ordered = serializers.BooleanField(
-        default=True, help_text="The steps must happen in this order"
-    )
+    ordered = StrictBooleanField(default=True, help_text="The steps must happen in this order")
     fire_mode = serializers.ChoiceField(
         choices=Trigger.FireMode.choices,
         default=Trigger.FireMode.ONCE,
@@ -185,18 +183,18 @@ class SequenceInput(TriggerInput):
         help_text="Conditions on the lead's metadata (`field`: a key, dotted for nested "
         "objects), checked when the sequence completes",
     )
-    hubspot_sync = serializers.BooleanField(default=False, help_text="Stored only")
+    hubspot_sync = StrictBooleanField(default=False, help_text="Stored only")
 
 
 class SequenceOutput(TriggerOutput):
-    event_steps = serializers.ListField(child=serializers.CharField())
+    event_steps = serializers.ListField(child=StrictCharField())
     window_seconds = serializers.IntegerField()
-    window_unit = serializers.CharField()
-    ordered = serializers.BooleanField()
-    fire_mode = serializers.CharField()
+    window_unit = StrictCharField()
+    ordered = StrictBooleanField()
+    fire_mode = StrictCharField()
     profile_filters = LeadFilterOutput(many=True)
     lead_attribute_filters = LeadFilterOutput(many=True)
-    hubspot_sync = serializers.BooleanField()
+    hubspot_sync = StrictBooleanField()
 
 
 class PatternInput(TriggerInput):
@@ -212,7 +210,7 @@ class PatternInput(TriggerInput):
 
 class PatternOutput(TriggerOutput):
     window_seconds = serializers.IntegerField()
-    window_unit = serializers.CharField()
+    window_unit = StrictCharField()
     conditions = PatternConditionSerializer(many=True)
 
 
@@ -230,12 +228,12 @@ class SurgeTriggerInput(TriggerInput):
 class SurgeTriggerOutput(TriggerOutput):
     event_type = BlankAsNullField(help_text="null: any type")
     window_seconds = serializers.IntegerField()
-    window_unit = serializers.CharField()
+    window_unit = StrictCharField()
     threshold_count = serializers.IntegerField()
 
 
 class SimulateInput(serializers.Serializer):
-    lead_id = serializers.CharField(
+    lead_id = StrictCharField(
         max_length=200,
         required=False,
         allow_null=True,
@@ -250,12 +248,12 @@ class SimulateInput(serializers.Serializer):
 SimulationOutput = inline_serializer(
     "TriggerSimulation",
     {
-        "would_fire": serializers.BooleanField(),
+        "would_fire": StrictBooleanField(),
         "matched_leads": serializers.ListField(
-            child=serializers.CharField(), help_text=f"At most {MAX_LISTED_LEADS} lead ids"
+            child=StrictCharField(), help_text=f"At most {MAX_LISTED_LEADS} lead ids"
         ),
         "total_matches": serializers.IntegerField(help_text="Firings over all leads"),
-        "message": serializers.CharField(),
+        "message": StrictCharField(),
     },
 )
 

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField
+from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from orgunits.api.base import ApiView, Role
 from triggers.services.webhook_secret import (
     ROTATION_OVERLAP,
@@ -17,9 +17,7 @@ OVERLAP_HOURS = int(ROTATION_OVERLAP.total_seconds() // 3600)
 
 
 class WebhookSecretOutput(serializers.Serializer):
-    secret = serializers.CharField(
-        allow_null=True, help_text="`whsec_...`; null once it has been shown"
-    )
+    secret = StrictCharField(allow_null=True, help_text="`whsec_...`; null once it has been shown")
     revealed_at = RFC3339DateTimeField(allow_null=True, help_text="When it was first shown")
     created_at = RFC3339DateTimeField()
     rotated_at = RFC3339DateTimeField(allow_null=True)

@@ -1,0 +1,20 @@
+"""Query parameters read through serializers.
+
+DRF reads a form value of "" as if the parameter were absent, so `?range=` silently meant the
+default while the OpenAPI document (`minLength`, `enum`, `format`) says it is invalid. Here an
+empty value is a value like any other and is validated as such: a 400 unless the field allows
+blank. A repeatable parameter is a `ListField` and receives every value given.
+"""
+
+from rest_framework import serializers
+
+
+class QueryParameters(serializers.Serializer):
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            data = {
+                name: data.getlist(name) if isinstance(field, serializers.ListField) else data[name]
+                for name, field in self.fields.items()
+                if name in data
+            }
+        return super().to_internal_value(data)
