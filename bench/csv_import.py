@@ -1,7 +1,7 @@
 """Throughput and memory of the CSV import, run by the service as a worker runs it.
 
 Writes a CSV of `--rows` rows with a realistic mix (see `write_csv`), stores it as an upload
-(`import_job_create`, the web side, timed apart) and runs the job (`import_job_run`: count
+(`import_job_create`, the web side, timed apart) and runs the job (`job_run`: count
 pass, parse, bulk lead resolution, COPY of the events). Each run imports the same file into
 a fresh OU of the throwaway embedded PostgreSQL, so every run creates the same leads. Prints
 rows/s of each run and their median, and the process's peak RSS (ru_maxrss).
@@ -32,9 +32,10 @@ from django.conf import settings  # noqa: E402
 from django.core.files import File  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from leadvibe.jobs import job_run  # noqa: E402
 from orgunits.services import org_unit_create, organization_create  # noqa: E402
 from scoring.models import EngagementEvent, ImportJob, Lead  # noqa: E402
-from scoring.services.imports import import_job_create, import_job_run  # noqa: E402
+from scoring.services.imports import ImportJobHandler, import_job_create  # noqa: E402
 from scoring.services.leads import lead_create  # noqa: E402
 
 KNOWN_LEADS = 1000
@@ -108,7 +109,7 @@ def one_run(path: Path, run: int) -> tuple[float, float, ImportJob]:
     with path.open("rb") as upload:
         job = import_job_create(ou=unit, created_by=None, upload=File(upload, name=path.name))
     stored = time.perf_counter()
-    import_job_run(job_id=job.id)
+    job_run(kind=ImportJobHandler.kind, job_id=job.id)
     finished = time.perf_counter()
     job.refresh_from_db()
     return stored - started, finished - stored, job
@@ -131,12 +132,12 @@ def main() -> None:
         rates = []
         for run in range(1, args.runs + 1):
             upload_s, run_s, job = one_run(path, run)
-            assert job.status == ImportJob.Status.COMPLETED, job.failure
-            assert job.rows_done == args.rows
+            assert job.status == ImportJob.Status.COMPLETED, job.error
+            assert job.progress_done == args.rows
             assert job.rows_failed >= mix["bad"]
             rates.append(args.rows / run_s)
-            leads = Lead.objects.filter(unit=job.unit).count()
-            events = EngagementEvent.objects.filter(unit=job.unit).count()
+            leads = Lead.objects.for_ou(job.unit).count()
+            events = EngagementEvent.objects.for_ou(job.unit).count()
             print(
                 f"run {run}: import {run_s:6.2f} s = {rates[-1]:9,.0f} rows/s"
                 f"   (upload check+store {upload_s:5.2f} s; {events:,} events,"

@@ -88,7 +88,7 @@ SEED_SQL = [
                       AND merged_into_id IS NOT NULL)
     """,
     """
-    INSERT INTO scoring_leaddeletion (org_id, unit_id, lead_id, status, error, requested_at)
+    INSERT INTO scoring_leaddeletion (org_id, unit_id, lead_id, status, error, created_at)
     SELECT %(org)s, %(unit)s, 'lead-' || (n * 9973), 'pending', '', now()
     FROM generate_series(1, 20) AS n
     """,
@@ -251,7 +251,7 @@ def main() -> None:
         from orgunits.services import org_unit_create
 
         unit = (
-            ApiCredential.objects.select_related("unit").get(client_id=credential["client_id"]).unit
+            ApiCredential.objects.unscoped().select_related("unit").get(client_id=credential["client_id"]).unit
         )
         started = time.perf_counter()
         neighbour = org_unit_create(org=unit.org, name="Neighbour")

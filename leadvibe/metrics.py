@@ -36,6 +36,15 @@ AUDIT_LOG_DEAD_LETTERED = Counter(
     ["reason"],
 )
 
+TASK_RUNS = Counter("task_runs", "Celery task runs by task name and outcome.", ["task", "outcome"])
+
+TASK_DURATION = Histogram(
+    "task_duration_seconds",
+    "Duration of Celery task runs by task name.",
+    ["task"],
+    buckets=(0.01, 0.05, 0.25, 1, 5, 30, 120, 600, 3600),
+)
+
 
 # The queue is the set of pending events in Postgres, so its depth is read at scrape time
 # rather than kept as a gauge that each worker process would report differently. The app that

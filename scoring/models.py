@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from leadvibe.db import PrefixedIdField
+from leadvibe.jobs import DurableJob
 from orgunits.models import Member, Organization, OrgUnit
 
 
@@ -236,12 +237,8 @@ class Order(models.Model):
         return self.order_id
 
 
-class ImportJob(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        COMPLETED = "completed"
-        FAILED = "failed"
+class ImportJob(DurableJob):
+    """A CSV import (scoring.services.imports): progress counts data rows, failed included."""
 
     MAX_ERRORS = 100
 
@@ -251,15 +248,8 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL)
     file_name = models.CharField(max_length=255)
     file_path = models.CharField(max_length=1024)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    rows_total = models.PositiveIntegerField(null=True)
-    rows_done = models.PositiveIntegerField(default=0)
     rows_failed = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)
-    failure = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True)
-    finished_at = models.DateTimeField(null=True)
 
     objects = OUQuerySet.as_manager()
 
@@ -267,28 +257,22 @@ class ImportJob(models.Model):
         return self.id
 
 
-class LeadDeletion(models.Model):
-    """Progress of an asynchronous lead deletion; outlives the lead it deleted."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        COMPLETED = "completed"
-        FAILED = "failed"
+class LeadDeletion(DurableJob):
+    """An asynchronous lead deletion (scoring.services.lead_changes); outlives the lead it
+    deleted."""
 
     id = models.BigAutoField(primary_key=True)
     org = models.ForeignKey(Organization, on_delete=models.CASCADE)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     lead_id = models.CharField(max_length=200)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(blank=True)
-    requested_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True)
 
     objects = OUQuerySet.as_manager()
 
-    class Meta:
-        indexes = [models.Index(fields=["unit", "lead_id"], name="deletion_unit_lead")]
+    class Meta(DurableJob.Meta):
+        indexes = [
+            *DurableJob.Meta.indexes,
+            models.Index(fields=["unit", "lead_id"], name="deletion_unit_lead"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.status}"
@@ -572,19 +556,12 @@ class EventScore(models.Model):
         return f"{self.event_id}/{self.ruleset_id}: {self.delta:+d}"
 
 
-class RescoreJob(PublicIdMixin, models.Model):
-    """Progress of a rescore: the OU's leads replayed under the current configuration (asked
-    for by a client, or after events were deleted)."""
+class RescoreJob(PublicIdMixin, DurableJob):
+    """A rescore (scoring.services.rescore): the OU's leads replayed under the current
+    configuration (asked for by a client, or after events were deleted); progress counts
+    leads."""
 
     ID_PREFIX = "rsj_"
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        COMPLETED = "completed"
-        FAILED = "failed"
-
-    IN_PROGRESS = (Status.PENDING, Status.RUNNING)
 
     id = models.BigAutoField(primary_key=True)
     org = models.ForeignKey(Organization, on_delete=models.CASCADE)
@@ -592,15 +569,8 @@ class RescoreJob(PublicIdMixin, models.Model):
     # The ruleset the rescore was asked for, if any (every ruleset is recomputed).
     ruleset = models.ForeignKey(Ruleset, null=True, on_delete=models.SET_NULL)
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    leads_total = models.PositiveIntegerField(null=True)
-    leads_done = models.PositiveIntegerField(default=0)
     # Leads are done in key order; this is the last one done (a resumed job goes on from it).
     last_lead_pk = models.BigIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True)
-    finished_at = models.DateTimeField(null=True)
 
     objects = OUQuerySet.as_manager()
 

@@ -1,9 +1,8 @@
-from celery import shared_task
-
+from leadvibe.task_decorator import instrumented_task
 from triggers.services import delivery
 
 
-@shared_task(ignore_result=True)
+@instrumented_task(name="triggers.tasks.deliver_due_task", queue="deliveries")
 def deliver_due_task() -> None:
     """Sent after a batch's firings commit; the worker sweep sends what it could not."""
     delivery.deliveries_sweep()

@@ -128,7 +128,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # while the others score (a scoring task can run for seconds under load). Workers started
 # without -Q take both.
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("deliveries"))
-CELERY_TASK_ROUTES = {"triggers.tasks.deliver_due_task": {"queue": "deliveries"}}
+# Each task declares its queue (leadvibe.task_decorator.instrumented_task).
+CELERY_TASK_ROUTES = ("leadvibe.task_decorator.task_queue_route",)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -159,19 +160,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3600},
     },
-    # Lead deletions, CSV imports and rescores whose task was lost (Redis down, worker killed).
-    "scoring-sweep-lead-deletions": {
-        "task": "scoring.tasks.sweep_lead_deletions_task",
-        "schedule": 60.0,
-        "options": {"expires": 60},
-    },
-    "scoring-sweep-imports": {
-        "task": "scoring.tasks.sweep_import_jobs_task",
-        "schedule": 60.0,
-        "options": {"expires": 60},
-    },
-    "scoring-sweep-rescore-jobs": {
-        "task": "scoring.tasks.sweep_rescore_jobs_task",
+    # Durable jobs (leadvibe.jobs) whose task was lost (Redis down) or whose worker died.
+    "jobs-sweep": {
+        "task": "leadvibe.tasks.jobs_sweep_task",
         "schedule": 60.0,
         "options": {"expires": 60},
     },

@@ -6,13 +6,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
+from leadvibe.jobs import job_progress_share
 from orgunits.api.base import ApiView
 from scoring.models import ImportJob
 from scoring.services.imports import (
     import_job_create,
     import_job_get,
     import_job_ignored_columns,
-    import_job_progress,
 )
 
 
@@ -27,24 +27,28 @@ class EventImportJobOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=ImportJob.Status.choices)
     file_name = StrictCharField()
     rows_total = serializers.IntegerField(
-        allow_null=True, help_text="Data rows in the file; null until the worker counted them"
+        source="progress_total",
+        allow_null=True,
+        help_text="Data rows in the file; null until the worker counted them",
     )
-    rows_done = serializers.IntegerField(help_text="Data rows processed, failed ones included")
+    rows_done = serializers.IntegerField(
+        source="progress_done", help_text="Data rows processed, failed ones included"
+    )
     rows_failed = serializers.IntegerField()
     rows_succeeded = serializers.SerializerMethodField(help_text="Events stored")
     progress = serializers.SerializerMethodField(help_text="0 to 1")
     ignored_columns = serializers.SerializerMethodField()
     errors = ImportRowErrorOut(many=True, help_text="The first 100 problems, by row")
-    failure = StrictCharField(help_text="Why a failed job stopped; empty otherwise")
+    failure = StrictCharField(source="error", help_text="Why a failed job stopped; empty otherwise")
     created_at = RFC3339DateTimeField()
     started_at = RFC3339DateTimeField(allow_null=True)
     finished_at = RFC3339DateTimeField(allow_null=True)
 
     def get_rows_succeeded(self, job) -> int:
-        return job.rows_done - job.rows_failed
+        return job.progress_done - job.rows_failed
 
     def get_progress(self, job) -> float:
-        return import_job_progress(job)
+        return job_progress_share(job)
 
     def get_ignored_columns(self, job) -> list[str]:
         return import_job_ignored_columns(job)

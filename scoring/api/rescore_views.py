@@ -3,6 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
+from leadvibe.jobs import job_progress_share
 from orgunits.api.base import ApiView
 from scoring.selectors.rescore import rescore_job_latest
 from scoring.services.rescore import rescore_start
@@ -12,8 +13,8 @@ class RescoreJobOut(serializers.Serializer):
     job_id = StrictCharField(source="public_id")
     ruleset_id = serializers.SerializerMethodField()
     status = StrictCharField()
-    leads_total = serializers.IntegerField(allow_null=True)
-    leads_done = serializers.IntegerField()
+    leads_total = serializers.IntegerField(source="progress_total", allow_null=True)
+    leads_done = serializers.IntegerField(source="progress_done")
     progress = serializers.SerializerMethodField(help_text="Share of the leads done, 0..1.")
     error = StrictCharField()
     created_at = RFC3339DateTimeField()
@@ -24,9 +25,7 @@ class RescoreJobOut(serializers.Serializer):
         return job.ruleset.public_id if job.ruleset else None
 
     def get_progress(self, job) -> float:
-        if job.status == "completed":
-            return 1.0
-        return round(job.leads_done / job.leads_total, 4) if job.leads_total else 0.0
+        return job_progress_share(job)
 
 
 class RulesetRescoreView(ApiView):

@@ -2,21 +2,21 @@
 
 Upload: the file is copied to IMPORT_STORAGE_DIR while its UTF-8 is checked chunk by chunk,
 and its header row must name an `event_type` column; only then is a pending ImportJob
-committed and its task enqueued. A refused file leaves nothing behind. If Redis is down the
-job stays pending and the periodic sweep runs it.
+committed and enqueued (a durable job, leadvibe.jobs). A refused file leaves nothing behind.
+If Redis is down the job stays pending and the periodic sweep runs it.
 
 Run: data rows are read in chunks. Each row is checked with the rules of the event API
 (`event_prepare`); each chunk is stored by `events_store` (leads resolved in bulk as if the
-rows came one by one, events written with COPY) in one transaction with the job's progress.
-So progress moves while the job runs, and a job whose worker died resumes after `rows_done`
-rows with nothing stored twice. A worker holds the job's session-level advisory lock while it
-runs it, which tells a running job from an abandoned one.
+rows came one by one, events written with COPY) in one transaction with the job's progress
+(the heartbeat). So progress moves while the job runs, and a job whose worker died resumes
+after `progress_done` rows with nothing stored twice.
 
 Reporting: `row` is the row number a spreadsheet shows: the header is row 1, the first data
 row is row 2, a quoted cell spanning lines stays one row. Blank lines are skipped and not
-counted. `rows_done` counts processed data rows, failed ones included; `rows_failed` those
-that became errors, of which the first `ImportJob.MAX_ERRORS` are kept. Unknown columns are
-ignored; they are listed as errors of row 1 (the header), not counted as failed rows.
+counted. `progress_done` (`rows_done` in the API) counts processed data rows, failed ones
+included; `rows_failed` those that became errors, of which the first `ImportJob.MAX_ERRORS`
+are kept. Unknown columns are ignored; they are listed as errors of row 1 (the header), not
+counted as failed rows.
 """
 
 import codecs
@@ -30,21 +30,19 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from leadvibe.exceptions import ApplicationError, NotFoundError, PayloadTooLargeError
+from leadvibe.jobs import Heartbeat, JobAttemptsExhausted, JobHandler, job_enqueue
 from leadvibe.json_depth import json_parse
 from leadvibe.metrics import EVENTS_INGESTED
-from leadvibe.queueing import send_task_or_leave_to_sweep
 from leadvibe.timefmt import TimestampOutOfRange, parse_rfc3339
 from orgunits.models import Member, OrgUnit
 from scoring.models import EngagementEvent, ImportJob, LeadAlias
@@ -61,8 +59,6 @@ from scoring.services.pipeline import ring_doorbell
 
 logger = logging.getLogger(__name__)
 
-# Enqueued by name: scoring.tasks imports this module.
-IMPORT_RUN_TASK = "scoring.tasks.import_job_run_task"
 # Alias columns in resolution priority order (external_id first).
 ALIAS_COLUMNS: tuple[str, ...] = tuple(LeadAlias.PRIORITY)
 COLUMNS = ("event_type", "lead_id", "timestamp", "metadata", *ALIAS_COLUMNS)
@@ -74,12 +70,6 @@ CHUNK_CHARS = 8 * 1024 * 1024
 COPY_BYTES = 1024 * 1024
 # Rows the parsing thread checks between offers of the GIL to the database thread.
 PARSE_SLICE = 64
-# Pending jobs younger than this are left to the task enqueued with them.
-SWEEP_PENDING_AFTER = datetime.timedelta(minutes=1)
-SWEEP_BATCH = 20
-UNFINISHED = (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
-# Key space of the jobs' advisory locks (pg_try_advisory_lock(int, int)).
-_LOCK_NAMESPACE = 0x1E7A
 _TIMESTAMP_MESSAGE = "Must be an RFC 3339 timestamp with an offset, e.g. 2025-08-15T12:00:00Z."
 
 
@@ -110,7 +100,7 @@ def import_job_create(*, ou: OrgUnit, created_by: Member | None, upload: File) -
                     : ImportJob.MAX_ERRORS
                 ],
             )
-            transaction.on_commit(partial(_enqueue_run, job.id))
+            job_enqueue(job)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -165,10 +155,6 @@ def _file_error(message: str) -> ApplicationError:
     return ApplicationError(message, details={"file": [message]})
 
 
-def _enqueue_run(job_id: str) -> None:
-    send_task_or_leave_to_sweep(IMPORT_RUN_TASK, args=[job_id], operation="import")
-
-
 # --- Reads --------------------------------------------------------------------------------
 
 
@@ -179,15 +165,6 @@ def import_job_get(*, ou: OrgUnit, job_id: str) -> ImportJob:
     return job
 
 
-def import_job_progress(job: ImportJob) -> float:
-    """Share of the data rows processed, 0..1."""
-    if job.status == ImportJob.Status.COMPLETED:
-        return 1.0
-    if not job.rows_total:
-        return 0.0
-    return round(min(job.rows_done / job.rows_total, 1.0), 4)
-
-
 def import_job_ignored_columns(job: ImportJob) -> list[str]:
     return [e["column"] for e in job.errors if e["row"] == 1 and e["message"] == IGNORED_COLUMN]
 
@@ -195,86 +172,40 @@ def import_job_ignored_columns(job: ImportJob) -> list[str]:
 # --- Run ----------------------------------------------------------------------------------
 
 
-def import_job_run(*, job_id: str) -> None:
-    """Run a pending job, or resume a running one whose worker died; no-op for a job that
-    another worker runs or that is finished. An unexpected error fails the job; rows of
-    chunks committed before it stay stored."""
-    with _job_lock(job_id) as locked:
-        if not locked:
-            return
-        unfinished = ImportJob.objects.filter(id=job_id, status__in=UNFINISHED)
-        job = unfinished.select_related("unit").first()
-        if job is None:
-            return
-        try:
-            _run(job)
-        except Exception as exc:
-            logger.exception("import failed", extra={"job_id": job_id})
-            ImportJob.objects.filter(id=job_id).update(
-                status=ImportJob.Status.FAILED,
-                failure=f"The import stopped on an internal error ({type(exc).__name__}).",
-                finished_at=timezone.now(),
-            )
-            _storage_path(job).unlink(missing_ok=True)
+class ImportJobHandler(JobHandler[ImportJob]):
+    """Runs a pending job, or resumes one whose worker died. An unexpected error fails the
+    job; rows of chunks committed before it stay stored."""
 
+    kind = "import"
+    model = ImportJob
+    # A pending job's task may still come this long after the upload.
+    pending_grace = datetime.timedelta(minutes=1)
 
-def import_jobs_sweep(*, now: datetime.datetime | None = None) -> int:
-    """Run jobs whose task never came (Redis was down) or whose worker died; returns how
-    many were looked at. Jobs a live worker holds are skipped by `import_job_run`."""
-    cutoff = (now or timezone.now()) - SWEEP_PENDING_AFTER
-    waiting = list(
-        ImportJob.objects.filter(
-            Q(status=ImportJob.Status.PENDING, created_at__lt=cutoff)
-            | Q(status=ImportJob.Status.RUNNING)
-        )
-        .order_by("created_at")
-        .values_list("id", flat=True)[:SWEEP_BATCH]
-    )
-    for job_id in waiting:
-        import_job_run(job_id=job_id)
-    return len(waiting)
+    def run(self, job: ImportJob, heartbeat: Heartbeat) -> None:
+        path = _storage_path(job)
+        if job.progress_total is None:
+            heartbeat(progress_total=_rows_count(path))
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            reader = csv.reader(text)
+            columns, _ = _header_read(reader)
+            rows = _data_rows(reader)
+            for _ in range(job.progress_done):  # resuming: these were stored before
+                next(rows)
+            for parsed in _parsed_ahead(_chunks(rows), _Layout.of(columns)):
+                _chunk_import(job=job, parsed=parsed, heartbeat=heartbeat)
+        path.unlink(missing_ok=True)
 
+    def failure_message(self, job: ImportJob, exc: Exception) -> str:
+        if isinstance(exc, JobAttemptsExhausted):
+            return f"The import stopped: {exc}"
+        return f"The import stopped on an internal error ({type(exc).__name__})."
 
-@contextmanager
-def _job_lock(job_id: str) -> Iterator[bool]:
-    """Session-level, so it outlives the chunks' commits and dies with the worker's
-    connection."""
-    key = [_LOCK_NAMESPACE, job_id]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s::int, hashtext(%s))", key)
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s::int, hashtext(%s))", key)
+    def on_failed(self, job: ImportJob) -> None:
+        _storage_path(job).unlink(missing_ok=True)
 
 
 def _storage_path(job: ImportJob) -> Path:
     return Path(settings.IMPORT_STORAGE_DIR) / job.file_path
-
-
-def _run(job: ImportJob) -> None:
-    path = _storage_path(job)
-    job.status = ImportJob.Status.RUNNING
-    job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "started_at"])
-    if job.rows_total is None:
-        job.rows_total = _rows_count(path)
-        job.save(update_fields=["rows_total"])
-    with path.open(encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(text)
-        columns, _ = _header_read(reader)
-        rows = _data_rows(reader)
-        for _ in range(job.rows_done):  # resuming: these were stored before
-            next(rows)
-        for parsed in _parsed_ahead(_chunks(rows), _Layout.of(columns)):
-            _chunk_import(job=job, parsed=parsed)
-    job.status = ImportJob.Status.COMPLETED
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
-    path.unlink(missing_ok=True)
 
 
 # (row number, cells, or None and the reason the row could not be read)
@@ -372,19 +303,18 @@ def _parsed_ahead(chunks: Iterator[list[RawRow]], layout: "_Layout") -> Iterator
         thread.join()
 
 
-def _chunk_import(*, job: ImportJob, parsed: _Parsed) -> None:
-    def store() -> tuple:
+def _chunk_import(*, job: ImportJob, parsed: _Parsed, heartbeat: Heartbeat) -> None:
+    def store() -> None:
         with transaction.atomic():
             stored, refused = events_store(
                 ou=job.unit, events=parsed.rows, now=parsed.now, copy=True
             )
             errors = [_error(r.prepared.position, r.field, r.error.message) for r in refused]
-            progress = _progress_save(job, processed=parsed.size, errors=parsed.errors + errors)
+            _progress_save(job, heartbeat, processed=parsed.size, errors=parsed.errors + errors)
             if stored:
                 transaction.on_commit(partial(_events_accepted, len(stored)))
-            return progress
 
-    job.rows_done, job.rows_failed, job.errors = run_retrying_races(job.unit, store)
+    run_retrying_races(job.unit, store)
 
 
 def _events_accepted(count: int) -> None:
@@ -392,14 +322,15 @@ def _events_accepted(count: int) -> None:
     ring_doorbell()
 
 
-def _progress_save(job: ImportJob, *, processed: int, errors: list[dict]) -> tuple:
+def _progress_save(
+    job: ImportJob, heartbeat: Heartbeat, *, processed: int, errors: list[dict]
+) -> None:
     errors.sort(key=lambda error: error["row"])
-    kept = job.errors + errors[: max(ImportJob.MAX_ERRORS - len(job.errors), 0)]
-    progress = (job.rows_done + processed, job.rows_failed + len(errors), kept)
-    ImportJob.objects.filter(id=job.id).update(
-        rows_done=progress[0], rows_failed=progress[1], errors=progress[2]
+    heartbeat(
+        progress_done=job.progress_done + processed,
+        rows_failed=job.rows_failed + len(errors),
+        errors=job.errors + errors[: max(ImportJob.MAX_ERRORS - len(job.errors), 0)],
     )
-    return progress
 
 
 def _error(row: int, column: str | None, message: str) -> dict:

@@ -1,5 +1,5 @@
 """Changes to existing leads: metadata (replace, JSON merge patch), the account link, merges,
-and deletion (requested here, run by a Celery task).
+and deletion (requested here, run as a durable job).
 
 Later stages react through hooks instead of being imported (architecture.md §1): profile
 scoring registers for metadata changes, score replay for merges. Hooks run inside the
@@ -7,11 +7,10 @@ change's transaction, after its writes, so what they write commits or rolls back
 
 Merged leads are read-only: a merge moves their data to the target and keeps them only so
 that `merged_into` answers where they went. Deletion is asynchronous: the request records a
-pending LeadDeletion and enqueues the task after commit; if Redis is down the periodic sweep
-runs it. A deletion takes the lead's events, aliases and orders, and the leads merged into it.
+pending LeadDeletion, a durable job (leadvibe.jobs) that a worker runs after commit. A
+deletion takes the lead's events, aliases and orders, and the leads merged into it.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -25,7 +24,7 @@ from django.utils import timezone
 
 from leadvibe.db import atomic_retrying_conflicts
 from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
-from leadvibe.queueing import send_task_or_leave_to_sweep
+from leadvibe.jobs import Heartbeat, JobHandler, job_enqueue
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
@@ -33,13 +32,7 @@ from scoring.services.events import metadata_check, metadata_encode
 from scoring.services.lead_locks import scoring_states_lock
 from scoring.services.leads import account_get_or_create
 
-logger = logging.getLogger(__name__)
-
 MAX_MERGE_SOURCES = 100
-# Enqueued by name: scoring.tasks imports this module.
-LEAD_DELETION_TASK = "scoring.tasks.lead_deletion_task"
-# Deletions one sweep runs; the next sweep takes the rest.
-SWEEP_BATCH = 100
 
 MetadataChangedHook = Callable[[Lead], None]
 MergedHook = Callable[[Lead, list[Lead]], None]
@@ -239,46 +232,24 @@ def lead_deletion_request(*, ou: OrgUnit, lead_id: str) -> LeadDeletion:
         )
         if deletion is None:
             deletion = LeadDeletion.objects.create(org_id=ou.org_id, unit=ou, lead_id=lead_id)
-            transaction.on_commit(partial(_enqueue_deletion, deletion.id))
+            job_enqueue(deletion)
     return deletion
 
 
-def _enqueue_deletion(deletion_id: int) -> None:
-    send_task_or_leave_to_sweep(LEAD_DELETION_TASK, args=[deletion_id], operation="lead_deletion")
+class LeadDeletionHandler(JobHandler[LeadDeletion]):
+    """The deletion in one transaction that also checks the claim: a failure rolls the work
+    back and records `failed` (the lead is readable again and may be deleted anew)."""
+
+    kind = "lead_deletion"
+    model = LeadDeletion
+
+    def run(self, job: LeadDeletion, heartbeat: Heartbeat) -> None:
+        atomic_retrying_conflicts(partial(_deletion_run, job, heartbeat))
 
 
-def lead_deletion_run(*, deletion_id: int) -> None:
-    """Run a pending deletion, or a running one whose worker died.
-
-    `running` is committed first so clients see it. The work then holds the deletion's row
-    lock; a sweep skips locked rows, so a running deletion without a lock was abandoned and
-    is taken over. A failure rolls the work back and records `failed` (the lead is readable
-    again and may be deleted anew).
-    """
-    LeadDeletion.objects.filter(id=deletion_id, status=LeadDeletion.Status.PENDING).update(
-        status=LeadDeletion.Status.RUNNING
-    )
-    try:
-        atomic_retrying_conflicts(partial(_deletion_run_locked, deletion_id))
-    except Exception as exc:
-        logger.exception("lead deletion failed", extra={"deletion_id": deletion_id})
-        LeadDeletion.objects.filter(id=deletion_id, status=LeadDeletion.Status.RUNNING).update(
-            status=LeadDeletion.Status.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
-        )
-
-
-def _deletion_run_locked(deletion_id: int) -> None:
-    deletion = (
-        LeadDeletion.objects.select_for_update(skip_locked=True)
-        .filter(id=deletion_id, status=LeadDeletion.Status.RUNNING)
-        .first()
-    )
-    if deletion is None:
-        return
-    _lead_data_delete(unit_id=deletion.unit_id, lead_id=deletion.lead_id)
-    deletion.status = LeadDeletion.Status.COMPLETED
-    deletion.finished_at = timezone.now()
-    deletion.save(update_fields=["status", "finished_at"])
+def _deletion_run(job: LeadDeletion, heartbeat: Heartbeat) -> None:
+    heartbeat()
+    _lead_data_delete(unit_id=job.unit_id, lead_id=job.lead_id)
 
 
 def _lead_data_delete(*, unit_id: str, lead_id: str) -> None:
@@ -294,16 +265,3 @@ def _lead_data_delete(*, unit_id: str, lead_id: str) -> None:
     LeadAlias.objects.filter(lead__in=doomed).delete()
     Order.objects.filter(lead__in=doomed).delete()
     Lead.objects.filter(id__in=doomed).delete()
-
-
-def lead_deletions_sweep() -> int:
-    """Run deletions whose task never came (Redis was down) or whose worker died; returns
-    how many were looked at."""
-    waiting = list(
-        LeadDeletion.objects.filter(status__in=DELETION_IN_PROGRESS)
-        .order_by("id")
-        .values_list("id", flat=True)[:SWEEP_BATCH]
-    )
-    for deletion_id in waiting:
-        lead_deletion_run(deletion_id=deletion_id)
-    return len(waiting)

@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from leadvibe.tasks import job_run_task, jobs_sweep_task
 from scoring.models import EngagementEvent, ImportJob, Lead, LeadAlias
 from scoring.services import imports
 from scoring.services.leads import lead_create
-from scoring.tasks import import_job_run_task, sweep_import_jobs_task
 from tests.factories import make_credential
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def imported(client, data: bytes) -> dict:
     """Upload, run the job as the worker would, and return the job as GET shows it."""
     response = upload(client, data)
     assert response.status_code == 202, response.content
-    import_job_run_task(response.json()["id"])
+    job_run_task("import", response.json()["id"])
     return job_of(client, response.json()["id"])
 
 
@@ -128,7 +128,7 @@ def test_a_10000_row_file_stores_every_good_row_and_reports_the_bad_ones(client,
     assert body["file_name"] == "august.csv"
     assert (body["rows_total"], body["rows_done"], body["progress"]) == (None, 0, 0.0)
 
-    import_job_run_task(body["id"])
+    job_run_task("import", body["id"])
     job = job_of(client, body["id"])
     assert job["status"] == "completed"
     assert job["rows_total"] == 10_000
@@ -439,11 +439,11 @@ def test_a_job_whose_worker_died_is_resumed_without_storing_rows_twice(client, o
     monkeypatch.setattr(imports, "events_store", dies_on_the_third_chunk)
     job_id = upload(client, numbered_rows(45)).json()["id"]
     with pytest.raises(SystemExit):
-        import_job_run_task(job_id)
+        job_run_task("import", job_id)
     job = job_of(client, job_id)
     assert (job["status"], job["rows_done"]) == ("running", 20)
 
-    sweep_import_jobs_task()
+    jobs_sweep_task()
     job = job_of(client, job_id)
     assert (job["status"], job["rows_done"], job["rows_failed"]) == ("completed", 45, 0)
     stored = sorted(EngagementEvent.objects.filter(unit=ou).values_list("metadata__n", flat=True))
@@ -470,20 +470,20 @@ def test_with_redis_down_the_job_waits_for_the_sweep(
     assert response.status_code == 202
     job_id = response.json()["id"]
 
-    sweep_import_jobs_task()  # younger than a minute: its task may still come
+    jobs_sweep_task()  # younger than a minute: its task may still come
     assert job_of(client, job_id)["status"] == "pending"
 
     ImportJob.objects.filter(id=job_id).update(
         created_at=timezone.now() - datetime.timedelta(minutes=2)
     )
-    sweep_import_jobs_task()
+    jobs_sweep_task()
     assert job_of(client, job_id)["status"] == "completed"
     assert EngagementEvent.objects.filter(unit=ou).count() == 3
 
 
 def test_a_finished_job_is_not_run_again(client, ou):
     job_id = imported(client, numbered_rows(3))["id"]
-    import_job_run_task(job_id)
+    job_run_task("import", job_id)
     assert EngagementEvent.objects.filter(unit=ou).count() == 3
 
 

@@ -12,11 +12,11 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.celery import app as celery_app
+from leadvibe.tasks import jobs_sweep_task
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.services import lead_changes
 from scoring.services.orders import order_create
 from scoring.services.pipeline import process_pending_events
-from scoring.tasks import sweep_lead_deletions_task
 from tests.factories import make_credential, make_member, make_membership
 
 pytestmark = pytest.mark.django_db
@@ -507,7 +507,7 @@ def test_with_redis_down_a_deletion_stays_pending_and_the_sweep_runs_it(
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "pending"
     assert Lead.objects.filter(lead_id="doomed").exists()
 
-    sweep_lead_deletions_task()
+    jobs_sweep_task()
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "completed"
     assert not Lead.objects.exists()
     assert not EngagementEvent.objects.exists()
@@ -521,7 +521,7 @@ def test_the_sweep_takes_over_a_deletion_whose_worker_died(client):
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "running"
     assert client.get("/api/v1/leads/doomed").status_code == 404
 
-    sweep_lead_deletions_task()
+    jobs_sweep_task()
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "completed"
     assert not Lead.objects.exists()
 
@@ -529,7 +529,7 @@ def test_the_sweep_takes_over_a_deletion_whose_worker_died(client):
 def test_a_lead_id_can_be_used_again_after_its_deletion(client):
     lead_with_data(client, "reborn", "r@x.test")
     client.delete("/api/v1/leads/reborn")
-    sweep_lead_deletions_task()
+    jobs_sweep_task()
     create_lead(client, "reborn", metadata={"second": True})
     assert client.get("/api/v1/leads/reborn").json()["lead"]["metadata"] == {"second": True}
     assert client.get("/api/v1/leads/reborn/deletion").json()["status"] == "completed"
@@ -617,7 +617,7 @@ def test_deleting_a_merge_target_deletes_the_leads_merged_into_it(client):
     lead_with_data(client, "source", "s@x.test")
     merge(client, "target", ["source"])
     client.delete("/api/v1/leads/target")
-    sweep_lead_deletions_task()
+    jobs_sweep_task()
     assert not Lead.objects.exists()
     assert not EngagementEvent.objects.exists()
     assert not LeadAlias.objects.exists()

@@ -9,9 +9,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from leadvibe.jobs import job_run
 from scoring.models import EngagementEvent, Lead, LeadDeletion, LeadScore
 from scoring.services import pipeline
-from scoring.services.lead_changes import lead_deletion_request, lead_deletion_run, lead_merge
+from scoring.services.lead_changes import lead_deletion_request, lead_merge
 from scoring.services.leads import lead_create
 from tests.factories import make_unit
 from tests.scoring.scoring_helpers import expected_from_reference, new_event, store_config
@@ -108,10 +109,10 @@ def test_a_merge_waits_for_the_batch_scoring_its_leads_instead_of_deadlocking():
 
     assert errors == []
     pipeline.process_pending_events()
-    scores = dict(LeadScore.objects.filter(lead=target).values_list("ruleset_id", "score"))
+    scores = dict(LeadScore.objects.unscoped().filter(lead=target).values_list("ruleset_id", "score"))
     assert scores == expected_from_reference(target, config)[0]
-    assert EngagementEvent.objects.filter(lead=target, status="processed").count() == 4
-    assert not LeadScore.objects.filter(lead=source).exists()
+    assert EngagementEvent.objects.unscoped().filter(lead=target, status="processed").count() == 4
+    assert not LeadScore.objects.unscoped().filter(lead=source).exists()
 
 
 def test_a_deletion_waits_for_the_batch_scoring_the_lead_instead_of_deadlocking():
@@ -120,11 +121,13 @@ def test_a_deletion_waits_for_the_batch_scoring_the_lead_instead_of_deadlocking(
     target, source = leads_with_states(unit)
     deletion = lead_deletion_request(ou=unit, lead_id="source")
 
-    errors = while_a_batch_is_held_up(source, lambda: lead_deletion_run(deletion_id=deletion.id))
+    errors = while_a_batch_is_held_up(
+        source, lambda: job_run(kind="lead_deletion", job_id=deletion.id)
+    )
 
     assert errors == []
     deletion.refresh_from_db()
     assert (deletion.status, deletion.error) == (LeadDeletion.Status.COMPLETED, "")
-    assert not Lead.objects.filter(lead_id="source").exists()
-    assert not EngagementEvent.objects.filter(lead_id=source.pk).exists()
-    assert LeadScore.objects.filter(lead=target).exists()
+    assert not Lead.objects.unscoped().filter(lead_id="source").exists()
+    assert not EngagementEvent.objects.unscoped().filter(lead_id=source.pk).exists()
+    assert LeadScore.objects.unscoped().filter(lead=target).exists()

@@ -3,11 +3,11 @@ rules by a job whose progress GET reports."""
 
 import pytest
 
+from leadvibe.jobs import job_run, jobs_sweep
 from scoring.models import EngagementEvent, RescoreJob, Rule
 from scoring.services.engine_config import scoring_config_load
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
-from scoring.services.rescore import rescore_job_run, rescore_jobs_sweep
 from scoring.services.scoring_config import scoring_config_changed
 from tests.scoring.scoring_helpers import (
     expected_from_reference,
@@ -38,7 +38,7 @@ def test_rescore_replays_every_lead_under_the_current_rules(client, ou):
     process_pending_events()
     assert all(list(stored_scoring(lead)[0].values()) == [20] for lead in leads)
 
-    rule = Rule.objects.get(unit=ou)
+    rule = Rule.objects.unscoped().get(unit=ou)
     rule.weight = 25
     rule.save()
     scoring_config_changed(ou)
@@ -51,7 +51,7 @@ def test_rescore_replays_every_lead_under_the_current_rules(client, ou):
     # Asked again while it waits: the same job.
     assert client.post(f"/api/v1/rulesets/{ruleset_id}/rescore").json()["job_id"] == job["job_id"]
 
-    rescore_job_run(job_id=RescoreJob.pk_from_public_id(job["job_id"]))
+    job_run(kind="rescore", job_id=RescoreJob.pk_from_public_id(job["job_id"]))
 
     done = client.get(f"/api/v1/rulesets/{ruleset_id}/rescore").json()
     assert (done["status"], done["leads_total"], done["leads_done"], done["progress"]) == (
@@ -69,18 +69,18 @@ def test_a_job_left_by_a_dead_worker_is_resumed_by_the_sweep(client, ou):
     lead = lead_create(ou=ou, lead_id="l", metadata={})
     EngagementEvent.objects.bulk_create([new_event(lead, "demo", 0)])
     process_pending_events()
-    ruleset_id = Rule.objects.get(unit=ou).ruleset.public_id
+    ruleset_id = Rule.objects.unscoped().get(unit=ou).ruleset.public_id
     job_id = client.post(f"/api/v1/rulesets/{ruleset_id}/rescore").json()["job_id"]
-    RescoreJob.objects.update(status="running", leads_total=1)  # its worker died
+    RescoreJob.objects.unscoped().update(status="running", progress_total=1)  # its worker died
 
-    assert rescore_jobs_sweep() == 1
-    assert RescoreJob.objects.get(pk=RescoreJob.pk_from_public_id(job_id)).status == "completed"
+    assert jobs_sweep() == 1
+    assert RescoreJob.objects.unscoped().get(pk=RescoreJob.pk_from_public_id(job_id)).status == "completed"
 
 
 def test_rescore_of_an_unknown_ruleset_is_404(client, ou):
     assert client.post("/api/v1/rulesets/rs_999999/rescore").status_code == 404
     store_config(ou, CONFIG)
-    ruleset_id = Rule.objects.get(unit=ou).ruleset.public_id
+    ruleset_id = Rule.objects.unscoped().get(unit=ou).ruleset.public_id
     assert client.get(f"/api/v1/rulesets/{ruleset_id}/rescore").status_code == 404
 
 
@@ -89,7 +89,7 @@ def test_deleting_events_replays_their_leads(client, ou):
     lead = lead_create(ou=ou, lead_id="l", metadata={})
     EngagementEvent.objects.bulk_create([new_event(lead, "demo", m) for m in (0, 60, 120)])
     process_pending_events()
-    first = EngagementEvent.objects.filter(lead=lead).order_by("seq").first()
+    first = EngagementEvent.objects.unscoped().filter(lead=lead).order_by("seq").first()
 
     response = client.post("/api/v1/events/delete", {"ids": [first.public_id]}, format="json")
 
@@ -109,8 +109,8 @@ def test_deleting_every_event_of_a_type_starts_a_rescore(ou):
     process_pending_events()
 
     event_type_events_delete(ou=ou, event_type="spam")
-    job = RescoreJob.objects.get(unit=ou)
+    job = RescoreJob.objects.unscoped().get(unit=ou)
     assert job.status == "pending"
-    rescore_job_run(job_id=job.id)
+    job_run(kind="rescore", job_id=job.id)
 
     assert list(stored_scoring(lead)[0].values()) == [10]
