@@ -3,7 +3,9 @@
 `@instrumented_task(name=..., ...)` sets in one place what every task shares: results are
 ignored, the message is acknowledged after the run (a task whose worker dies is delivered
 again), time limits, the queue, and two metrics, runs by outcome and duration, labelled by
-the task's name. Tasks stay thin: plain ids in, one service call.
+the task's name. Tasks stay thin: plain ids in, one service call. Time limits default to
+10 minutes soft, 11 hard; the soft one raises SoftTimeLimitExceeded inside the task (a
+durable job then hands its job back for the sweep to resume, leadvibe.jobs).
 
 The queue is declared on the task only; `task_queue_route` (CELERY_TASK_ROUTES) routes by it
 also for processes that send a task by name without having imported it (the web process).
@@ -32,8 +34,6 @@ def instrumented_task(
     queue: str = DEFAULT_QUEUE,
     soft_time_limit: float = 600,
     time_limit: float = 660,
-    acks_late: bool = True,
-    **options: Any,
 ) -> Callable[[F], Any]:
     def register(run: F) -> Any:
         _queues[name] = queue
@@ -53,9 +53,9 @@ def instrumented_task(
             name=name,
             soft_time_limit=soft_time_limit,
             time_limit=time_limit,
-            acks_late=acks_late,
+            acks_late=True,
             ignore_result=True,
-            **options,
+            instrumented=True,
         )(measured)
 
     return register
