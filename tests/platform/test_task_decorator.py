@@ -17,9 +17,7 @@ def project_tasks() -> dict:
     for app in PROJECT_APPS:
         if importlib.util.find_spec(f"{app}.tasks"):
             importlib.import_module(f"{app}.tasks")
-    return {
-        name: task for name, task in current_app.tasks.items() if name.startswith(PROJECT_APPS)
-    }
+    return {name: task for name, task in current_app.tasks.items() if name.startswith(PROJECT_APPS)}
 
 
 def test_every_task_of_the_project_is_an_instrumented_task():
