@@ -24,7 +24,7 @@ Times are microseconds since the epoch, as in the scoring engine.
 import bisect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 MILESTONE = "milestone"
 MILESTONE_EXITED = "milestone_exited"
@@ -102,8 +102,16 @@ class TriggerSet:
     sequences: tuple[Sequence, ...] = ()
     patterns: tuple[Pattern, ...] = ()
     surges: tuple[Surge, ...] = ()
+    # Indexes built once from the tuples above.
+    _sequences_by_type: dict[str, list[Sequence]] = field(init=False, repr=False, compare=False)
+    _patterns_by_type: dict[str, list[Pattern]] = field(init=False, repr=False, compare=False)
+    _surges_by_type: dict[str | None, list[SurgeGroup]] = field(
+        init=False, repr=False, compare=False
+    )
+    _milestones_by_threshold: list[Milestone] = field(init=False, repr=False, compare=False)
+    _thresholds: list[int] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         sequences: dict[str, list[Sequence]] = {}
         for sequence in self.sequences:
             for step in dict.fromkeys(sequence.steps):
@@ -117,10 +125,10 @@ class TriggerSet:
         for surge in self.surges:
             grouped.setdefault((surge.event_type, surge.window_us), []).append(surge)
         surges: dict[str | None, list[SurgeGroup]] = {}
-        for (event_type, window_us), members in grouped.items():
-            surges.setdefault(event_type, []).append(
+        for (surge_event_type, window_us), members in grouped.items():
+            surges.setdefault(surge_event_type, []).append(
                 SurgeGroup(
-                    key=f"{event_type or '*'}|{window_us}",
+                    key=f"{surge_event_type or '*'}|{window_us}",
                     window_us=window_us,
                     keep=max(surge.threshold for surge in members),
                     surges=tuple(members),
@@ -167,7 +175,7 @@ class TriggerEvent:
     score_after: int | None = None
     received_at: int | None = None  # None: after every trigger's `since`
 
-    def concerns(self, trigger) -> bool:
+    def concerns(self, trigger: "_SinceCreated") -> bool:
         return self.received_at is None or self.received_at >= trigger.since
 
 
@@ -181,18 +189,29 @@ class Emission:
 
 
 LeadFilter = Callable[[Sequence], bool]
+# A lead's trigger state: JSON-ready, keyed by trigger kind ("m", "s", "p", "g", "b").
+TriggerState = dict[str, Any]
+
+
+class _SinceCreated(Protocol):
+    @property
+    def since(self) -> int: ...
 
 
 def evaluate(
-    state: dict,
+    state: TriggerState,
     event: TriggerEvent,
     triggers: TriggerSet,
     lead_passes: LeadFilter | None = None,
 ) -> list[Emission]:
     """Apply one event (in `(occurred_at, seq)` order) to the lead's trigger `state`."""
     emissions: list[Emission] = []
-    if event.score_before is not None and event.score_before != event.score_after:
-        _milestones(state, event, triggers, emissions)
+    if (
+        event.score_before is not None
+        and event.score_after is not None
+        and event.score_before != event.score_after
+    ):
+        _milestones(state, event, event.score_before, event.score_after, triggers, emissions)
     if not event.counts:
         return emissions
     for sequence in triggers.sequences_for(event.event_type):
@@ -206,8 +225,14 @@ def evaluate(
     return emissions
 
 
-def _milestones(state: dict, event: TriggerEvent, triggers: TriggerSet, emissions: list) -> None:
-    before, after = event.score_before, event.score_after
+def _milestones(
+    state: TriggerState,
+    event: TriggerEvent,
+    before: int,
+    after: int,
+    triggers: TriggerSet,
+    emissions: list[Emission],
+) -> None:
     crossed = triggers.milestones_between(min(before, after), max(before, after))
     if not crossed:
         return
@@ -240,7 +265,13 @@ def _milestones(state: dict, event: TriggerEvent, triggers: TriggerSet, emission
         del state["m"]
 
 
-def _sequence(state, event, sequence: Sequence, emissions: list, lead_passes) -> None:
+def _sequence(
+    state: TriggerState,
+    event: TriggerEvent,
+    sequence: Sequence,
+    emissions: list[Emission],
+    lead_passes: LeadFilter | None,
+) -> None:
     sequences = state.setdefault("s", {})
     key = str(sequence.id)
     progress = sequences.get(key)
@@ -288,7 +319,9 @@ def _sequence(state, event, sequence: Sequence, emissions: list, lead_passes) ->
         sequences.pop(key, None)
 
 
-def _pattern(state, event, pattern: Pattern, emissions: list) -> None:
+def _pattern(
+    state: TriggerState, event: TriggerEvent, pattern: Pattern, emissions: list[Emission]
+) -> None:
     patterns = state.setdefault("p", {})
     key = str(pattern.id)
     oldest = event.occurred_at - pattern.window_us
@@ -310,7 +343,9 @@ def _pattern(state, event, pattern: Pattern, emissions: list) -> None:
     patterns[key] = counted
 
 
-def _surges(state, event, group: SurgeGroup, emissions: list) -> None:
+def _surges(
+    state: TriggerState, event: TriggerEvent, group: SurgeGroup, emissions: list[Emission]
+) -> None:
     """A burst goes on while the count in the window stays at or above the threshold;
     `state["b"]` holds the surges in a burst."""
     times_by_group = state.setdefault("g", {})

@@ -52,7 +52,7 @@ def _compare(actual: Any, expected: Any, test: Callable[[Decimal, Decimal], bool
     return test(actual_number, expected_number)
 
 
-def _members(expected: Any) -> list:
+def _members(expected: Any) -> list[Any]:
     if isinstance(expected, list | tuple):
         return list(expected)
     if isinstance(expected, str):

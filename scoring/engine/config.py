@@ -2,11 +2,11 @@
 the pipeline (cached per OU) or directly by tests. Times are integers in microseconds since
 the epoch, durations in microseconds."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Self
 
 from scoring.engine.conditions import condition_holds
 
@@ -91,7 +91,14 @@ class SurgePolicy:
     idle_reset_us: int = 30 * 60 * SECOND_US
 
     @classmethod
-    def preset(cls, mode: str, *, idle_reset_us: int, bands=(), cap: Decimal = ONE):
+    def preset(
+        cls,
+        mode: str,
+        *,
+        idle_reset_us: int,
+        bands: Iterable[Sequence[Any]] = (),
+        cap: Decimal = ONE,
+    ) -> Self:
         """The effective policy of a mode: `standard` and `gentle` are fixed presets whatever
         bands were stored, `off` multiplies by 1, `custom` uses the given bands."""
         if mode in PRESETS:

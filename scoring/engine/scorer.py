@@ -74,7 +74,7 @@ class _Burst:
     type as `[occurred_at, seq, {ruleset: points scored}]` (all the rolling count and a
     grouping need), and, with `group_events`, the current burst."""
 
-    recent: list[list] = field(default_factory=list)
+    recent: list[list[Any]] = field(default_factory=list)
     last_at: int | None = None
     grouped: bool = False
 
@@ -92,7 +92,7 @@ class LeadState:
     last_decay_at: dict[int, int] = field(default_factory=dict)  # decay rule -> last DECAY
     last_event_type: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "scores": {str(k): v for k, v in self.scores.items()},
             "last_key": list(self.last_key) if self.last_key else None,
@@ -165,8 +165,10 @@ def score_event(state: LeadState, event: EngineEvent, config: ScoringConfig) -> 
         return outcome
 
     taken_back, points_records = _apply_velocity_filters(state, event, config, outcome)
-    for ruleset_id, points in taken_back.items():
-        _add(state, config, outcome, ruleset_id, ScoreKind.COMPENSATION, (), -points, ONE)
+    for ruleset_id, taken_back_points in taken_back.items():
+        _add(
+            state, config, outcome, ruleset_id, ScoreKind.COMPENSATION, (), -taken_back_points, ONE
+        )
     if outcome.suppression_reason is not None:
         return outcome
 
@@ -215,7 +217,7 @@ def _apply_velocity_filters(
         window_start = event.occurred_at - velocity_filter.window_us
         recent = [entry for entry in burst.recent if entry[0] > window_start]
         exceeded = len(recent) >= velocity_filter.count_threshold
-        entry: list = [event.occurred_at, event.seq, {}]
+        entry: list[Any] = [event.occurred_at, event.seq, {}]
         burst.recent = [*recent, entry][-velocity_filter.count_threshold :]
         if not velocity_filter.group_events:
             if exceeded:

@@ -8,17 +8,22 @@ one applied to the lead makes the lead replay: its scores are recomputed from al
 processed events with the reference scorer. Writes are set-based: COPY of the event_scores
 rows, one upsert of the lead scores, one update of the states and one of the suppression
 reasons.
+
+After the scores are written, in the same transaction: profile and account scoring of the
+batch (a direct call), then the `SCORED_BATCH` extension point (segments, triggers), then the
+states, which carry what the subscribers keep per lead (`hook_state`).
 """
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import connection, transaction
 
 from scoring import engine
+from scoring.extension_points import SCORED_BATCH, ScoredBatch, ScoredLead
 from scoring.models import EngagementEvent
 from scoring.services.engine_config import (
     SQL_TIMESTAMP_FROM_US,
@@ -27,37 +32,10 @@ from scoring.services.engine_config import (
     to_us,
 )
 from scoring.services.lead_locks import leads_lock
+from scoring.services.profile_scoring import batch_fit_scores_update
 from scoring.services.score_updates import ScoreChange, score_updates_publish
 
 SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
-
-
-@dataclass
-class ScoredLead:
-    """What the stage did to one lead, for the hooks (triggers) that run after it."""
-
-    lead_pk: int
-    unit_id: str
-    state: engine.LeadState
-    outcomes: list[engine.EventOutcome]
-    events: dict[int, EngagementEvent]  # by seq: the batch's events of the lead
-    # What `outcomes` are the outcomes of, in order: the batch's events, or on a replay the
-    # lead's whole history.
-    scored_events: list[engine.EngineEvent]
-    replayed: bool = False
-    # What the hooks keep for the lead, by hook (`hook_state["triggers"]`): mutated in place,
-    # written with the scoring state after the hooks ran; a replayed lead's starts empty.
-    hook_state: dict = field(default_factory=dict)
-
-
-ScoredHook = Callable[[list[ScoredLead]], None]
-_scored_hooks: list[ScoredHook] = []
-
-
-def register_scored_hook(hook: ScoredHook) -> None:
-    """Runs after the scores are written, in the same transaction (triggers evaluate here),
-    before the leads' states (and so their `hook_state`) are."""
-    _scored_hooks.append(hook)
 
 
 def engine_event(event: EngagementEvent) -> engine.EngineEvent:
@@ -117,27 +95,23 @@ def score_batch(batch: Sequence[EngagementEvent]) -> None:
         changes.append(ScoreChange(unit_id, lead_pk, stored_scores, state.scores))
         scored.append(
             ScoredLead(
-                lead_pk,
-                unit_id,
-                state,
-                outcomes,
-                {e.seq: e for e in events},
-                history if replay else incoming,
-                replay,
-                hook_state,
+                lead_pk=lead_pk,
+                lead_id=events[0].lead_public_id,
+                unit_id=unit_id,
+                scores_before=stored_scores,
+                state=state,
+                outcomes=tuple(outcomes),
+                scored_events=tuple(history if replay else incoming),
+                events={e.seq: e for e in events},
+                replayed=replay,
+                hook_state=hook_state,
             )
         )
     writes.flush()
-    for hook in _scored_hooks:
-        hook(scored)
+    remapped = batch_fit_scores_update(scored)
+    SCORED_BATCH.publish(ScoredBatch(leads=tuple(scored), remapped_lead_pks=remapped))
     writes.flush_states()
     transaction.on_commit(partial(score_updates_publish, changes), robust=True)
-
-
-def lead_merge_replay(target, sources) -> None:
-    """After a merge (§4.10): the target's score is the replay of all its events, the moved
-    ones included; the sources keep no scores of their own."""
-    leads_replay(unit_id=target.unit_id, lead_pks=[target.id], dropped=[s.id for s in sources])
 
 
 def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = ()) -> None:
@@ -258,7 +232,7 @@ class _Writes:
                 "last_seq": last_seq,
                 "activity": state.last_activity_at,
                 "event_type": state.last_event_type,
-                "hooks": hook_state,  # the same dict the hooks fill in before flush_states
+                "hooks": hook_state,  # SCORED_BATCH subscribers fill it before flush_states
             }
         )
 
