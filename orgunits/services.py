@@ -5,7 +5,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from leadvibe.exceptions import ConflictError
 from leadvibe.local_cache import LocalTTLCache
 from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.redis_client import get_redis
+from orgunits.extension_points import ORG_UNIT_CREATED, OrgUnitCreated
 from orgunits.models import ApiCredential, Member, Organization, OrgUnit, OUMembership
 
 logger = logging.getLogger(__name__)
@@ -65,22 +65,10 @@ def organization_rate_limit_set(
     return org
 
 
-OrgUnitCreatedHook = Callable[[OrgUnit], None]
-_org_unit_created_hooks: list[OrgUnitCreatedHook] = []
-
-
-def register_org_unit_created_hook(hook: OrgUnitCreatedHook) -> None:
-    """Run `hook(unit)` in the transaction that creates each new OU. Higher layers (scoring's
-    default levels) set up their part of an OU this way, without orgunits importing them."""
-    if hook not in _org_unit_created_hooks:
-        _org_unit_created_hooks.append(hook)
-
-
 @transaction.atomic
 def org_unit_create(*, org: Organization, name: str) -> OrgUnit:
     unit = OrgUnit.objects.create(org=org, name=name, slug=_unique_slug(org=org, name=name))
-    for hook in _org_unit_created_hooks:
-        hook(unit)
+    ORG_UNIT_CREATED.publish(OrgUnitCreated(unit=unit))
     return unit
 
 

@@ -6,14 +6,11 @@ class TriggersConfig(AppConfig):
 
     def ready(self):
         from leadvibe.worker_sweeps import register_worker_sweep
-        from scoring.services.decay_sweep import register_decay_hook
-        from scoring.services.scoring_stage import register_scored_hook
+        from scoring.extension_points import DECAY_APPLIED, SCORED_BATCH
         from triggers.services.delivery import deliveries_sweep
         from triggers.services.evaluation import evaluate_scored_leads, record_decay_exits
 
-        # After profile scoring's hook (scoring is installed first): sequence triggers'
-        # profile filters read the profile scores of the same batch.
-        register_scored_hook(evaluate_scored_leads)
-        register_decay_hook(record_decay_exits)
+        SCORED_BATCH.subscribe("triggers", evaluate_scored_leads)
+        DECAY_APPLIED.subscribe("triggers", record_decay_exits)
         # Retries and first attempts whose task was lost; PostgreSQL only, no Redis needed.
         register_worker_sweep("trigger-deliveries", deliveries_sweep)

@@ -170,6 +170,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Every worker sweeps PostgreSQL for work whose Redis doorbell was lost this often (seconds);
 # it needs no Redis, so events ingested while Redis is down are scored within this period.
 WORKER_SWEEP_SECONDS = env_int("WORKER_SWEEP_SECONDS", 10)
+# A durable job's worker holds it this long past its last heartbeat (leadvibe.jobs): a dead
+# worker's job is taken over once it ran out.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 300)
 # Connections the decay sweep spreads its chunks of leads over (PostgreSQL runs them in
 # parallel).
 DECAY_SWEEP_CONNECTIONS = env_int("DECAY_SWEEP_CONNECTIONS", 2)

@@ -277,3 +277,17 @@ def orders_list(*, ou: OrgUnit, lead_id: str | None = None) -> QuerySet[Order]:
     if lead_id is not None:
         orders = orders.filter(lead__lead_id=lead_id)
     return orders.select_related("lead").order_by("-occurred_at", "-id")
+
+
+def processed_events_received_at(
+    *, lead_pks: Sequence[int]
+) -> dict[int, dict[int, datetime.datetime]]:
+    """When each processed event of these leads was received, by lead and seq (the pipeline's
+    subscribers, for leads a late event replayed)."""
+    by_lead: dict[int, dict[int, datetime.datetime]] = {pk: {} for pk in lead_pks}
+    rows = EngagementEvent.objects.filter(
+        lead_id__in=lead_pks, status=EngagementEvent.Status.PROCESSED
+    ).values_list("lead_id", "seq", "received_at")
+    for lead_pk, seq, received_at in rows.iterator(chunk_size=5000):
+        by_lead[lead_pk][seq] = received_at
+    return by_lead

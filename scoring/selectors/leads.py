@@ -6,6 +6,7 @@ leave it out.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -100,3 +101,8 @@ def lead_deletion_latest(*, ou: OrgUnit, lead_id: str) -> LeadDeletion:
     if deletion is None:
         raise NotFoundError()
     return deletion
+
+
+def lead_public_ids(*, lead_pks: Sequence[int]) -> dict[int, str]:
+    """The public ids of leads the caller already holds by primary key (workers)."""
+    return dict(Lead.objects.filter(id__in=lead_pks).values_list("id", "lead_id"))

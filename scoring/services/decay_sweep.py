@@ -19,35 +19,27 @@ and the rows are locked.
 A step earlier than the lead's last applied event (only possible when suppressed or observed
 events came after its activity) is stored as a pending DECAY event instead: the pipeline then
 replays the lead, as for any late event.
+
+A chunk that recorded decays publishes the `DECAY_APPLIED` extension point (segments,
+triggers) in its transaction, with each decayed lead's primary-ruleset score before and after:
+the rows come back from the statement that writes the states, so no statement is added.
 """
 
 import datetime
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from orgunits.models import OrgUnit
 from scoring.engine.config import SECOND_US
+from scoring.extension_points import DECAY_APPLIED, DecayApplied, DecayedLead
 from scoring.models import DecayRule, LeadScoringState, Ruleset
 from scoring.services.engine_config import SQL_TIMESTAMP_FROM_US, SQL_US_FROM_TIMESTAMP, to_us
 
 CHUNK = 20_000
-
-# Run in each chunk's transaction after its writes, with the cursor and the chunk's
-# parameters, while the temp table `decay_totals` (lead_id, scores: the scores before the
-# sweep, total: the decrease, last_t, last_seq) is there: triggers record the milestones the
-# decays dropped leads below.
-DecayHook = Callable[[CursorWrapper, dict], None]
-_decay_hooks: list[DecayHook] = []
-
-
-def register_decay_hook(hook: DecayHook) -> None:
-    _decay_hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,8 @@ def decay_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
 
 def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
     rules = list(DecayRule.objects.filter(unit_id=unit_id).order_by("id"))
-    active = list(Ruleset.objects.filter(unit_id=unit_id, active=True).values_list("id", flat=True))
+    active_rulesets = Ruleset.objects.filter(unit_id=unit_id, active=True)
+    active = list(active_rulesets.values_list("id", flat=True))
     if not rules or not active:
         return SweepResult(0, 0)
     unit = OrgUnit.objects.select_related("org").get(pk=unit_id)
@@ -80,6 +73,7 @@ def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
         "periods": [rule.period_seconds * SECOND_US for rule in rules],
         "decreases": [rule.decrease for rule in rules],
         "active": active,
+        "primary": active_rulesets.filter(is_primary=True).values_list("id", flat=True).first(),
         "now_us": to_us(now),
         "negative": unit.org.allow_negative_scores,
     }
@@ -132,8 +126,15 @@ def _sweep_chunk(lead_ids: list[int], params: dict) -> tuple[int, int]:
         if recorded:
             for statement in _WRITE_SQL:
                 cursor.execute(statement, params)
-            for hook in _decay_hooks:
-                hook(cursor, params)
+            cursor.execute(_STATES_UPDATE_SQL, params)
+            DECAY_APPLIED.publish(
+                DecayApplied(
+                    org_id=params["org"],
+                    unit_id=params["unit"],
+                    primary_ruleset_id=params["primary"],
+                    leads=tuple(DecayedLead(*row) for row in cursor.fetchall()),
+                )
+            )
         cursor.execute("DROP TABLE IF EXISTS decay_steps, decay_totals")
     return len(params["leads"]), recorded
 
@@ -243,8 +244,11 @@ _WRITE_SQL = [
     )
     ON CONFLICT (lead_id, ruleset_id) DO NOTHING
     """,  # noqa: S608 - constant fragments, values bound
-    # The engine's state: scores, last decay per rule, last applied event.
-    f"""
+]
+
+# The engine's state: scores, last decay per rule, last applied event; returns the fields of
+# each lead's DecayedLead, in order.
+_STATES_UPDATE_SQL = f"""
     UPDATE scoring_leadscoringstate s
     SET state = s.state || jsonb_build_object(
             'scores', t.scores || (
@@ -258,5 +262,7 @@ _WRITE_SQL = [
         updated_at = now()
     FROM decay_totals t
     WHERE s.lead_id = t.lead_id
-    """,  # noqa: S608 - constant fragments, values bound
-]
+    RETURNING s.lead_id, coalesce((t.scores ->> %(primary)s::text)::int, 0),
+              coalesce((s.state -> 'scores' ->> %(primary)s::text)::int, 0),
+              t.last_seq, t.last_t
+    """  # noqa: S608 - constant fragments, values bound

@@ -1,9 +1,10 @@
 """Changes to existing leads: metadata (replace, JSON merge patch), the account link, merges,
 and deletion (requested here, run as a durable job).
 
-Later stages react through hooks instead of being imported (architecture.md §1): profile
-scoring registers for metadata changes, score replay for merges. Hooks run inside the
-change's transaction, after its writes, so what they write commits or rolls back with it.
+Profile scoring and score replay are called directly; the layers above scoring (segments)
+act through the extension points of `scoring.extension_points` (LEAD_METADATA_CHANGED,
+LEADS_MERGED, LEADS_DELETING), published inside the change's transaction after its writes,
+so what they write commits or rolls back with it.
 
 Merged leads are read-only: a merge moves their data to the target and keeps them only so
 that `merged_into` answers where they went. Deletion is asynchronous: the request records a
@@ -11,7 +12,6 @@ pending LeadDeletion, a durable job (leadvibe.jobs) that a worker runs after com
 deletion takes the lead's events, aliases and orders, and the leads merged into it.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
@@ -26,33 +26,30 @@ from leadvibe.db import atomic_retrying_conflicts
 from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
 from leadvibe.jobs import Heartbeat, JobHandler, job_enqueue
 from orgunits.models import OrgUnit
+from scoring.extension_points import (
+    LEAD_METADATA_CHANGED,
+    LEADS_DELETING,
+    LEADS_MERGED,
+    LeadMetadataChanged,
+    LeadsDeleting,
+    LeadsMerged,
+)
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
 from scoring.services.events import metadata_check, metadata_encode
 from scoring.services.lead_locks import scoring_states_lock
 from scoring.services.leads import account_get_or_create
+from scoring.services.profile_scoring import lead_profile_changed, lead_profile_merged
+from scoring.services.scoring_stage import leads_replay
 
 MAX_MERGE_SOURCES = 100
 
-MetadataChangedHook = Callable[[Lead], None]
-MergedHook = Callable[[Lead, list[Lead]], None]
-_metadata_changed_hooks: list[MetadataChangedHook] = []
-_merged_hooks: list[MergedHook] = []
-
-
-def register_lead_metadata_changed_hook(hook: MetadataChangedHook) -> None:
-    """`hook(lead)` runs whenever PUT or PATCH (or a merge filling gaps) changes the metadata."""
-    _metadata_changed_hooks.append(hook)
-
-
-def register_lead_merged_hook(hook: MergedHook) -> None:
-    """`hook(target, sources)` runs after a merge moved the sources' data to the target."""
-    _merged_hooks.append(hook)
-
-
 def _metadata_changed(lead: Lead) -> None:
-    for hook in _metadata_changed_hooks:
-        hook(lead)
+    """PUT or PATCH changed the lead's metadata."""
+    lead_profile_changed(lead)
+    LEAD_METADATA_CHANGED.publish(
+        LeadMetadataChanged(unit_id=lead.unit_id, lead_pks=(lead.pk,), cause="updated")
+    )
 
 
 def lead_metadata_validate(metadata: dict) -> None:
@@ -193,13 +190,24 @@ def _merge_locked(*, ou: OrgUnit, target_id: str, source_ids: list[str]) -> Merg
     Lead.objects.filter(id__in=[source.id for source in sources]).update(
         merged_into=target, updated_at=now
     )
-    _fill_gaps(target, sources)
-    for hook in _merged_hooks:
-        hook(target, sources)
+    metadata_changed = _fill_gaps(target, sources)
+    # The target's score is the replay of all its events, the moved ones included; the
+    # sources keep no scores of their own.
+    leads_replay(unit_id=target.unit_id, lead_pks=[target.id], dropped=[s.id for s in sources])
+    lead_profile_merged(target, sources)
+    LEADS_MERGED.publish(
+        LeadsMerged(
+            unit_id=target.unit_id,
+            target_pk=target.pk,
+            source_pks=tuple(source.pk for source in sources),
+            target_metadata_changed=metadata_changed,
+        )
+    )
     return MergeResult(target=target, sources=sources, moved_events=moved)
 
 
-def _fill_gaps(target: Lead, sources: list[Lead]) -> None:
+def _fill_gaps(target: Lead, sources: list[Lead]) -> bool:
+    """Returns whether the target's metadata changed (its profile is rescored then)."""
     metadata = dict(target.metadata)
     for source in sources:
         for key, value in source.metadata.items():
@@ -214,7 +222,8 @@ def _fill_gaps(target: Lead, sources: list[Lead]) -> None:
                 changed.append(relation)
     target.save(update_fields=[*changed, "updated_at"])
     if "metadata" in changed:
-        _metadata_changed(target)
+        lead_profile_changed(target)
+    return "metadata" in changed
 
 
 def lead_deletion_request(*, ou: OrgUnit, lead_id: str) -> LeadDeletion:
@@ -261,6 +270,7 @@ def _lead_data_delete(*, unit_id: str, lead_id: str) -> None:
         return
     doomed = [lead.id, *Lead.objects.filter(merged_into=lead).values_list("id", flat=True)]
     scoring_states_lock(lead_pks=doomed)
+    LEADS_DELETING.publish(LeadsDeleting(unit_id=unit_id, lead_pks=tuple(doomed)))
     EngagementEvent.objects.filter(lead__in=doomed).delete()
     LeadAlias.objects.filter(lead__in=doomed).delete()
     Order.objects.filter(lead__in=doomed).delete()

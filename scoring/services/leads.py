@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from leadvibe.exceptions import ConflictError
 from orgunits.models import OrgUnit
+from scoring.extension_points import LEAD_METADATA_CHANGED, LeadMetadataChanged
 from scoring.models import Account, Lead
 from scoring.services.profile_scoring import lead_profile_created
 
@@ -31,6 +32,9 @@ def lead_create(
                 org_id=ou.org_id, unit=ou, lead_id=lead_id, metadata=metadata, account=account
             )
             lead_profile_created(lead)
+            LEAD_METADATA_CHANGED.publish(
+                LeadMetadataChanged(unit_id=ou.pk, lead_pks=(lead.pk,), cause="created")
+            )
     except IntegrityError as exc:
         raise ConflictError(f"Lead {lead_id!r} already exists") from exc
     return lead

@@ -4,6 +4,7 @@ deleted. New OUs start with the engine's default levels for each kind."""
 
 from django.db import transaction
 
+from orgunits.extension_points import OrgUnitCreated
 from orgunits.models import Member, OrgUnit
 from scoring.engine.levels import LevelRange, default_levels, overlapping
 from scoring.models import Level
@@ -15,8 +16,9 @@ from scoring.services.scoring_config import (
 )
 
 
-def levels_create_defaults(unit: OrgUnit) -> None:
-    """Give a new OU the default levels of every kind (hooked into OU creation)."""
+def levels_create_defaults(created: OrgUnitCreated) -> None:
+    """Give a new OU the default levels of every kind (subscribes to ORG_UNIT_CREATED)."""
+    unit = created.unit
     Level.objects.bulk_create(
         Level(
             org_id=unit.org_id,

@@ -2,20 +2,23 @@
 
 Workers claim the oldest pending events in batches with `FOR UPDATE SKIP LOCKED`, together
 with their leads' locks (lead_locks), so any number of them share the queue without waiting
-on each other or on a merge, run the registered stages on each batch inside the claiming
-transaction, and mark the events processed. A worker that dies mid-batch holds no claim: its
-transaction rolls back and the events are pending again.
+on each other or on a merge, score each batch inside the claiming transaction (scoring_stage,
+which publishes the SCORED_BATCH extension point), and mark the events processed. A worker
+that dies mid-batch holds no claim: its transaction rolls back and the events are pending
+again.
 
 Redis only rings the doorbell (a debounced Celery task); each worker's own sweep
 (`leadvibe.worker_sweeps`, PostgreSQL only) processes the queue too, so a
-lost doorbell delays events by at most one sweep interval.
+lost doorbell delays events by at most one sweep interval. The wake-up task is sent by name:
+services never import `scoring.tasks`, which imports them.
 """
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
+from celery import current_app
 from redis.exceptions import RedisError
 
 from leadvibe.db import atomic_retrying_conflicts
@@ -23,6 +26,7 @@ from leadvibe.live import LiveEvent, queue_live_events
 from leadvibe.metrics import REDIS_UNAVAILABLE
 from leadvibe.redis_client import get_redis
 from scoring.models import EngagementEvent, Lead
+from scoring.services.scoring_stage import score_batch
 
 logger = logging.getLogger(__name__)
 
@@ -33,20 +37,12 @@ DOORBELL_KEY = "scoring:doorbell"
 # the key when the queue is empty, so the next event wakes a worker at once.
 DOORBELL_DEBOUNCE_SECONDS = 1
 
-BatchStage = Callable[[list[EngagementEvent]], None]
-_stages: list[BatchStage] = []
-
-
-def register_batch_stage(stage: BatchStage) -> None:
-    """Add a step run on every claimed batch, in registration order (scoring, triggers)."""
-    _stages.append(stage)
+PROCESS_PENDING_EVENTS_TASK = "scoring.tasks.process_pending_events_task"
 
 
 def ring_doorbell(*, live_events: Mapping[str, Sequence[LiveEvent]] | None = None) -> None:
     """Wake a worker. `live_events` (`{unit_id: events}`) for the live stream are published in
     the same round trip to Redis."""
-    from scoring.tasks import process_pending_events_task
-
     try:
         with get_redis().pipeline(transaction=False) as pipe:
             pipe.set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_DEBOUNCE_SECONDS)
@@ -54,7 +50,7 @@ def ring_doorbell(*, live_events: Mapping[str, Sequence[LiveEvent]] | None = Non
                 queue_live_events(pipe, unit_id, events)
             rang = pipe.execute()[0]
         if rang:
-            process_pending_events_task.delay()
+            current_app.signature(PROCESS_PENDING_EVENTS_TASK).delay()
     except (RedisError, OSError) as exc:
         REDIS_UNAVAILABLE.labels(operation="doorbell").inc()
         logger.warning(
@@ -93,8 +89,9 @@ def answer_doorbell(*, max_batches: int = 100) -> bool:
 
 # The oldest pending events whose event row and lead row are both free, locking both: an
 # event whose lead a merge, deletion or replay holds waits for a later batch (lead_locks).
+# Each event carries its lead's public id (`lead_public_id`) for the batch's subscribers.
 _CLAIM_SQL = f"""
-SELECT e.* FROM {EngagementEvent._meta.db_table} e
+SELECT e.*, l.lead_id AS lead_public_id FROM {EngagementEvent._meta.db_table} e
 JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
 WHERE e.status = %s
 ORDER BY e.seq
@@ -115,8 +112,7 @@ def _claimed_batch_process(batch_size: int) -> int:
     )
     if not batch:
         return 0
-    for stage in _stages:
-        stage(batch)
+    score_batch(batch)
     EngagementEvent.objects.filter(seq__in=[event.seq for event in batch]).update(
         status=EngagementEvent.Status.PROCESSED
     )

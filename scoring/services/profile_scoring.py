@@ -3,10 +3,11 @@ stored scores equal to the engine's `profile_scores` of the current metadata and
 
 When scores are recomputed:
 - a lead's metadata changes (PUT, PATCH, a merge): that lead (`lead_profile_changed`);
-- a batch is scored (`fit_scored_hook`): the active mappings of each lead's unsuppressed,
-  non-observe events of the batch are applied in `(occurred_at, seq)` order to the lead's
-  metadata and to its account's, then the changed leads and accounts, and those of the batch
-  that have no score yet, are rescored; one statement writes all the batch's metadata;
+- a batch is scored (`batch_fit_scores_update`, called by the scoring stage): the active
+  mappings of each lead's unsuppressed, non-observe events of the batch are applied in
+  `(occurred_at, seq)` order to the lead's metadata and to its account's, then the changed
+  leads and accounts, and those of the batch that have no score yet, are rescored; one
+  statement writes all the batch's metadata;
 - the rules of a ruleset change (`fit_scores_recompute`, in the change's transaction, in
   chunks of leads or accounts);
 - `/admin/apply-profile-mappings` applies the mappings to the leads' stored events
@@ -32,6 +33,7 @@ from django.db import connection, transaction
 
 from orgunits.models import OrgUnit
 from scoring.engine.profile import apply_field_mappings, profile_scores
+from scoring.extension_points import LEAD_METADATA_CHANGED, LeadMetadataChanged, ScoredLead
 from scoring.models import (
     Account,
     EngagementEvent,
@@ -41,7 +43,6 @@ from scoring.models import (
 )
 from scoring.selectors.profile import ACCOUNT, PROFILE, FitConfig, FitKind, fit_config_load
 from scoring.services.engine_config import ConfigVersionCache
-from scoring.services.scoring_stage import ScoredLead
 
 RECOMPUTE_CHUNK = 2000
 APPLY_CHUNK = 200
@@ -129,11 +130,11 @@ def _loaded(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-# --- Hooks: a lead's metadata changed, a merge, a scored batch ------------------------------
+# --- A lead's metadata changed, a merge, a scored batch -------------------------------------
 
 
 def lead_profile_changed(lead: Lead) -> None:
-    """Rescore the lead's profile (hooked into PUT, PATCH and merges of lead metadata)."""
+    """Rescore the lead's profile (PUT, PATCH and merges of lead metadata)."""
     config = fit_configs([lead.unit_id])[lead.unit_id]
     _scores_upsert(PROFILE, _scored_rows(config, PROFILE, [(lead.pk, lead.unit_id, lead.metadata)]))
 
@@ -144,8 +145,8 @@ def lead_profile_created(lead: Lead) -> None:
 
 
 def lead_profile_merged(target: Lead, sources: list[Lead]) -> None:
-    """Merged leads keep no profile scores of their own (the target's metadata hook rescored
-    the target if the merge changed its metadata)."""
+    """Merged leads keep no profile scores of their own (the merge rescored the target's
+    profile if it changed the target's metadata)."""
     PROFILE.score_model.objects.filter(lead__in=[source.pk for source in sources]).delete()
 
 
@@ -172,11 +173,12 @@ def _events_to_map(scored_lead: ScoredLead, config: FitConfig) -> list[Engagemen
     return sorted(events, key=lambda event: (event.occurred_at, event.seq))
 
 
-def fit_scored_hook(scored: Sequence[ScoredLead]) -> None:
-    """After a batch is scored (scoring_stage.register_scored_hook), inside its transaction:
-    apply field mappings and rescore profiles and accounts (see the module docstring)."""
+def batch_fit_scores_update(scored: Sequence[ScoredLead]) -> frozenset[int]:
+    """After a batch is scored, inside its transaction: apply field mappings and rescore
+    profiles and accounts (see the module docstring). Returns the leads whose metadata the
+    mappings changed."""
     if not scored:
-        return
+        return frozenset()
     configs = fit_configs({s.unit_id for s in scored})
     to_map = {}
     for s in scored:
@@ -208,6 +210,7 @@ def fit_scored_hook(scored: Sequence[ScoredLead]) -> None:
         _scores_upsert(kind, _rows_by_unit(configs, kind, changed))
         unscored = _unscored(kind, batch_leads, configs, exclude=metadata)
         _scores_upsert(kind, _rows_by_unit(configs, kind, unscored), overwrite=False)
+    return frozenset(lead_metadata)
 
 
 def _rows_by_unit(
@@ -385,6 +388,10 @@ def profile_mappings_apply(*, ou: OrgUnit) -> MappingsApplied:
                 if new != metadata:
                     changed[pk] = new
             _metadata_write(PROFILE, changed)
+            if changed:
+                LEAD_METADATA_CHANGED.publish(
+                    LeadMetadataChanged(unit_id=ou.pk, lead_pks=tuple(changed), cause="mapped")
+                )
             rescored += _scores_upsert(
                 PROFILE,
                 _scored_rows(

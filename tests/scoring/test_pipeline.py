@@ -27,7 +27,7 @@ def ingest(client, count: int, *, leads: range = range(7)) -> None:
 def test_a_batch_claims_the_oldest_pending_events_and_marks_them_processed(client, monkeypatch):
     ingest(client, 12)
     seen = []
-    monkeypatch.setattr(pipeline, "_stages", [lambda batch: seen.append([e.seq for e in batch])])
+    monkeypatch.setattr(pipeline, "score_batch", lambda batch: seen.append([e.seq for e in batch]))
 
     assert pipeline.process_pending_batch(batch_size=5) == 5
     assert pipeline.pending_event_count() == 7
@@ -44,7 +44,7 @@ def test_a_failing_stage_leaves_the_batch_pending(client, monkeypatch):
     def broken(batch):
         raise RuntimeError("worker died")
 
-    monkeypatch.setattr(pipeline, "_stages", [broken])
+    monkeypatch.setattr(pipeline, "score_batch", broken)
     with pytest.raises(RuntimeError):
         pipeline.process_pending_batch()
     assert pipeline.pending_event_count() == 3
@@ -64,7 +64,7 @@ def test_two_concurrent_workers_never_claim_the_same_event(client, monkeypatch):
             claimed.extend(event.seq for event in batch)
         both_inside.wait()  # both workers hold their claims at the same moment
 
-    monkeypatch.setattr(pipeline, "_stages", [stage])
+    monkeypatch.setattr(pipeline, "score_batch", stage)
 
     def worker():
         try:

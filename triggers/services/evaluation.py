@@ -1,19 +1,24 @@
-"""Trigger evaluation inside the scoring pipeline (a scored hook, architecture.md §5): after
-a batch is scored, in the same transaction, each lead's scored events go through
+"""Trigger evaluation inside the scoring pipeline (architecture.md §5), subscribed to scoring's
+extension points (`scoring.extension_points`) as "triggers": after a batch is scored
+(SCORED_BATCH), in the same transaction, each lead's scored events go through
 `triggers.engine.evaluate` with the lead's stored trigger state; what they emit becomes
 `Firing` rows and, for each destination, `Delivery` rows (the outbox), sent after commit.
 
 A lead's trigger state lives in its scoring-state row (`hook_state["triggers"]`), which the
-scoring stage holds locked and writes after the hooks: no statement of its own, and never
+scoring stage holds locked and writes after its subscribers: no statement of its own, and never
 evaluated by two workers at once. A replayed lead (a late event) is evaluated again
 from an empty state over its whole history, and only the batch's own events may fire: an
 event already processed never fires again, even when the late one shifts a window. Firings
 are also unique per (trigger, lead, kind, occurrence), so a `once` trigger fires once.
+
+A decay sweep chunk (DECAY_APPLIED) records a `milestone_exited` for each lead its decays took
+from at or above a milestone to below it. Scoring's tables are read through scoring's
+selectors and payloads only, never by name.
 """
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -21,15 +26,16 @@ from django.db import connection, transaction
 from leadvibe.live import publish_live_events_of_units
 from leadvibe.queueing import send_task_or_leave_to_sweep
 from orgunits.models import OrgUnit
+from scoring.extension_points import DecayApplied, ScoredBatch
 from scoring.models import Ruleset
+from scoring.selectors.events import processed_events_received_at
+from scoring.selectors.leads import lead_public_ids
 from scoring.services.engine_config import (
-    SQL_TIMESTAMP_FROM_US,
-    SQL_US_FROM_TIMESTAMP,
     ConfigVersionCache,
     config_versions,
+    from_us,
     to_us,
 )
-from scoring.services.scoring_stage import ScoredLead
 from triggers import engine
 from triggers.models import Delivery, Trigger
 from triggers.services.lead_filters import lead_passes_filters
@@ -211,20 +217,21 @@ def evaluate_lead_events(
     return emitted
 
 
-def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
-    """The scored hook: evaluate the batch's leads and write firings and deliveries."""
-    compiled = unit_triggers({lead.unit_id for lead in scored})
-    leads = [lead for lead in scored if compiled[lead.unit_id].triggers]
+def evaluate_scored_leads(batch: ScoredBatch) -> None:
+    """SCORED_BATCH: evaluate the batch's leads and write firings and deliveries."""
+    compiled = unit_triggers({lead.unit_id for lead in batch.leads})
+    leads = [lead for lead in batch.leads if compiled[lead.unit_id].triggers]
     if not leads:
         return
-    replayed_received = _received_times([lead.lead_pk for lead in leads if lead.replayed])
+    replayed = [lead.lead_pk for lead in leads if lead.replayed]
+    replayed_received = processed_events_received_at(lead_pks=replayed) if replayed else {}
     firings = []
     for lead in leads:
         unit = compiled[lead.unit_id]
         state = lead.hook_state.setdefault("triggers", {})
         received = {seq: to_us(event.received_at) for seq, event in lead.events.items()}
         if lead.replayed:
-            received.update(replayed_received.get(lead.lead_pk, {}))
+            received.update((seq, to_us(at)) for seq, at in replayed_received[lead.lead_pk].items())
         events, scores_after = trigger_events(
             lead.scored_events,
             lead.outcomes,
@@ -235,30 +242,48 @@ def evaluate_scored_leads(scored: list[ScoredLead]) -> None:
         for emission, event in evaluate_lead_events(state, events, unit, lead.lead_pk):
             if emission.seq not in lead.events:
                 continue  # a replayed event already processed had its chance to fire
-            target = unit.targets[emission.trigger_id]
-            firings.append((lead, unit, target, emission, event, scores_after[event.seq]))
+            source = lead.events[emission.seq]
+            firings.append(
+                {
+                    "org": unit.org_id,
+                    "unit": lead.unit_id,
+                    "trigger": emission.trigger_id,
+                    "lead": lead.lead_pk,
+                    "kind": emission.kind,
+                    "occurrence": emission.occurrence,
+                    "seq": emission.seq,
+                    "event_type": event.event_type,
+                    "channel": source.channel,
+                    "score": scores_after[event.seq],
+                    "occurred_at": source.occurred_at.isoformat(),
+                    "received_at": source.received_at.isoformat(),
+                    "payload": dict(emission.detail),
+                }
+            )
     if firings:
-        _write_firings(firings)
+        _write_firings(
+            firings,
+            lead_ids={lead.lead_pk: lead.lead_id for lead in leads},
+            targets={tid: t for lead in leads for tid, t in compiled[lead.unit_id].targets.items()},
+        )
 
 
+# Returns the columns `_write_firings` reads, in order.
 _INSERT_FIRINGS = """
-WITH inserted AS (
-    INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence,
-                                 event_seq, event_type, channel, score, occurred_at,
-                                 event_received_at, payload, created_at)
-    SELECT v.org, v.unit, v.trigger, v.lead, v.kind, v.occurrence, v.seq, v.event_type,
-           v.channel, v.score, v.occurred_at, v.received_at, v.payload, now()
-    FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, trigger bigint,
-                                            lead bigint, kind varchar, occurrence bigint,
-                                            seq bigint, event_type varchar, channel varchar,
-                                            score integer, occurred_at timestamptz,
-                                            received_at timestamptz, payload jsonb)
-    ORDER BY v.trigger, v.lead, v.kind, v.occurrence
-    ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
-    RETURNING id, trigger_id, unit_id, org_id, kind, lead_id, event_type, channel, occurred_at,
-              payload
-)
-SELECT inserted.*, l.lead_id FROM inserted JOIN scoring_lead l ON l.id = inserted.lead_id
+INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence, event_seq,
+                             event_type, channel, score, occurred_at, event_received_at,
+                             payload, created_at)
+SELECT v.org, v.unit, v.trigger, v.lead, v.kind, v.occurrence, v.seq, v.event_type, v.channel,
+       v.score, v.occurred_at, coalesce(v.received_at, now()), v.payload, now()
+FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, trigger bigint, lead bigint,
+                                        kind varchar, occurrence bigint, seq bigint,
+                                        event_type varchar, channel varchar, score integer,
+                                        occurred_at timestamptz, received_at timestamptz,
+                                        payload jsonb)
+ORDER BY v.trigger, v.lead, v.kind, v.occurrence
+ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
+RETURNING id, trigger_id, unit_id, org_id, kind, lead_id, event_type, channel, occurred_at,
+          payload
 """
 
 _INSERT_DELIVERIES = """
@@ -275,54 +300,22 @@ FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, firing bigint
 _NOTIFYING = {engine.MILESTONE, engine.SEQUENCE, engine.PATTERN, engine.SURGE}
 
 
-def _received_times(lead_pks: list[int]) -> dict[int, dict[int, int]]:
-    """When each processed event of these (replayed) leads was received, by lead and seq."""
-    if not lead_pks:
-        return {}
-    by_lead: dict[int, dict[int, int]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT lead_id, seq, {SQL_US_FROM_TIMESTAMP.format('received_at')} "  # noqa: S608
-            "FROM scoring_engagementevent WHERE lead_id = ANY(%s) AND status = 'processed'",
-            [lead_pks],
-        )
-        for lead_pk, seq, received_at in cursor.fetchall():
-            by_lead[lead_pk][seq] = received_at
-    return by_lead
-
-
-def _write_firings(firings: list) -> None:
-    rows = []
-    for lead, unit, target, emission, event, score in firings:
-        source = lead.events[emission.seq]
-        rows.append(
-            {
-                "org": unit.org_id,
-                "unit": lead.unit_id,
-                "trigger": target.id,
-                "lead": lead.lead_pk,
-                "kind": emission.kind,
-                "occurrence": emission.occurrence,
-                "seq": emission.seq,
-                "event_type": event.event_type,
-                "channel": source.channel,
-                "score": score,
-                "occurred_at": source.occurred_at.isoformat(),
-                "received_at": source.received_at.isoformat(),
-                "payload": dict(emission.detail),
-            }
-        )
+def _write_firings(
+    rows: list[dict], *, lead_ids: Mapping[int, str], targets: Mapping[int, TriggerTarget]
+) -> None:
+    """Insert the firings (rows of `_INSERT_FIRINGS`) that are new, their deliveries, and
+    stream them after commit. `lead_ids`: the leads' public ids by primary key."""
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_FIRINGS, [json.dumps(rows)])
         inserted = cursor.fetchall()
     if not inserted:
         return
-    targets = {firing[2].id: firing[2] for firing in firings}
     deliveries = []
     live_events: dict[str, list] = defaultdict(list)
     for row in inserted:
-        firing_id, trigger_id, unit_id, org_id, kind, _lead, event_type, channel = row[:8]
-        occurred_at, payload, lead_id = row[8:]
+        firing_id, trigger_id, unit_id, org_id, kind, lead_pk, event_type, channel = row[:8]
+        occurred_at, payload = row[8:]
+        lead_id = lead_ids[lead_pk]
         if kind == engine.MILESTONE_EXITED:
             detail = json.loads(payload)
             live_events[unit_id].append(
@@ -389,41 +382,38 @@ def milestone_exited_event(firing_id, trigger_pk, lead_id, score, threshold, occ
     )
 
 
-_DECAY_EXITS = f"""
-WITH exits AS (
-    INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence,
-                                 event_seq, event_type, channel, score, occurred_at,
-                                 event_received_at, payload, created_at)
-    SELECT %(org)s, %(unit)s, tr.id, t.lead_id, 'milestone_exited', t.last_seq, t.last_seq,
-           'DECAY', 'system', ls.score, {SQL_TIMESTAMP_FROM_US.format("t.last_t")}, now(),
-           jsonb_build_object('threshold', tr.score_threshold, 'score', ls.score), now()
-    FROM decay_totals t
-    JOIN scoring_ruleset r ON r.unit_id = %(unit)s AND r.is_primary AND r.id = ANY(%(active)s)
-    JOIN scoring_leadscore ls ON ls.lead_id = t.lead_id AND ls.ruleset_id = r.id
-    JOIN triggers_trigger tr ON tr.unit_id = %(unit)s AND tr.kind = 'milestone' AND tr.active
-    WHERE coalesce((t.scores ->> r.id::text)::int, 0) >= tr.score_threshold
-      AND ls.score < tr.score_threshold
-    ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
-    RETURNING id, trigger_id, lead_id, score, occurred_at, payload
-)
-SELECT exits.id, exits.trigger_id, l.lead_id, exits.score, exits.occurred_at, exits.payload
-FROM exits JOIN scoring_lead l ON l.id = exits.lead_id
-"""  # noqa: S608 - constant fragments, values bound
-
-
-def record_decay_exits(cursor, params: dict) -> None:
-    """The decay sweep's hook: a lead its decays took from at or above a milestone to below
-    it gets a `milestone_exited` record, as a scored event's drop would."""
-    cursor.execute(_DECAY_EXITS, params)
+def record_decay_exits(applied: DecayApplied) -> None:
+    """DECAY_APPLIED: a lead the chunk's decays took from at or above a milestone to below it
+    gets a `milestone_exited` record, as a scored event's drop would."""
+    if applied.primary_ruleset_id is None:
+        return
+    unit = unit_triggers({applied.unit_id})[applied.unit_id]
     exits = [
-        milestone_exited_event(
-            firing_id, trigger_pk, lead_id, score, json.loads(payload)["threshold"], occurred_at
-        )
-        for firing_id, trigger_pk, lead_id, score, occurred_at, payload in cursor.fetchall()
+        {
+            "org": applied.org_id,
+            "unit": applied.unit_id,
+            "trigger": milestone.id,
+            "lead": lead.lead_pk,
+            "kind": engine.MILESTONE_EXITED,
+            "occurrence": lead.last_event_seq,
+            "seq": lead.last_event_seq,
+            "event_type": "DECAY",
+            "channel": "system",
+            "score": lead.score_after,
+            "occurred_at": from_us(lead.last_event_at_us).isoformat(),
+            "received_at": None,
+            "payload": {"threshold": milestone.threshold, "score": lead.score_after},
+        }
+        for milestone in unit.triggers.milestones
+        for lead in applied.leads
+        if lead.score_before >= milestone.threshold > lead.score_after
     ]
     if exits:
-        unit_id = params["unit"]
-        transaction.on_commit(lambda: publish_live_events_of_units({unit_id: exits}))
+        _write_firings(
+            exits,
+            lead_ids=lead_public_ids(lead_pks=sorted({row["lead"] for row in exits})),
+            targets=unit.targets,
+        )
 
 
 _unit_triggers = ConfigVersionCache(load_unit_triggers)
