@@ -14,12 +14,14 @@ which the platform imports at start-up:
     job_handlers.register(RescoreJobHandler())   # in scoring/jobs.py
 
 Lifecycle: a service creates the row (`pending`) and calls `job_enqueue(job)` in the same
-transaction; after commit a task (`job_run_task`) is sent, or, with Redis down, the periodic
-`jobs_sweep` picks the job up. Either claims it: `SELECT ... FOR UPDATE SKIP LOCKED` on a
-pending job or a running one whose lease expired, then `running`, `attempts + 1` and a lease
-of `handler.lease`, committed. The handler runs outside that transaction; when it returns the
-job is `completed`; when it raises, `failed` with `handler.failure_message(...)` (no retry:
-the work's own errors are final) and `handler.on_failed(job)` cleans up.
+transaction; after commit a task (`job_run_task`) is sent, or, with Redis down, beat's
+periodic `jobs_sweep` picks the job up (a beat task, not a worker-thread sweep: a job runs for
+minutes and the worker's own sweep thread must stay free for scoring). Either claims it:
+`SELECT ... FOR UPDATE SKIP LOCKED` on a pending job or a running one whose lease expired,
+then `running`, `attempts + 1` and a lease of `handler.lease()` (JOB_LEASE_SECONDS),
+committed. The handler runs outside that transaction; when it returns the job is
+`completed`; when it raises, `failed` with `handler.failure_message(...)` (no retry: the
+work's own errors are final) and `handler.on_failed(job)` cleans up.
 
 Lease: a claim owns the job until `lease_expires_at`. A worker that dies (SIGKILL, lost
 host) just stops extending it; once it expires the next claim takes the job over. The
@@ -36,6 +38,11 @@ together with its progress or not at all, and a resumed run starts from the prog
 row holds (it is read fresh by the claim). A chunk done twice must change nothing (or the
 handler must keep its progress in the chunk's transaction, which heartbeat gives it).
 
+Lock order: claims lock job rows only, and skip locked ones, so they never wait. A chunk
+locks its job row by its heartbeat, last (after the work's own rows); a handler whose whole
+run is one transaction (lead deletion) calls heartbeat first, so that its row lock keeps
+claims off until it commits.
+
 Stored statuses are the ones the API shows: pending, running, completed, failed.
 """
 
@@ -47,6 +54,7 @@ from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -118,13 +126,16 @@ class JobHandler(Generic[J]):
 
     kind: ClassVar[str]
     model: ClassVar[type[DurableJob]]
-    lease: ClassVar[datetime.timedelta] = datetime.timedelta(minutes=5)
     max_attempts: ClassVar[int] = 5
     # A pending job younger than this is left by the sweep to the task sent with it.
     pending_grace: ClassVar[datetime.timedelta] = datetime.timedelta(0)
 
     def run(self, job: J, heartbeat: "Heartbeat") -> None:
         raise NotImplementedError
+
+    def lease(self) -> datetime.timedelta:
+        """How long a claim or heartbeat holds the job: longer than any chunk takes."""
+        return datetime.timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
     def failure_message(self, job: J, exc: Exception) -> str:
         return str(exc)[:ERROR_MAX_CHARS]
@@ -169,7 +180,7 @@ class Heartbeat:
     job: DurableJob
 
     def __call__(self, **progress: Any) -> None:
-        lease = timezone.now() + self.handler.lease
+        lease = timezone.now() + self.handler.lease()
         if not _claimed(self.job).update(lease_expires_at=lease, **progress):
             raise JobLeaseLost(f"{self.handler.kind} job {self.job.pk}")
         for name, value in progress.items():
@@ -242,7 +253,7 @@ def _claim(handler: JobHandler, which: Q) -> DurableJob | None:
             else:
                 job.status = DurableJob.Status.RUNNING
                 job.attempts += 1
-                job.lease_expires_at = now + handler.lease
+                job.lease_expires_at = now + handler.lease()
                 job.started_at = job.started_at or now
                 job.save(update_fields=["status", "attempts", "lease_expires_at", "started_at"])
                 return job
