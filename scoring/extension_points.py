@@ -20,7 +20,7 @@ membership change the segments subscriber has just written.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from leadvibe.extension_points import ExtensionPoint
 from scoring import engine
@@ -44,7 +44,7 @@ class ScoredLead:
     events: Mapping[int, EngagementEvent]  # the batch's events of the lead, by seq
     replayed: bool = False
     # Subscribers' memory of the lead, by subscriber; a replayed lead's starts empty.
-    hook_state: dict[str, dict] = field(default_factory=dict)
+    hook_state: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
