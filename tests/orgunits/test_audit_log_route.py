@@ -1,22 +1,20 @@
 """The audit log as an OU Owner reads it."""
 
 import pytest
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.audit import audit_log_flush
+from tests.api_clients import jwt_client_for
 from tests.factories import make_member, make_membership, make_unit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner_client(api_client):
+def owner_client():
     unit = make_unit()
     owner = make_member(unit.org, email="owner@acme.test")
     make_membership(unit, owner, "Owner")
-    token = RefreshToken.for_user(owner).access_token
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=unit.id)
-    return api_client, unit
+    return jwt_client_for(owner, unit), unit
 
 
 def test_requests_show_up_in_the_audit_log_with_filters(owner_client):
@@ -57,13 +55,8 @@ def test_bad_audit_log_queries_are_400(owner_client, query):
     assert query.split("=")[0] in response.json()["details"]
 
 
-def test_viewers_cannot_read_the_audit_log(api_client):
-    unit = make_unit()
-    viewer = make_member(unit.org)
-    make_membership(unit, viewer, "Viewer")
-    token = RefreshToken.for_user(viewer).access_token
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=unit.id)
-    assert api_client.get("/api/v1/admin/audit-logs").status_code == 403
+def test_viewers_cannot_read_the_audit_log(viewer_client):
+    assert viewer_client.get("/api/v1/admin/audit-logs").status_code == 403
 
 
 def test_requests_made_while_redis_is_down_show_up_in_the_audit_log(

@@ -1,20 +1,16 @@
 """A new user's way in: log in, pick an OU, make a credential, use it, revoke it."""
 
-import base64
 import logging
 
 import pytest
 
 from scoring.models import EngagementEvent
+from tests.api_clients import basic_authorization
 from tests.factories import make_member, make_membership, make_unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_tests")]
 
 PASSWORD = "correct horse battery"
-
-
-def basic(client_id: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
 def login(api_client, email: str) -> str:
@@ -59,7 +55,9 @@ def test_login_activate_create_use_and_revoke_a_credential(api_client, caplog, c
     assert [c["client_id"] for c in listed] == [secret["client_id"]]
     assert "client_secret" not in listed[0]
 
-    api_client.credentials(HTTP_AUTHORIZATION=basic(secret["client_id"], secret["client_secret"]))
+    api_client.credentials(
+        HTTP_AUTHORIZATION=basic_authorization(secret["client_id"], secret["client_secret"])
+    )
     api_client.cookies.clear()
     event = {
         "event_type": "page_view",
@@ -74,7 +72,9 @@ def test_login_activate_create_use_and_revoke_a_credential(api_client, caplog, c
     revoked = api_client.delete(f"/api/v1/secrets/{secret['secret_id']}")
     assert revoked.status_code == 204
 
-    api_client.credentials(HTTP_AUTHORIZATION=basic(secret["client_id"], secret["client_secret"]))
+    api_client.credentials(
+        HTTP_AUTHORIZATION=basic_authorization(secret["client_id"], secret["client_secret"])
+    )
     refused = api_client.post("/api/v1/events", event, format="json")
     assert refused.status_code == 401
     assert EngagementEvent.objects.count() == 1
@@ -91,8 +91,8 @@ def test_wrong_secret_and_garbage_basic_headers_are_401(api_client):
 
     issued = make_credential()
     for header in (
-        basic(issued.credential.client_id, "wrong"),
-        basic("nobody", issued.client_secret),
+        basic_authorization(issued.credential.client_id, "wrong"),
+        basic_authorization("nobody", issued.client_secret),
         "Basic !!!not-base64!!!",
         "Basic",
     ):
@@ -108,15 +108,9 @@ def test_no_credentials_is_401(api_client):
     assert "WWW-Authenticate" in response
 
 
-def test_jwt_only_routes_refuse_basic_with_403(api_client):
-    from tests.factories import make_credential
-
-    issued = make_credential()
-    api_client.credentials(
-        HTTP_AUTHORIZATION=basic(issued.credential.client_id, issued.client_secret)
-    )
+def test_jwt_only_routes_refuse_basic_with_403(basic_client):
     for path in ("/api/v1/auth/me", "/api/v1/org-units", "/api/v1/secrets"):
-        assert api_client.get(path).status_code == 403, path
+        assert basic_client.get(path).status_code == 403, path
 
 
 def test_refresh_rotates_the_refresh_token(api_client):

@@ -1,17 +1,14 @@
 """An organization cannot lock itself out with its rate-limit policy, and a revoked API
 credential stops working at once in every process."""
 
-import base64
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.ratelimit import RateLimitPolicy, rate_limit_check, rate_limit_key
 from orgunits import services
 from orgunits.services import verified_credentials
+from tests.api_clients import basic_client_for, jwt_client_for
 from tests.factories import make_credential, make_member, make_membership
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_tests")]
@@ -19,25 +16,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_t
 STRICTEST = {"mode": "enforce", "key_by": "org", "rps": 1.0, "burst": 10}
 
 
-def bearer(member) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(member).access_token}")
-    return client
-
-
-def basic(issued) -> APIClient:
-    client = APIClient()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
-    return client
-
-
 @pytest.mark.parametrize(
     ("field", "value", "floor"), [("rps", 0.001, "1.0"), ("rps", 0.5, "1.0"), ("burst", 1, "10")]
 )
 def test_a_policy_below_the_floor_is_refused_with_the_floor_named(field, value, floor):
     admin = make_member(role="admin")
-    response = bearer(admin).put(
+    response = jwt_client_for(admin).put(
         "/api/v1/settings/rate-limit", {**STRICTEST, field: value}, format="json"
     )
     assert response.status_code == 400
@@ -47,14 +31,14 @@ def test_a_policy_below_the_floor_is_refused_with_the_floor_named(field, value, 
 
 def test_the_floor_itself_is_accepted():
     admin = make_member(role="admin")
-    response = bearer(admin).put("/api/v1/settings/rate-limit", STRICTEST, format="json")
+    response = jwt_client_for(admin).put("/api/v1/settings/rate-limit", STRICTEST, format="json")
     assert response.status_code == 200
     assert response.json() == STRICTEST
 
 
 def test_an_org_admin_reaches_the_rate_limit_settings_with_the_bucket_empty():
     admin = make_member(role="admin")
-    client = bearer(admin)
+    client = jwt_client_for(admin)
     assert client.put("/api/v1/settings/rate-limit", STRICTEST, format="json").status_code == 200
     policy = RateLimitPolicy(**STRICTEST)
     key = rate_limit_key(key_by="org", org_id=admin.org_id, credential_id=None, ip="")
@@ -71,12 +55,12 @@ def test_an_org_admin_reaches_the_rate_limit_settings_with_the_bucket_empty():
 
 def test_a_member_who_is_not_admin_is_still_refused_the_settings():
     member = make_member()
-    assert bearer(member).get("/api/v1/settings/rate-limit").status_code == 403
+    assert jwt_client_for(member).get("/api/v1/settings/rate-limit").status_code == 403
 
 
 def test_a_credential_revoked_elsewhere_is_refused_at_once(django_capture_on_commit_callbacks):
     issued = make_credential()
-    client = basic(issued)
+    client = basic_client_for(issued)
     assert client.get("/api/v1/_test/whoami").status_code == 200  # the cache is warm
     cached = verified_credentials.get(issued.credential.client_id)
     assert cached is not None
@@ -98,15 +82,11 @@ def test_revoking_through_the_api_refuses_the_credential_in_every_process(
     issued = make_credential()
     owner = make_member(issued.credential.org)
     make_membership(issued.credential.unit, owner, "Owner")
-    client = basic(issued)
+    client = basic_client_for(issued)
     assert client.get("/api/v1/_test/whoami").status_code == 200
     cached = verified_credentials.get(issued.credential.client_id)
 
-    owner_client = bearer(owner)
-    owner_client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(owner).access_token}",
-        HTTP_X_OU_ID=issued.credential.unit_id,
-    )
+    owner_client = jwt_client_for(owner, issued.credential.unit)
     with django_capture_on_commit_callbacks(execute=True):
         revoked = owner_client.delete(f"/api/v1/secrets/{issued.credential.id}")
     assert revoked.status_code == 204
@@ -117,7 +97,7 @@ def test_revoking_through_the_api_refuses_the_credential_in_every_process(
 
 def test_with_redis_down_the_short_cache_still_serves_credentials(unreachable_redis):
     issued = make_credential()
-    client = basic(issued)
+    client = basic_client_for(issued)
     assert client.get("/api/v1/_test/whoami").status_code == 200  # verified in the database
 
     with CaptureQueriesContext(connection) as queries:

@@ -1,9 +1,8 @@
 """Rate limits as API callers meet them."""
 
-import base64
-
 import pytest
 
+from tests.api_clients import basic_authorization, credential_authorization, token_for
 from tests.factories import make_credential
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_tests")]
@@ -16,10 +15,7 @@ def client_with_policy(api_client):
         org = issued.credential.org
         org.rate_limit_mode, org.rate_limit_burst, org.rate_limit_rps = mode, burst, rps
         org.save()
-        token = f"{issued.credential.client_id}:{issued.client_secret}"
-        api_client.credentials(
-            HTTP_AUTHORIZATION="Basic " + base64.b64encode(token.encode()).decode()
-        )
+        api_client.credentials(HTTP_AUTHORIZATION=credential_authorization(issued))
         return api_client
 
     return build
@@ -72,14 +68,10 @@ def test_login_attempts_are_throttled_per_address(api_client):
 
 
 def test_me_rate_limit_reports_the_policy(api_client):
-    from rest_framework_simplejwt.tokens import RefreshToken
-
     from tests.factories import make_member
 
     member = make_member()
-    api_client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(member).access_token}"
-    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(member)}")
     body = api_client.get("/api/v1/me/rate-limit").json()
     assert body["mode"] == "enforce"
     assert body["key_by"] == "org"
@@ -90,7 +82,7 @@ def test_me_rate_limit_reports_the_policy(api_client):
 
 def test_failed_authentication_spends_the_address_bucket(api_client, settings):
     settings.RATE_LIMIT_BURST, settings.RATE_LIMIT_RPS = 3, 0.01
-    api_client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"x:y").decode())
+    api_client.credentials(HTTP_AUTHORIZATION=basic_authorization("x", "y"))
     responses = [api_client.get("/api/v1/_test/whoami") for _ in range(4)]
     assert [r.status_code for r in responses] == [401, 401, 401, 429]
     assert [r["X-RateLimit-Remaining"] for r in responses[:3]] == ["2", "1", "0"]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.api_clients import jwt_client_for
 from tests.factories import make_member, make_membership, make_org, make_unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_tests")]
@@ -12,33 +13,22 @@ def unit():
     return make_unit(name="Sales")
 
 
-def as_member(api_client, member, unit=None):
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    token = RefreshToken.for_user(member).access_token
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    if unit is not None:
-        headers["HTTP_X_OU_ID"] = unit.id
-    api_client.credentials(**headers)
-    return api_client
-
-
 def member_with_role(unit, role):
     member = make_member(unit.org)
     make_membership(unit, member, role)
     return member
 
 
-def test_viewer_reads_but_cannot_write(api_client, unit):
-    client = as_member(api_client, member_with_role(unit, "Viewer"), unit)
+def test_viewer_reads_but_cannot_write(unit):
+    client = jwt_client_for(member_with_role(unit, "Viewer"), unit)
     assert client.get("/api/v1/_test/whoami").status_code == 200
     response = client.post("/api/v1/_test/whoami")
     assert response.status_code == 403
     assert response.json()["status"] == 403
 
 
-def test_operator_writes_but_cannot_manage_memberships(api_client, unit):
-    client = as_member(api_client, member_with_role(unit, "Operator"), unit)
+def test_operator_writes_but_cannot_manage_memberships(unit):
+    client = jwt_client_for(member_with_role(unit, "Operator"), unit)
     assert client.post("/api/v1/_test/whoami").status_code == 200
     newcomer = make_member(unit.org)
     response = client.post(
@@ -49,8 +39,8 @@ def test_operator_writes_but_cannot_manage_memberships(api_client, unit):
     assert response.status_code == 403
 
 
-def test_owner_manages_memberships_idempotently(api_client, unit):
-    client = as_member(api_client, member_with_role(unit, "Owner"), unit)
+def test_owner_manages_memberships_idempotently(unit):
+    client = jwt_client_for(member_with_role(unit, "Owner"), unit)
     newcomer = make_member(unit.org)
     url = f"/api/v1/org-units/{unit.id}/memberships"
     for _ in range(2):
@@ -64,28 +54,26 @@ def test_owner_manages_memberships_idempotently(api_client, unit):
     assert client.delete(f"{url}/{newcomer.id}").status_code == 404
 
 
-def test_the_last_owner_cannot_be_removed_or_demoted(api_client, unit):
+def test_the_last_owner_cannot_be_removed_or_demoted(unit):
     owner = member_with_role(unit, "Owner")
-    client = as_member(api_client, owner, unit)
+    client = jwt_client_for(owner, unit)
     url = f"/api/v1/org-units/{unit.id}/memberships/{owner.id}"
     assert client.put(url, {"role": "Viewer"}, format="json").status_code == 409
     assert client.delete(url).status_code == 409
 
 
-def test_non_member_cannot_activate_an_ou_of_their_org(api_client, unit):
+def test_non_member_cannot_activate_an_ou_of_their_org(unit):
     outsider = make_member(unit.org)
-    client = as_member(api_client, outsider)
+    client = jwt_client_for(outsider)
     response = client.post("/api/v1/org-units/active", {"ouId": unit.id}, format="json")
     assert response.status_code == 403
-    client.credentials(
-        HTTP_AUTHORIZATION=client._credentials["HTTP_AUTHORIZATION"], HTTP_X_OU_ID=unit.id
-    )
+    client = jwt_client_for(outsider, unit)
     assert client.get("/api/v1/_test/whoami").status_code == 403
 
 
-def test_org_admin_acts_as_owner_in_every_ou_of_the_org(api_client, unit):
+def test_org_admin_acts_as_owner_in_every_ou_of_the_org(unit):
     admin = make_member(unit.org, role="admin")
-    client = as_member(api_client, admin)
+    client = jwt_client_for(admin)
     assert (
         client.post("/api/v1/org-units/active", {"ouId": unit.id}, format="json").json()["role"]
         == "Owner"
@@ -95,8 +83,8 @@ def test_org_admin_acts_as_owner_in_every_ou_of_the_org(api_client, unit):
     assert created.json()["slug"] == "emea"
 
 
-def test_only_org_admins_create_units_and_members(api_client, unit):
-    client = as_member(api_client, member_with_role(unit, "Owner"))
+def test_only_org_admins_create_units_and_members(unit):
+    client = jwt_client_for(member_with_role(unit, "Owner"))
     assert client.post("/api/v1/org-units", {"name": "X"}, format="json").status_code == 403
     member = {
         "first_name": "A",
@@ -108,12 +96,12 @@ def test_only_org_admins_create_units_and_members(api_client, unit):
     assert client.post("/api/v1/org/members", member, format="json").status_code == 403
 
 
-def test_member_of_another_organization_sees_nothing(api_client, unit):
+def test_member_of_another_organization_sees_nothing(unit):
     stranger_unit = make_unit(make_org())
     stranger = make_member(stranger_unit.org, role="admin")
     make_membership(stranger_unit, stranger, "Owner")
     insider = member_with_role(unit, "Owner")
-    client = as_member(api_client, stranger)
+    client = jwt_client_for(stranger)
 
     assert (
         client.post("/api/v1/org-units/active", {"ouId": unit.id}, format="json").status_code == 404
@@ -134,22 +122,20 @@ def test_member_of_another_organization_sees_nothing(api_client, unit):
     assert [u["unit_id"] for u in units] == [stranger_unit.id]
     members = client.get("/api/v1/org/members").json()
     assert [m["org_member_id"] for m in members] == [stranger.id]
-    client.credentials(
-        HTTP_AUTHORIZATION=client._credentials["HTTP_AUTHORIZATION"], HTTP_X_OU_ID=unit.id
-    )
+    client = jwt_client_for(stranger, unit)
     assert client.get("/api/v1/_test/whoami").status_code == 403
 
 
-def test_credential_of_another_ou_cannot_be_revoked(api_client, unit):
+def test_credential_of_another_ou_cannot_be_revoked(unit):
     from tests.factories import make_credential
 
     other = make_credential(make_unit(unit.org))
-    client = as_member(api_client, member_with_role(unit, "Owner"), unit)
+    client = jwt_client_for(member_with_role(unit, "Owner"), unit)
     assert client.delete(f"/api/v1/secrets/{other.credential.id}").status_code == 404
 
 
-def test_member_creation_and_duplicate_email(api_client, unit):
-    client = as_member(api_client, make_member(unit.org, role="admin"))
+def test_member_creation_and_duplicate_email(unit):
+    client = jwt_client_for(make_member(unit.org, role="admin"))
     body = {
         "first_name": "Cy",
         "last_name": "D",

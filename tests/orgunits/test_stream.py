@@ -2,16 +2,15 @@
 ASGI application), real Redis and PostgreSQL; errors and the sync-server path through
 Django's test client."""
 
-import base64
 import time
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.live import live_channel, publish_live_events
 from leadvibe.redis_client import get_redis
+from tests.api_clients import credential_authorization, token_for
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.streaming import STREAM_PATH, Sse, asgi_server, next_event, open_stream
 
@@ -32,8 +31,7 @@ def tenants() -> Tenants:
     unit, sibling = make_unit(org), make_unit(org)
     member = make_member(org)
     make_membership(unit, member, "Viewer")
-    token = str(RefreshToken.for_user(member).access_token)
-    return Tenants(unit, sibling, make_unit(make_org()), token)
+    return Tenants(unit, sibling, make_unit(make_org()), token_for(member))
 
 
 @pytest.fixture
@@ -122,8 +120,7 @@ def test_without_a_valid_token_is_401(tenants):
 @pytest.mark.django_db
 def test_an_api_credential_is_not_a_members_jwt(tenants):
     issued = make_credential(tenants.unit)
-    basic = base64.b64encode(f"{issued.credential.client_id}:{issued.client_secret}".encode())
-    response = Client().get(STREAM_PATH, HTTP_AUTHORIZATION=f"Basic {basic.decode()}")
+    response = Client().get(STREAM_PATH, HTTP_AUTHORIZATION=credential_authorization(issued))
     assert response.status_code == 403
     assert response.json()["error"] == "This route needs a member's JWT, not an API credential"
 

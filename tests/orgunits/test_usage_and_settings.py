@@ -1,28 +1,20 @@
 """Current-month usage, the organization's rate-limit settings, refresh-token reuse, cookies."""
 
 import pytest
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.audit import audit_log_flush
+from tests.api_clients import jwt_client_for
 from tests.factories import make_member, make_membership, make_unit
 
 pytestmark = pytest.mark.django_db
 
 
-def bearer(api_client, member, unit=None):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(member).access_token}"}
-    if unit is not None:
-        headers["HTTP_X_OU_ID"] = unit.id
-    api_client.credentials(**headers)
-    return api_client
-
-
-def test_usage_counts_this_months_api_requests_for_org_and_ou(api_client):
+def test_usage_counts_this_months_api_requests_for_org_and_ou():
     unit = make_unit(name="A")
     other_unit = make_unit(unit.org, name="B")
     admin = make_member(unit.org, role="admin")
-    bearer(api_client, admin, other_unit).get("/api/v1/secrets")
-    client = bearer(api_client, admin, unit)
+    jwt_client_for(admin, other_unit).get("/api/v1/secrets")
+    client = jwt_client_for(admin, unit)
     client.get("/api/v1/secrets")
     client.get("/api/v1/secrets")
     audit_log_flush()
@@ -32,21 +24,21 @@ def test_usage_counts_this_months_api_requests_for_org_and_ou(api_client):
     assert body["ou"] == {"ou_id": unit.id, "api_requests": 2, "events_ingested": 0}
     assert body["period"]["start"].endswith("-01T00:00:00Z")
 
-    without_ou = bearer(api_client, admin).get("/api/v1/usage").json()
+    without_ou = jwt_client_for(admin).get("/api/v1/usage").json()
     assert without_ou["ou"] is None
 
 
-def test_usage_refuses_an_ou_the_member_does_not_belong_to(api_client):
+def test_usage_refuses_an_ou_the_member_does_not_belong_to():
     unit = make_unit()
     member = make_member(unit.org)
-    assert bearer(api_client, member, unit).get("/api/v1/usage").status_code == 403
+    assert jwt_client_for(member, unit).get("/api/v1/usage").status_code == 403
 
 
-def test_org_admin_sets_the_rate_limit_policy(api_client):
+def test_org_admin_sets_the_rate_limit_policy():
     unit = make_unit()
     admin = make_member(unit.org, role="admin")
     make_membership(unit, admin, "Owner")
-    client = bearer(api_client, admin)
+    client = jwt_client_for(admin)
     assert client.get("/api/v1/settings/rate-limit").json() == {
         "mode": None,
         "key_by": None,
@@ -68,9 +60,9 @@ def test_org_admin_sets_the_rate_limit_policy(api_client):
     assert "burst" in bad.json()["details"]
 
 
-def test_members_cannot_change_the_rate_limit_policy(api_client):
+def test_members_cannot_change_the_rate_limit_policy():
     member = make_member()
-    client = bearer(api_client, member)
+    client = jwt_client_for(member)
     assert client.get("/api/v1/settings/rate-limit").status_code == 403
 
 
@@ -87,11 +79,11 @@ def test_a_used_refresh_token_cannot_be_replayed(api_client):
     assert replay.status_code == 401
 
 
-def test_active_ou_cookie_is_secure_under_https(api_client):
+def test_active_ou_cookie_is_secure_under_https():
     unit = make_unit()
     owner = make_member(unit.org)
     make_membership(unit, owner, "Owner")
-    response = bearer(api_client, owner).post(
+    response = jwt_client_for(owner).post(
         "/api/v1/org-units/active", {"ouId": unit.id}, format="json", secure=True
     )
     assert response.cookies["activeOu"]["secure"] is True

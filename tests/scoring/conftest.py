@@ -1,25 +1,9 @@
-import base64
-
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import make_credential
-
 
 @pytest.fixture
-def issued():
-    return make_credential()
-
-
-@pytest.fixture
-def ou(issued):
-    return issued.credential.unit
-
-
-@pytest.fixture
-def client(issued) -> APIClient:
-    """An API client with Basic auth: the way ingestion is called."""
-    api = APIClient()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    api.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
-    return api
+def client(basic_client) -> APIClient:
+    """The OU's Basic-auth client (the way ingestion is called), under the name the scoring
+    and trigger tests use."""
+    return basic_client

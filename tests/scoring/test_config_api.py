@@ -7,37 +7,14 @@ import importlib
 import pytest
 from django.apps import apps
 from django.utils import timezone
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from scoring.models import EngagementEvent, EventScore, Level, Ruleset, ScoringConfigVersion
-from tests.factories import make_member, make_membership, make_unit
+from tests.api_clients import member_client_for
+from tests.factories import make_unit
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-def member_client(ou, *, role="Operator", org_role="member") -> APIClient:
-    member = make_member(ou.org, role=org_role)
-    if org_role != "admin":
-        make_membership(ou, member, role)
-    api = APIClient()
-    api.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(member).access_token}",
-        HTTP_X_OU_ID=ou.id,
-    )
-    return api
-
-
-@pytest.fixture
-def operator(ou) -> APIClient:
-    return member_client(ou)
-
-
-@pytest.fixture
-def admin(ou) -> APIClient:
-    return member_client(ou, org_role="admin")
 
 
 def created(client, path, body) -> dict:
@@ -189,15 +166,15 @@ def test_rule_crud(client, ou):
 
 def test_a_rule_in_another_ous_ruleset_is_404(client, ou):
     created(client, "/rulesets", {"name": "Mine"})
-    sibling = member_client(make_unit(ou.org), org_role="admin")
+    sibling = member_client_for(make_unit(ou.org), org_role="admin")
     theirs = created(sibling, "/rulesets", {"name": "Theirs"})
     body = {"ruleset_id": theirs["ruleset_id"], "event_type": "x", "weight": 1}
     refused(client, "post", "/rules", body, status=404)
 
 
-def test_members_are_recorded_on_the_rules_they_write(ou, operator):
-    created(operator, "/rulesets", {"name": "Marketing"})
-    rule = created(operator, "/rules", {"event_type": "demo", "weight": 50})
+def test_members_are_recorded_on_the_rules_they_write(ou, member_client):
+    created(member_client, "/rulesets", {"name": "Marketing"})
+    rule = created(member_client, "/rules", {"event_type": "demo", "weight": 50})
     assert rule["created_by"] == rule["updated_by"]
     assert rule["created_by"].startswith("om_")
 
@@ -367,17 +344,17 @@ def ranges(levels) -> list[tuple]:
     return [(level["name"], level["min_score"], level["max_score"]) for level in levels]
 
 
-def test_a_new_ou_starts_with_the_default_levels_of_every_kind(ou, admin):
+def test_a_new_ou_starts_with_the_default_levels_of_every_kind(ou, admin_client):
     ou.org.abm_enabled = True
     ou.org.save()
     for kind in ("engagement", "profile", "account"):
-        levels = listed(admin, f"/levels/{kind}")
+        levels = listed(admin_client, f"/levels/{kind}")
         assert ranges(levels) == DEFAULT_LEVELS
         assert all(level["stage_id"].startswith("st_") for level in levels)
 
 
-def test_an_ou_created_through_the_api_gets_default_levels(ou, admin):
-    response = admin.post(f"{API}/org-units", {"name": "Second"}, format="json")
+def test_an_ou_created_through_the_api_gets_default_levels(ou, admin_client):
+    response = admin_client.post(f"{API}/org-units", {"name": "Second"}, format="json")
     assert response.status_code == 201, response.content
     unit_id = response.json()["unit_id"]
     assert Level.objects.filter(unit_id=unit_id).count() == 12
@@ -465,8 +442,8 @@ def test_account_levels_need_abm(ou, client):
 # --- Surge policy ---------------------------------------------------------------------------
 
 
-def test_surge_policy_defaults_to_the_standard_preset(ou, operator):
-    policy = listed(operator, "/settings/ou/surge-policy")
+def test_surge_policy_defaults_to_the_standard_preset(ou, member_client):
+    policy = listed(member_client, "/settings/ou/surge-policy")
     assert policy == {
         "org_id": ou.org_id,
         "unit_id": ou.id,
@@ -481,13 +458,13 @@ def test_surge_policy_defaults_to_the_standard_preset(ou, operator):
     }
 
 
-def test_surge_policy_modes(ou, operator):
-    body = refused(operator, "put", "/settings/ou/surge-policy", {"mode": "custom"})
+def test_surge_policy_modes(ou, member_client):
+    body = refused(member_client, "put", "/settings/ou/surge-policy", {"mode": "custom"})
     assert "bands" in body["details"]
 
     bands = [{"min_events": 4, "multiplier": "1.5"}, {"min_events": 2, "multiplier": 1.1}]
     policy = updated(
-        operator,
+        member_client,
         "/settings/ou/surge-policy",
         {"mode": "custom", "bands": bands, "multiplier_cap": 1.4, "idle_reset_seconds": 600},
     )
@@ -497,16 +474,16 @@ def test_surge_policy_modes(ou, operator):
     ]
     assert (policy["multiplier_cap"], policy["idle_reset_seconds"]) == (1.4, 600)
 
-    gentle = updated(operator, "/settings/ou/surge-policy", {"mode": "gentle"})
+    gentle = updated(member_client, "/settings/ou/surge-policy", {"mode": "gentle"})
     assert gentle["bands"][0] == {"min_events": 3, "multiplier": 1.1}
     assert gentle["multiplier_cap"] == 1.5
-    off = updated(operator, "/settings/ou/surge-policy", {"mode": "off"})
+    off = updated(member_client, "/settings/ou/surge-policy", {"mode": "off"})
     assert (off["bands"], off["multiplier_cap"]) == ([], 1.0)
     # The custom bands were kept for the custom mode.
-    again = updated(operator, "/settings/ou/surge-policy", {"mode": "custom"})
+    again = updated(member_client, "/settings/ou/surge-policy", {"mode": "custom"})
     assert len(again["bands"]) == 2
 
-    reset = updated(operator, "/settings/ou/surge-policy", {"idle_reset_seconds": None})
+    reset = updated(member_client, "/settings/ou/surge-policy", {"idle_reset_seconds": None})
     assert reset["idle_reset_seconds"] == ou.session_timeout_minutes * 60
 
 
@@ -525,8 +502,8 @@ def test_surge_policy_modes(ou, operator):
         {"mode": "custom", "bands": "many"},
     ],
 )
-def test_invalid_surge_policies_are_400(operator, body):
-    assert "details" in refused(operator, "put", "/settings/ou/surge-policy", body)
+def test_invalid_surge_policies_are_400(member_client, body):
+    assert "details" in refused(member_client, "put", "/settings/ou/surge-policy", body)
 
 
 def test_surge_policy_needs_a_members_jwt(client):
@@ -536,35 +513,37 @@ def test_surge_policy_needs_a_members_jwt(client):
 # --- Scoring settings -----------------------------------------------------------------------
 
 
-def test_scoring_settings(ou, operator, admin):
-    assert listed(operator, "/settings/scoring") == {
+def test_scoring_settings(ou, member_client, admin_client):
+    assert listed(member_client, "/settings/scoring") == {
         "allow_negative_scores": False,
         "abm_enabled": False,
         "session_timeout_minutes": 30,
     }
-    changed = updated(operator, "/settings/scoring", {"session_timeout_minutes": 45})
+    changed = updated(member_client, "/settings/scoring", {"session_timeout_minutes": 45})
     assert changed["session_timeout_minutes"] == 45
     # Unchanged org values may be sent by anyone; changing them needs an org admin.
-    updated(operator, "/settings/scoring", {"abm_enabled": False, "allow_negative_scores": False})
-    refused(operator, "put", "/settings/scoring", {"abm_enabled": True}, status=403)
+    updated(
+        member_client, "/settings/scoring", {"abm_enabled": False, "allow_negative_scores": False}
+    )
+    refused(member_client, "put", "/settings/scoring", {"abm_enabled": True}, status=403)
     changed = updated(
-        admin, "/settings/scoring", {"abm_enabled": True, "allow_negative_scores": True}
+        admin_client, "/settings/scoring", {"abm_enabled": True, "allow_negative_scores": True}
     )
     assert changed == {
         "allow_negative_scores": True,
         "abm_enabled": True,
         "session_timeout_minutes": 45,
     }
-    assert listed(operator, "/settings/ou/surge-policy")["idle_reset_seconds"] == 45 * 60
-    refused(operator, "put", "/settings/scoring", {"session_timeout_minutes": 0})
+    assert listed(member_client, "/settings/ou/surge-policy")["idle_reset_seconds"] == 45 * 60
+    refused(member_client, "put", "/settings/scoring", {"session_timeout_minutes": 0})
 
 
-def test_org_settings_bump_every_ou_of_the_org(ou, admin):
+def test_org_settings_bump_every_ou_of_the_org(ou, admin_client):
     sibling = make_unit(ou.org)
     elsewhere = make_unit()
-    updated(admin, "/settings/scoring", {"allow_negative_scores": True})
+    updated(admin_client, "/settings/scoring", {"allow_negative_scores": True})
     assert (version_of(ou), version_of(sibling), version_of(elsewhere)) == (1, 1, 0)
-    updated(admin, "/settings/scoring", {"session_timeout_minutes": 10})
+    updated(admin_client, "/settings/scoring", {"session_timeout_minutes": 10})
     assert (version_of(ou), version_of(sibling)) == (2, 1)
 
 
@@ -604,7 +583,7 @@ WRITES = [
 
 def test_a_viewer_reads_the_configuration_but_cannot_change_it(ou, client):
     ruleset = created(client, "/rulesets", {"name": "Marketing"})
-    viewer = member_client(ou, role="Viewer")
+    viewer = member_client_for(ou, role="Viewer")
     for path in LISTS:
         listed(viewer, path)
     for method, path, body in WRITES:
@@ -615,9 +594,9 @@ def test_a_viewer_reads_the_configuration_but_cannot_change_it(ou, client):
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
-def test_every_write_bumps_the_configuration_version(ou, operator, method, path, body):
+def test_every_write_bumps_the_configuration_version(ou, member_client, method, path, body):
     before = version_of(ou)
-    response = getattr(operator, method)(f"{API}{path}", body, format="json")
+    response = getattr(member_client, method)(f"{API}{path}", body, format="json")
     assert response.status_code in (200, 201), response.content
     assert version_of(ou) == before + 1
 
@@ -638,10 +617,10 @@ def test_a_refused_write_does_not_bump_the_version(ou, client):
 # --- Event-type settings --------------------------------------------------------------------
 
 
-def test_event_type_settings_and_hidden_types(client, ou, operator):
+def test_event_type_settings_and_hidden_types(client, ou, member_client):
     ingest(client, "page_view", count=3)
     ingest(client, "form_submit")
-    assert listed(operator, "/settings/event-types") == [
+    assert listed(member_client, "/settings/event-types") == [
         {
             "event_type": "form_submit",
             "hidden": False,
@@ -656,25 +635,27 @@ def test_event_type_settings_and_hidden_types(client, ou, operator):
         },
     ]
     before = version_of(ou)
-    setting = updated(operator, "/settings/event-types/page_view", {"hidden": True})
+    setting = updated(member_client, "/settings/event-types/page_view", {"hidden": True})
     assert (setting["hidden"], setting["events_count"]) == (True, 3)
     assert version_of(ou) == before + 1
     assert listed(client, "/events/types") == ["form_submit"]
 
     scoped = updated(
-        operator, "/settings/event-types/page_view", {"max_processing_scope": "observe"}
+        member_client, "/settings/event-types/page_view", {"max_processing_scope": "observe"}
     )
     assert (scoped["hidden"], scoped["max_processing_scope"]) == (True, "observe")
-    refused(operator, "put", "/settings/event-types/page_view", {"max_processing_scope": "act"})
+    refused(
+        member_client, "put", "/settings/event-types/page_view", {"max_processing_scope": "act"}
+    )
 
-    updated(operator, "/settings/event-types/page_view", {"hidden": False})
+    updated(member_client, "/settings/event-types/page_view", {"hidden": False})
     assert listed(client, "/events/types") == ["form_submit", "page_view"]
 
 
-def test_event_types_with_slashes_and_unknown_types(client, operator):
+def test_event_types_with_slashes_and_unknown_types(client, member_client):
     ingest(client, "web/page view")
-    assert updated(operator, "/settings/event-types/web/page view", {"hidden": True})["hidden"]
-    assert listed(operator, "/settings/event-types/web/page view/delete-preview") == {
+    assert updated(member_client, "/settings/event-types/web/page view", {"hidden": True})["hidden"]
+    assert listed(member_client, "/settings/event-types/web/page view/delete-preview") == {
         "events_count": 1,
         "event_scores_count": 0,
     }
@@ -683,10 +664,10 @@ def test_event_types_with_slashes_and_unknown_types(client, operator):
         ("get", "/settings/event-types/never_seen/delete-preview"),
         ("delete", "/settings/event-types/never_seen/events"),
     ]:
-        refused(operator, method, path, {"hidden": True}, status=404)
+        refused(member_client, method, path, {"hidden": True}, status=404)
 
 
-def test_deleting_the_events_of_a_type(client, ou, operator):
+def test_deleting_the_events_of_a_type(client, ou, member_client):
     ingest(client, "page_view", count=3)
     ingest(client, "page_view", lead_id="bob")
     ingest(client, "form_submit")
@@ -706,21 +687,21 @@ def test_deleting_the_events_of_a_type(client, ou, operator):
             score_after=5,
             occurred_at=timezone.now(),
         )
-    preview = listed(operator, "/settings/event-types/page_view/delete-preview")
+    preview = listed(member_client, "/settings/event-types/page_view/delete-preview")
     assert preview == {"events_count": 4, "event_scores_count": 2}
 
-    response = operator.delete(f"{API}/settings/event-types/page_view/events")
+    response = member_client.delete(f"{API}/settings/event-types/page_view/events")
     assert response.status_code == 200, response.content
     assert response.json() == {"events_deleted": 4, "event_scores_deleted": 2}
     assert listed(client, "/events/types") == ["form_submit"]
     assert EventScore.objects.count() == 0
-    refused(operator, "delete", "/settings/event-types/page_view/events", status=404)
+    refused(member_client, "delete", "/settings/event-types/page_view/events", status=404)
 
 
 def test_event_type_settings_need_a_members_jwt_and_the_operator_role(client, ou):
     ingest(client, "page_view")
     refused(client, "get", "/settings/event-types", status=403)
-    viewer = member_client(ou, role="Viewer")
+    viewer = member_client_for(ou, role="Viewer")
     assert len(listed(viewer, "/settings/event-types")) == 1
     refused(viewer, "put", "/settings/event-types/page_view", {"hidden": True}, status=403)
     refused(viewer, "delete", "/settings/event-types/page_view/events", status=403)

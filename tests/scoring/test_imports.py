@@ -1,7 +1,6 @@
 """POST /events/import and GET /events/imports/{id} as an API client meets them; the import
 itself runs through its Celery task, called in the test's process."""
 
-import base64
 import csv
 import datetime
 import io
@@ -11,12 +10,12 @@ import random
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from leadvibe.tasks import job_run_task, jobs_sweep_task
 from scoring.models import EngagementEvent, ImportJob, Lead, LeadAlias
 from scoring.services import imports
 from scoring.services.leads import lead_create
+from tests.api_clients import basic_client_for
 from tests.factories import make_credential
 
 pytestmark = pytest.mark.django_db
@@ -28,13 +27,6 @@ HEADER = ["event_type", "lead_id", "timestamp", "metadata", "email", "phone", "c
 def storage(settings, tmp_path):
     settings.IMPORT_STORAGE_DIR = tmp_path / "imports"
     return settings.IMPORT_STORAGE_DIR
-
-
-def basic_client(issued) -> APIClient:
-    api = APIClient()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    api.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
-    return api
 
 
 def csv_bytes(rows, header=HEADER) -> bytes:
@@ -226,7 +218,7 @@ def outcome(ou) -> tuple[dict, set]:
 def test_leads_are_resolved_as_the_event_api_resolves_them(client, ou, monkeypatch, seed):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 7)  # many chunks: rows depend on earlier ones
     api_credential = make_credential()
-    api_client, api_ou = basic_client(api_credential), api_credential.credential.unit
+    api_client, api_ou = basic_client_for(api_credential), api_credential.credential.unit
     for unit in (ou, api_ou):
         lead_create(ou=unit, lead_id="known-0", metadata={})
         lead_create(ou=unit, lead_id="known-1", metadata={})
@@ -488,7 +480,7 @@ def test_a_finished_job_is_not_run_again(client, ou):
 
 
 def test_an_import_of_another_ou_is_not_found(client):
-    other = basic_client(make_credential())
+    other = basic_client_for(make_credential())
     job_id = upload(other, numbered_rows(1)).json()["id"]
     response = client.get(f"/api/v1/events/imports/{job_id}")
     assert response.status_code == 404

@@ -1,23 +1,19 @@
 """The lead routes as an API client meets them: list, create, search, read, replace, merge
 patch, aliases, profile, account, asynchronous deletion and merge."""
 
-import base64
 import datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.celery import app as celery_app
 from leadvibe.tasks import jobs_sweep_task
-from scoring.extension_points import LEAD_METADATA_CHANGED, LEADS_DELETING, LEADS_MERGED
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
+from scoring.services import lead_changes
 from scoring.services.orders import order_create
 from scoring.services.pipeline import process_pending_events
-from tests.factories import make_credential, make_member, make_membership
 
 pytestmark = pytest.mark.django_db
 
@@ -64,16 +60,6 @@ def listed(client, **params) -> list[str]:
 
 
 @pytest.fixture
-def other_client():
-    """A client of another OU."""
-    issued = make_credential()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
-    return api
-
-
-@pytest.fixture
 def eager_celery():
     """Tasks run in the caller's process when enqueued, as a worker would run them."""
     celery_app.conf.task_always_eager = True
@@ -83,30 +69,18 @@ def eager_celery():
 
 @pytest.fixture
 def hooks(monkeypatch):
-    """What the lead extension points published, recorded as (name, lead ids, ...)."""
+    """Calls of the lead hooks, recorded as (name, lead ids)."""
     calls = []
-
-    def lead_ids(pks):
-        by_pk = dict(Lead.objects.filter(id__in=pks).values_list("id", "lead_id"))
-        return [by_pk[pk] for pk in pks]
-
-    def metadata_changed(changed):
-        name = {"updated": "metadata"}.get(changed.cause, changed.cause)
-        for lead in Lead.objects.filter(id__in=changed.lead_pks):
-            calls.append((name, lead.lead_id, lead.metadata))
-
-    def merged(merge):
-        target = Lead.objects.get(id=merge.target_pk)
-        if merge.target_metadata_changed:
-            calls.append(("metadata", target.lead_id, target.metadata))
-        calls.append(("merged", target.lead_id, lead_ids(merge.source_pks)))
-
-    for point, handler in (
-        (LEAD_METADATA_CHANGED, metadata_changed),
-        (LEADS_MERGED, merged),
-        (LEADS_DELETING, lambda deleting: calls.append(("deleting", lead_ids(deleting.lead_pks)))),
-    ):
-        monkeypatch.setattr(point, "_handlers", {"segments": handler})
+    monkeypatch.setattr(lead_changes, "_metadata_changed_hooks", [])
+    monkeypatch.setattr(lead_changes, "_merged_hooks", [])
+    lead_changes.register_lead_metadata_changed_hook(
+        lambda lead: calls.append(("metadata", lead.lead_id, lead.metadata))
+    )
+    lead_changes.register_lead_merged_hook(
+        lambda target, sources: calls.append(
+            ("merged", target.lead_id, [s.lead_id for s in sources])
+        )
+    )
     return calls
 
 
@@ -178,19 +152,13 @@ def test_another_ous_lead_is_404(client, other_client):
     assert Lead.objects.get(lead_id="theirs").metadata == {"secret": 1}
 
 
-def test_viewers_read_and_cannot_write(client, ou, api_client):
+def test_viewers_read_and_cannot_write(client, viewer_client):
     create_lead(client, "l1")
-    viewer = make_member(ou.org)
-    make_membership(ou, viewer, "Viewer")
-    api_client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(viewer).access_token}",
-        HTTP_X_OU_ID=ou.id,
-    )
-    assert api_client.get("/api/v1/leads/l1").status_code == 200
-    assert api_client.get("/api/v1/leads").status_code == 200
-    assert api_client.post("/api/v1/leads", {"id": "l2"}, format="json").status_code == 403
-    assert api_client.delete("/api/v1/leads/l1").status_code == 403
-    patched = api_client.patch("/api/v1/leads/l1/metadata", {"a": 1}, format="json")
+    assert viewer_client.get("/api/v1/leads/l1").status_code == 200
+    assert viewer_client.get("/api/v1/leads").status_code == 200
+    assert viewer_client.post("/api/v1/leads", {"id": "l2"}, format="json").status_code == 403
+    assert viewer_client.delete("/api/v1/leads/l1").status_code == 403
+    patched = viewer_client.patch("/api/v1/leads/l1/metadata", {"a": 1}, format="json")
     assert patched.status_code == 403
 
 
@@ -373,12 +341,8 @@ def test_put_replaces_metadata_and_links_or_unlinks_the_account(client, hooks):
     unlinked = client.put("/api/v1/leads/l", {"metadata": {}, "account_id": None}, format="json")
     assert unlinked.json()["account"] is None
     assert client.get("/api/v1/leads/l/account").json()["account"] is None
-    # Published when the metadata changed, not for the account alone.
-    assert hooks == [
-        ("created", "l", {"a": 1, "b": 2}),
-        ("metadata", "l", {"c": 3}),
-        ("metadata", "l", {}),
-    ]
+    # The hook runs when the metadata changed, not for the account alone.
+    assert hooks == [("metadata", "l", {"c": 3}), ("metadata", "l", {})]
 
     assert client.put("/api/v1/leads/l", {"account_id": "x"}, format="json").status_code == 400
     assert client.put("/api/v1/leads/l", {"metadata": "x"}, format="json").status_code == 400
@@ -426,7 +390,7 @@ def test_patch_is_a_json_merge_patch(client, ou, hooks):
         "profile_score": None,
         "profile_level": None,
     }
-    assert hooks[1:] == [("metadata", "l", expected)]
+    assert hooks == [("metadata", "l", expected)]
 
     nested = client.patch(
         "/api/v1/leads/l/metadata",
@@ -438,7 +402,7 @@ def test_patch_is_a_json_merge_patch(client, ou, hooks):
     assert "content" not in nested.json()["metadata"]
 
     client.patch("/api/v1/leads/l/metadata", {}, format="json")
-    assert len(hooks) == 3  # an empty patch changes nothing
+    assert len(hooks) == 2  # an empty patch changes nothing
 
 
 def test_patch_body_must_be_a_json_object(client):
@@ -599,7 +563,7 @@ def test_merge_moves_events_aliases_and_orders_to_the_target(client, ou, hooks):
         ("email", "ann@x.test"),
     ]
     assert Order.objects.get().lead == target
-    assert [call for call in hooks if call[0] != "created"] == [
+    assert hooks == [
         ("metadata", "target", {"name": "Ann", "plan": "pro", "company": "Acme"}),
         ("merged", "target", [anon, "crm-dup"]),
     ]

@@ -3,32 +3,15 @@ rulesets, rules and field mappings, scores recomputed when metadata or rules cha
 applied by scored events, /admin/apply-profile-mappings, ABM and tenancy."""
 
 import pytest
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from scoring.models import EngagementEvent, LeadProfileScore
 from scoring.services.pipeline import process_pending_events
-from tests.factories import make_credential, make_member, make_membership
+from tests.api_clients import member_client_for
+from tests.factories import make_credential
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-def member_client(ou, *, role="Operator") -> APIClient:
-    member = make_member(ou.org)
-    make_membership(ou, member, role)
-    api = APIClient()
-    api.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(member).access_token}",
-        HTTP_X_OU_ID=ou.id,
-    )
-    return api
-
-
-@pytest.fixture
-def operator(ou) -> APIClient:
-    return member_client(ou)
 
 
 @pytest.fixture
@@ -90,102 +73,113 @@ ICP_RULES = [
 # --- CRUD -----------------------------------------------------------------------------------
 
 
-def test_profile_rulesets_rules_and_mappings_crud(operator):
-    first = call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
+def test_profile_rulesets_rules_and_mappings_crud(member_client):
+    first = call(member_client, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
     assert first["id"].startswith("prs_")
     assert (first["enabled"], first["is_primary"]) == (True, True)  # the OU's first
     second = call(
-        operator, "post", "/profile/rulesets", {"name": "SMB", "is_primary": True}, status=201
+        member_client, "post", "/profile/rulesets", {"name": "SMB", "is_primary": True}, status=201
     )
-    rulesets = call(operator, "get", "/profile/rulesets")
+    rulesets = call(member_client, "get", "/profile/rulesets")
     assert [(r["name"], r["is_primary"]) for r in rulesets] == [("ICP", False), ("SMB", True)]
-    call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=409)
+    call(member_client, "post", "/profile/rulesets", {"name": "ICP"}, status=409)
     renamed = call(
-        operator, "put", f"/profile/rulesets/{first['id']}", {"name": "ICP 2", "enabled": False}
+        member_client,
+        "put",
+        f"/profile/rulesets/{first['id']}",
+        {"name": "ICP 2", "enabled": False},
     )
     assert (renamed["name"], renamed["enabled"], renamed["is_primary"]) == ("ICP 2", False, False)
     refused = call(
-        operator, "put", f"/profile/rulesets/{second['id']}", {"is_primary": False}, status=400
+        member_client, "put", f"/profile/rulesets/{second['id']}", {"is_primary": False}, status=400
     )
     assert "is_primary" in refused["details"]
 
     rules_path = f"/profile/rulesets/{second['id']}/rules"
-    rule = call(operator, "post", rules_path, ICP_RULES[0], status=201)
+    rule = call(member_client, "post", rules_path, ICP_RULES[0], status=201)
     assert rule["id"].startswith("prl_")
     assert (rule["ruleset_id"], rule["profile_property"], rule["comparison_value"]) == (
         second["id"], "employees", "200",
     )  # fmt: skip
     exists = call(
-        operator, "post", rules_path,
+        member_client, "post", rules_path,
         {"profile_property": "email", "condition": "exists", "weight": 3, "ui_order": -1},
         status=201,
     )  # fmt: skip
     assert exists["comparison_value"] == ""
-    assert [r["id"] for r in call(operator, "get", rules_path)] == [exists["id"], rule["id"]]
-    changed = call(operator, "put", f"{rules_path}/{rule['id']}", {"weight": 25})
+    assert [r["id"] for r in call(member_client, "get", rules_path)] == [exists["id"], rule["id"]]
+    changed = call(member_client, "put", f"{rules_path}/{rule['id']}", {"weight": 25})
     assert (changed["weight"], changed["condition"]) == (25, "greater_or_equal")
-    call(operator, "delete", f"{rules_path}/{exists['id']}", status=204)
-    assert [r["id"] for r in call(operator, "get", rules_path)] == [rule["id"]]
+    call(member_client, "delete", f"{rules_path}/{exists['id']}", status=204)
+    assert [r["id"] for r in call(member_client, "get", rules_path)] == [rule["id"]]
     # A rule is addressed through its own ruleset only.
-    call(operator, "put", f"/profile/rulesets/{first['id']}/rules/{rule['id']}", {}, status=404)
+    call(
+        member_client, "put", f"/profile/rulesets/{first['id']}/rules/{rule['id']}", {}, status=404
+    )
 
     mapping = call(
-        operator, "post", "/profile/mappings",
+        member_client, "post", "/profile/mappings",
         {"source_field": "utm_source", "profile_property": "acquisition_source"}, status=201,
     )  # fmt: skip
     assert mapping["id"].startswith("pm_")
     assert (mapping["update_behavior"], mapping["active"]) == ("always_latest", True)
     updated = call(
-        operator, "put", f"/profile/mappings/{mapping['id']}", {"update_behavior": "append"}
+        member_client, "put", f"/profile/mappings/{mapping['id']}", {"update_behavior": "append"}
     )
     assert (updated["update_behavior"], updated["profile_property"]) == (
         "append", "acquisition_source",
     )  # fmt: skip
-    assert [m["id"] for m in call(operator, "get", "/profile/mappings")] == [mapping["id"]]
-    call(operator, "delete", f"/profile/mappings/{mapping['id']}", status=204)
-    assert call(operator, "get", "/profile/mappings") == []
+    assert [m["id"] for m in call(member_client, "get", "/profile/mappings")] == [mapping["id"]]
+    call(member_client, "delete", f"/profile/mappings/{mapping['id']}", status=204)
+    assert call(member_client, "get", "/profile/mappings") == []
 
     # Deleting the primary hands the role to the oldest remaining ruleset.
-    call(operator, "delete", f"/profile/rulesets/{second['id']}", status=204)
-    assert [(r["name"], r["is_primary"]) for r in call(operator, "get", "/profile/rulesets")] == [
-        ("ICP 2", True)
-    ]
-    call(operator, "get", rules_path, status=404)
+    call(member_client, "delete", f"/profile/rulesets/{second['id']}", status=204)
+    assert [
+        (r["name"], r["is_primary"]) for r in call(member_client, "get", "/profile/rulesets")
+    ] == [("ICP 2", True)]
+    call(member_client, "get", rules_path, status=404)
 
 
-def test_validation_answers_400(operator):
-    ruleset = call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
+def test_validation_answers_400(member_client):
+    ruleset = call(member_client, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
     rules = f"/profile/rulesets/{ruleset['id']}/rules"
     base = {"profile_property": "employees", "weight": 5}
-    body = call(operator, "post", rules, {**base, "condition": "about"}, status=400)
+    body = call(member_client, "post", rules, {**base, "condition": "about"}, status=400)
     assert "condition" in body["details"]
-    body = call(operator, "post", rules, {**base, "condition": "equals"}, status=400)
+    body = call(member_client, "post", rules, {**base, "condition": "equals"}, status=400)
     assert body["details"] == {"comparison_value": ["Required for the condition 'equals'."]}
-    call(operator, "post", rules, {**base, "condition": "in", "comparison_value": " "}, status=400)
+    call(
+        member_client,
+        "post",
+        rules,
+        {**base, "condition": "in", "comparison_value": " "},
+        status=400,
+    )
     body = call(
-        operator, "post", rules,
+        member_client, "post", rules,
         {**base, "condition": "greater_than", "comparison_value": "many"}, status=400,
     )  # fmt: skip
     assert "comparison_value" in body["details"]
-    call(operator, "post", rules, {**base, "condition": "equals", "weight": 2.5}, status=400)
+    call(member_client, "post", rules, {**base, "condition": "equals", "weight": 2.5}, status=400)
     rule = call(
-        operator, "post", rules, {**base, "condition": "equals", "comparison_value": "ten"},
+        member_client, "post", rules, {**base, "condition": "equals", "comparison_value": "ten"},
         status=201,
     )  # fmt: skip
     # The condition and the value after an update must go together.
-    call(operator, "put", f"{rules}/{rule['id']}", {"condition": "less_than"}, status=400)
+    call(member_client, "put", f"{rules}/{rule['id']}", {"condition": "less_than"}, status=400)
     body = call(
-        operator, "post", "/profile/mappings",
+        member_client, "post", "/profile/mappings",
         {"source_field": "a", "profile_property": "b", "update_behavior": "sometimes"},
         status=400,
     )  # fmt: skip
     assert "update_behavior" in body["details"]
-    call(operator, "post", "/profile/mappings", {"source_field": "a"}, status=400)
+    call(member_client, "post", "/profile/mappings", {"source_field": "a"}, status=400)
 
 
-def test_viewers_read_operators_write(ou, operator):
-    call(operator, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
-    viewer = member_client(ou, role="Viewer")
+def test_viewers_read_operators_write(ou, member_client):
+    call(member_client, "post", "/profile/rulesets", {"name": "ICP"}, status=201)
+    viewer = member_client_for(ou, role="Viewer")
     assert [r["name"] for r in call(viewer, "get", "/profile/rulesets")] == ["ICP"]
     call(viewer, "post", "/profile/rulesets", {"name": "Other"}, status=403)
     call(viewer, "post", "/profile/mappings", {"source_field": "a", "profile_property": "b"},
@@ -196,61 +190,64 @@ def test_viewers_read_operators_write(ou, operator):
 # --- Scores from metadata -------------------------------------------------------------------
 
 
-def test_profile_score_follows_the_leads_metadata(operator):
-    ruleset = fit_rules(operator, "/profile", ICP_RULES)
-    call(operator, "post", "/leads", {"id": "ann", "metadata": {"employees": "250"}}, status=201)
+def test_profile_score_follows_the_leads_metadata(member_client):
+    ruleset = fit_rules(member_client, "/profile", ICP_RULES)
+    call(
+        member_client, "post", "/leads", {"id": "ann", "metadata": {"employees": "250"}}, status=201
+    )
     # Created: employees 250 >= 200 (+20), country missing (+5); no industry, no title.
-    assert score_and_level(operator, "ann") == (25, "Warm")
+    assert score_and_level(member_client, "ann") == (25, "Warm")
 
-    call(operator, "patch", "/leads/ann/metadata", {"industry": "saas", "title": "CEO"})
+    call(member_client, "patch", "/leads/ann/metadata", {"industry": "saas", "title": "CEO"})
     # 20 + 15 (saas in "SaaS, fintech") + 5; title CEO is not cto.
-    assert score_and_level(operator, "ann") == (40, "Warm")
-    result = profile(operator, "ann")
+    assert score_and_level(member_client, "ann") == (40, "Warm")
+    result = profile(member_client, "ann")
     assert result["metadata"] == {"employees": "250", "industry": "saas", "title": "CEO"}
     assert LeadProfileScore.objects.get().score == 40  # one lead, one ruleset
 
-    call(operator, "patch", "/leads/ann/metadata", {"employees": 150, "country": "FR"})
-    assert profile(operator, "ann")["profile_score"] == 15  # only the industry holds
+    call(member_client, "patch", "/leads/ann/metadata", {"employees": 150, "country": "FR"})
+    assert profile(member_client, "ann")["profile_score"] == 15  # only the industry holds
 
-    call(operator, "put", "/leads/ann", {"metadata": {"title": "CTO", "industry": "Fintech"}})
-    assert profile(operator, "ann")["profile_score"] == 30  # 15 + 10 + 5 (no country)
+    call(member_client, "put", "/leads/ann", {"metadata": {"title": "CTO", "industry": "Fintech"}})
+    assert profile(member_client, "ann")["profile_score"] == 30  # 15 + 10 + 5 (no country)
 
     # A change of the rules recomputes the scores before it answers.
-    rules = call(operator, "get", f"/profile/rulesets/{ruleset['id']}/rules")
+    rules = call(member_client, "get", f"/profile/rulesets/{ruleset['id']}/rules")
     title_rule = next(rule for rule in rules if rule["profile_property"] == "title")
     call(
-        operator, "put", f"/profile/rulesets/{ruleset['id']}/rules/{title_rule['id']}",
+        member_client, "put", f"/profile/rulesets/{ruleset['id']}/rules/{title_rule['id']}",
         {"weight": 60},
     )  # fmt: skip
-    assert score_and_level(operator, "ann") == (80, "Very Hot")
+    assert score_and_level(member_client, "ann") == (80, "Very Hot")
 
     # Disabled rulesets score nothing; enabling recomputes.
-    call(operator, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": False})
-    assert profile(operator, "ann")["profile_score"] is None
+    call(member_client, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": False})
+    assert profile(member_client, "ann")["profile_score"] is None
     assert not LeadProfileScore.objects.exists()
-    call(operator, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": True})
+    call(member_client, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": True})
     assert LeadProfileScore.objects.get().score == 80
 
 
-def test_profile_properties_are_the_distinct_lead_metadata_keys(operator):
-    call(operator, "post", "/leads", {"id": "ann", "metadata": {"plan": "pro", "role": "cto"}},
-         status=201)  # fmt: skip
-    call(operator, "post", "/leads", {"id": "bob", "metadata": {"industry": "saas", "plan": "x"}},
-         status=201)  # fmt: skip
-    assert call(operator, "get", "/profile/properties") == ["industry", "plan", "role"]
+def test_profile_properties_are_the_distinct_lead_metadata_keys(member_client):
+    for lead_id, metadata in (
+        ("ann", {"plan": "pro", "role": "cto"}),
+        ("bob", {"industry": "saas", "plan": "x"}),
+    ):
+        call(member_client, "post", "/leads", {"id": lead_id, "metadata": metadata}, status=201)
+    assert call(member_client, "get", "/profile/properties") == ["industry", "plan", "role"]
 
 
 # --- Field mappings applied by scored events ------------------------------------------------
 
 
-def test_mappings_of_scored_events_write_metadata_then_the_profile_score(client, operator):
+def test_mappings_of_scored_events_write_metadata_then_the_profile_score(client, member_client):
     for body in (
         {"source_field": "utm_source", "profile_property": "acquisition_source"},
         {"source_field": "plan", "profile_property": "plan", "update_behavior": "set_once"},
         {"source_field": "page", "profile_property": "page", "update_behavior": "append"},
     ):
-        call(operator, "post", "/profile/mappings", body, status=201)
-    fit_rules(operator, "/profile", [
+        call(member_client, "post", "/profile/mappings", body, status=201)
+    fit_rules(member_client, "/profile", [
         {"profile_property": "acquisition_source", "condition": "equals",
          "comparison_value": "LinkedIn", "weight": 30},
         {"profile_property": "plan", "condition": "equals", "comparison_value": "pro",
@@ -258,7 +255,7 @@ def test_mappings_of_scored_events_write_metadata_then_the_profile_score(client,
         {"profile_property": "page_list", "condition": "contains", "comparison_value": "/pricing",
          "weight": 20},
     ])  # fmt: skip
-    call(operator, "post", "/leads", {"id": "ann"}, status=201)
+    call(member_client, "post", "/leads", {"id": "ann"}, status=201)
     # Out of arrival order on purpose: mappings follow occurred_at.
     ingest(client, "ann", "page_view", {"utm_source": "google", "plan": "pro", "page": "/"}, 1)
     ingest(client, "ann", "page_view", {"utm_source": "linkedin", "page": "/pricing"}, 3)
@@ -278,31 +275,33 @@ def test_mappings_of_scored_events_write_metadata_then_the_profile_score(client,
     assert result["profile_score"] == 60
 
 
-def test_append_keeps_the_last_ten_distinct_values(client, operator):
-    call(operator, "post", "/profile/mappings",
+def test_append_keeps_the_last_ten_distinct_values(client, member_client):
+    call(member_client, "post", "/profile/mappings",
          {"source_field": "page", "profile_property": "page", "update_behavior": "append"},
          status=201)  # fmt: skip
-    call(operator, "post", "/leads", {"id": "ann"}, status=201)
+    call(member_client, "post", "/leads", {"id": "ann"}, status=201)
     for minute in range(12):
         ingest(client, "ann", "page_view", {"page": f"/p{minute}"}, minute)
     process_pending_events()
     assert profile(client, "ann")["metadata"]["page_list"] == [f"/p{n}" for n in range(2, 12)]
 
 
-def test_suppressed_and_observe_only_events_apply_no_mapping(client, operator, ou):
-    call(operator, "post", "/profile/mappings",
+def test_suppressed_and_observe_only_events_apply_no_mapping(client, member_client, ou):
+    call(member_client, "post", "/profile/mappings",
          {"source_field": "utm_source", "profile_property": "source"}, status=201)  # fmt: skip
     call(
-        operator, "post", "/filters/attributes",
+        member_client, "post", "/filters/attributes",
         {"name": "Bots", "conditions": [{"property": "bot", "condition": "equals",
                                          "value": "yes"}]},
         status=201,
     )  # fmt: skip
-    call(operator, "post", "/leads", {"id": "ann"}, status=201)
+    call(member_client, "post", "/leads", {"id": "ann"}, status=201)
     ingest(client, "ann", "page_view", {"utm_source": "google"}, 1)
     ingest(client, "ann", "page_view", {"utm_source": "botnet", "bot": "yes"}, 2)
     ingest(client, "ann", "crm_sync", {"utm_source": "crm"}, 3)
-    call(operator, "put", "/settings/event-types/crm_sync", {"max_processing_scope": "observe"})
+    call(
+        member_client, "put", "/settings/event-types/crm_sync", {"max_processing_scope": "observe"}
+    )
 
     process_pending_events()
 
@@ -312,21 +311,21 @@ def test_suppressed_and_observe_only_events_apply_no_mapping(client, operator, o
     assert profile(client, "ann")["metadata"] == {"source": "google"}
 
 
-def test_apply_profile_mappings_to_existing_leads(client, operator):
-    call(operator, "post", "/leads", {"id": "ann", "metadata": {"plan": "free"}}, status=201)
-    call(operator, "post", "/leads", {"id": "bob"}, status=201)
+def test_apply_profile_mappings_to_existing_leads(client, member_client):
+    call(member_client, "post", "/leads", {"id": "ann", "metadata": {"plan": "free"}}, status=201)
+    call(member_client, "post", "/leads", {"id": "bob"}, status=201)
     ingest(client, "ann", "signup", {"plan": "pro", "utm_source": "ads"}, 1)
     ingest(client, "ann", "visit", {"utm_source": "newsletter"}, 2)
     ingest(client, "bob", "visit", {"referrer": "x"}, 1)
     process_pending_events()  # no mappings yet: metadata untouched
     assert profile(client, "ann")["metadata"] == {"plan": "free"}
 
-    call(operator, "post", "/profile/mappings",
+    call(member_client, "post", "/profile/mappings",
          {"source_field": "plan", "profile_property": "plan", "update_behavior": "set_once"},
          status=201)  # fmt: skip
-    call(operator, "post", "/profile/mappings",
+    call(member_client, "post", "/profile/mappings",
          {"source_field": "utm_source", "profile_property": "source"}, status=201)  # fmt: skip
-    fit_rules(operator, "/profile", [
+    fit_rules(member_client, "/profile", [
         {"profile_property": "source", "condition": "exists", "weight": 25},
     ])  # fmt: skip
     assert profile(client, "ann")["profile_score"] == 0
@@ -343,13 +342,15 @@ def test_apply_profile_mappings_to_existing_leads(client, operator):
     assert again == {"leads_processed": 2, "leads_updated": 0, "profile_scores_updated": 0}
 
 
-def test_a_merge_leaves_the_sources_without_profile_scores(operator):
-    fit_rules(operator, "/profile", ICP_RULES)
-    call(operator, "post", "/leads", {"id": "ann", "metadata": {"employees": 10}}, status=201)
-    call(operator, "post", "/leads", {"id": "old", "metadata": {"industry": "SaaS"}}, status=201)
-    call(operator, "post", "/leads/merge", {"targetLeadId": "ann", "sourceLeadIds": ["old"]})
+def test_a_merge_leaves_the_sources_without_profile_scores(member_client):
+    fit_rules(member_client, "/profile", ICP_RULES)
+    call(member_client, "post", "/leads", {"id": "ann", "metadata": {"employees": 10}}, status=201)
+    call(
+        member_client, "post", "/leads", {"id": "old", "metadata": {"industry": "SaaS"}}, status=201
+    )
+    call(member_client, "post", "/leads/merge", {"targetLeadId": "ann", "sourceLeadIds": ["old"]})
     # The target took the industry it lacked: 15 + 5 (no country).
-    assert profile(operator, "ann")["profile_score"] == 20
+    assert profile(member_client, "ann")["profile_score"] == 20
     assert list(LeadProfileScore.objects.values_list("lead__lead_id", "score")) == [("ann", 20)]
 
 
@@ -373,61 +374,61 @@ ACCOUNT_ROUTES = [
 
 
 @pytest.mark.parametrize(("method", "path"), ACCOUNT_ROUTES)
-def test_account_routes_answer_403_without_abm(operator, method, path):
-    body = call(operator, method, path, {"name": "x"}, status=403)
+def test_account_routes_answer_403_without_abm(member_client, method, path):
+    body = call(member_client, method, path, {"name": "x"}, status=403)
     assert "abm_enabled" in body["error"]
 
 
 @pytest.mark.usefixtures("abm")
-def test_account_mappings_and_account_score(client, operator):
-    ruleset = call(operator, "post", "/accounts/rulesets", {"name": "Tier"}, status=201)
+def test_account_mappings_and_account_score(client, member_client):
+    ruleset = call(member_client, "post", "/accounts/rulesets", {"name": "Tier"}, status=201)
     assert ruleset["id"].startswith("ars_")
     rules = f"/accounts/rulesets/{ruleset['id']}/rules"
     rule = call(
-        operator, "post", rules,
+        member_client, "post", rules,
         {"account_property": "employees", "condition": "greater_than", "comparison_value": 100,
          "weight": 30},
         status=201,
     )  # fmt: skip
     assert (rule["account_property"], rule["comparison_value"]) == ("employees", "100")
-    call(operator, "post", rules,
+    call(member_client, "post", rules,
          {"account_property": "domain", "condition": "ends_with", "comparison_value": ".io",
           "weight": 20}, status=201)  # fmt: skip
     mapping = call(
-        operator, "post", "/accounts/mappings",
+        member_client, "post", "/accounts/mappings",
         {"source_field": "company_size", "account_property": "employees"}, status=201,
     )  # fmt: skip
     assert mapping["id"].startswith("am_")
-    call(operator, "post", "/accounts/mappings",
+    call(member_client, "post", "/accounts/mappings",
          {"source_field": "domain", "account_property": "domain", "update_behavior": "set_once"},
          status=201)  # fmt: skip
-    call(operator, "post", "/leads", {"id": "ann", "account_id": "acme"}, status=201)
-    call(operator, "post", "/leads", {"id": "bob", "account_id": "acme"}, status=201)
-    account = call(operator, "get", "/leads/ann/account")["account"]
+    call(member_client, "post", "/leads", {"id": "ann", "account_id": "acme"}, status=201)
+    call(member_client, "post", "/leads", {"id": "bob", "account_id": "acme"}, status=201)
+    account = call(member_client, "get", "/leads/ann/account")["account"]
     assert (account["account_score"], account["account_level"]) == (0, "Cold")
 
     ingest(client, "ann", "demo", {"company_size": "80", "domain": "acme.io"}, 1)
     ingest(client, "bob", "demo", {"company_size": "450", "domain": "acme.com"}, 2)
     process_pending_events()
 
-    account = call(operator, "get", "/leads/ann/account")["account"]
+    account = call(member_client, "get", "/leads/ann/account")["account"]
     # Both leads' events, in time order: size 450 (bob, latest), domain acme.io (set once).
     assert account["metadata"] == {"employees": "450", "domain": "acme.io"}
     assert (account["account_score"], account["account_level"]) == (50, "Hot")
-    assert call(operator, "get", "/accounts/properties") == ["domain", "employees"]
+    assert call(member_client, "get", "/accounts/properties") == ["domain", "employees"]
     # Account mappings leave the leads' metadata alone.
-    assert profile(operator, "ann")["metadata"] == {}
+    assert profile(member_client, "ann")["metadata"] == {}
 
-    call(operator, "put", f"{rules}/{rule['id']}", {"comparison_value": "500"})
-    assert call(operator, "get", "/leads/bob/account")["account"]["account_score"] == 20
+    call(member_client, "put", f"{rules}/{rule['id']}", {"comparison_value": "500"})
+    assert call(member_client, "get", "/leads/bob/account")["account"]["account_score"] == 20
 
 
 # --- Tenancy --------------------------------------------------------------------------------
 
 
-def test_another_ous_objects_answer_404_and_are_never_listed(ou, operator):
+def test_another_ous_objects_answer_404_and_are_never_listed(ou, member_client):
     other_ou = make_credential().credential.unit
-    other = member_client(other_ou)
+    other = member_client_for(other_ou)
     theirs = call(other, "post", "/profile/rulesets", {"name": "Theirs"}, status=201)
     their_rule = call(other, "post", f"/profile/rulesets/{theirs['id']}/rules",
                       ICP_RULES[3], status=201)  # fmt: skip
@@ -435,7 +436,7 @@ def test_another_ous_objects_answer_404_and_are_never_listed(ou, operator):
                          {"source_field": "a", "profile_property": "b"}, status=201)  # fmt: skip
     call(other, "post", "/leads", {"id": "theirs", "metadata": {"secret_key": 1}}, status=201)
 
-    mine = call(operator, "post", "/profile/rulesets", {"name": "Mine"}, status=201)
+    mine = call(member_client, "post", "/profile/rulesets", {"name": "Mine"}, status=201)
     assert mine["is_primary"]  # their ruleset does not count in this OU
     for method, path, body in [
         ("get", f"/profile/rulesets/{theirs['id']}/rules", None),
@@ -446,10 +447,10 @@ def test_another_ous_objects_answer_404_and_are_never_listed(ou, operator):
         ("delete", f"/profile/mappings/{their_mapping['id']}", None),
         ("get", "/leads/theirs/profile", None),
     ]:
-        call(operator, method, path, body, status=404)
-    assert [r["name"] for r in call(operator, "get", "/profile/rulesets")] == ["Mine"]
-    assert call(operator, "get", "/profile/mappings") == []
-    assert call(operator, "get", "/profile/properties") == []
-    result = call(operator, "post", "/admin/apply-profile-mappings")
+        call(member_client, method, path, body, status=404)
+    assert [r["name"] for r in call(member_client, "get", "/profile/rulesets")] == ["Mine"]
+    assert call(member_client, "get", "/profile/mappings") == []
+    assert call(member_client, "get", "/profile/properties") == []
+    result = call(member_client, "post", "/admin/apply-profile-mappings")
     assert result["leads_processed"] == 0
     assert LeadProfileScore.objects.get().lead.lead_id == "theirs"  # their score untouched

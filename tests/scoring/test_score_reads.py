@@ -14,19 +14,16 @@ bot:  3 page_views within a minute, the 3rd inorganic                          n
 cy:   no events                                                                no score (0)
 """
 
-import base64
 import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from scoring.models import EngagementEvent, EventTypeSetting, Ruleset
 from scoring.selectors import lead_list
 from scoring.selectors.events import TimeWindow
 from scoring.selectors.lead_list import LeadListFilters, leads_list
 from scoring.services.pipeline import process_pending_events
-from tests.factories import make_credential
 from tests.scoring.scoring_helpers import store_config
 
 pytestmark = pytest.mark.django_db
@@ -76,15 +73,6 @@ def scored(client, ou):
     assert process_pending_events() == 10
     rulesets = {rs.name: rs.public_id for rs in Ruleset.objects.filter(unit=ou)}
     return {"events": events, "rulesets": rulesets}
-
-
-@pytest.fixture
-def other_client():
-    issued = make_credential()
-    api = APIClient()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    api.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
-    return api
 
 
 def get(client, path, **params):

@@ -11,12 +11,12 @@ import json
 import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.json_depth import MAX_JSON_DEPTH
 from scoring.services.leads import lead_create
+from tests.api_clients import basic_client_for, token_for
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
-from tests.scoring.test_imports import basic_client, csv_bytes, imported
+from tests.scoring.test_imports import csv_bytes, imported
 from tests.security.test_tenancy_matrix import ALL_ROUTES, methods_of
 
 HOSTILE_PATH_VALUES = {
@@ -55,8 +55,7 @@ def member_and_unit(db):
 def hostile_caller(member_and_unit) -> APIClient:
     member, unit = member_and_unit
     client = APIClient(raise_request_exception=False)  # a crash is a 500 to report, not raise
-    token = RefreshToken.for_user(member).access_token
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=unit.id)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(member)}", HTTP_X_OU_ID=unit.id)
     return client
 
 
@@ -211,7 +210,7 @@ def test_csv_metadata_nested_too_deeply_is_a_row_error(member_and_unit, settings
         ["visit", "shallow", '{"k": [[1]]}'],
     ]
     job = imported(
-        basic_client(issued), csv_bytes(rows, header=["event_type", "lead_id", "metadata"])
+        basic_client_for(issued), csv_bytes(rows, header=["event_type", "lead_id", "metadata"])
     )
     assert job["status"] == "completed"
     message = f"Not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels."

@@ -1,1 +1,1 @@
-from tests.scoring.conftest import client, issued, ou  # noqa: F401 - the same fixtures
+from tests.scoring.conftest import client  # noqa: F401 - the same fixture

@@ -8,8 +8,6 @@ import datetime
 import io
 
 import pytest
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from scoring.models import ScoringConfigVersion
 from scoring.selectors.profile import PROFILE
@@ -18,7 +16,8 @@ from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.profile_config import fit_ruleset_create
 from scoring.services.rulesets import rule_create, ruleset_create
-from tests.factories import make_member, make_membership, make_unit
+from tests.api_clients import member_client_for
+from tests.factories import make_unit
 from tests.triggers.factories import make_delivery, make_firing
 from triggers.models import Trigger, WebhookSecret
 from triggers.services.trigger_config import trigger_create
@@ -41,18 +40,6 @@ MINIMAL = {
     "surge": {"window_seconds": 60, "threshold_count": 5, "webhook_url": HOOK},
 }
 T0 = datetime.datetime(2025, 8, 15, 12, 0, tzinfo=datetime.UTC)
-
-
-def member_client(ou, role="Operator") -> APIClient:
-    member = make_member(ou.org)
-    make_membership(ou, member, role)
-    api = APIClient()
-    api.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(member).access_token}",
-        HTTP_X_OU_ID=ou.id,
-    )
-    api.member = member
-    return api
 
 
 def call(client, method, path, body=None, status=200):
@@ -104,7 +91,7 @@ def test_milestone_crud(client, ou):
 
 
 def test_members_are_recorded_as_creator_and_updater(ou):
-    first, second = member_client(ou), member_client(ou)
+    first, second = member_client_for(ou), member_client_for(ou)
     milestone = created(first, "milestone", {"score_threshold": 5, "name": "Hot"})
     assert milestone["created_by"] == milestone["updated_by"] == first.member.id
     path = f"{ROUTES['milestone']}/{milestone['trigger_id']}"
@@ -504,7 +491,7 @@ def test_every_trigger_write_bumps_the_configuration_version(client, ou, kind):
 
 
 def test_viewers_read_and_operators_write(ou):
-    viewer, operator = member_client(ou, "Viewer"), member_client(ou, "Operator")
+    viewer, operator = member_client_for(ou, role="Viewer"), member_client_for(ou, role="Operator")
     milestone = created(operator, "milestone", {"score_threshold": 1})
     path = f"{ROUTES['milestone']}/{milestone['trigger_id']}"
     for route in (*ROUTES.values(), "/triggers/milestones/events", "/triggers/deliveries"):
@@ -853,7 +840,7 @@ def metrics(client, ou, status=200, **query):
 
 
 def test_surge_metrics_hourly(ou, surges):
-    owner = member_client(ou, "Viewer")
+    owner = member_client_for(ou, role="Viewer")
     body = metrics(owner, ou, start="2025-08-15T12:00:00Z", end="2025-08-15T16:00:00Z")
     assert body == {
         "ou_id": ou.id,
@@ -875,7 +862,7 @@ def test_surge_metrics_hourly(ou, surges):
 
 
 def test_surge_metrics_channel_buckets_from_start_and_paging(ou, surges):
-    viewer = member_client(ou, "Viewer")
+    viewer = member_client_for(ou, role="Viewer")
     web = metrics(
         viewer,
         ou,
@@ -936,12 +923,12 @@ def test_surge_metrics_channel_buckets_from_start_and_paging(ou, surges):
     ],
 )
 def test_bad_surge_metrics_queries_are_400(ou, query):
-    assert "details" in metrics(member_client(ou, "Viewer"), ou, status=400, **query)
+    assert "details" in metrics(member_client_for(ou, role="Viewer"), ou, status=400, **query)
 
 
 def test_surge_metrics_allow_1000_buckets(ou):
     body = metrics(
-        member_client(ou, "Viewer"),
+        member_client_for(ou, role="Viewer"),
         ou,
         start="2025-08-01T00:00:00Z",
         end="2025-08-11T10:00:00Z",
@@ -952,9 +939,11 @@ def test_surge_metrics_allow_1000_buckets(ou):
 
 def test_surge_metrics_of_an_ou_the_caller_cannot_see_are_404(ou, client):
     query = {"start": "2025-08-15T12:00:00Z", "end": "2025-08-15T13:00:00Z"}
-    outsider = member_client(make_unit(ou.org), "Owner")  # a member of the org, not of the OU
+    outsider = member_client_for(
+        make_unit(ou.org), role="Owner"
+    )  # a member of the org, not of the OU
     metrics(outsider, ou, status=404, **query)
-    metrics(member_client(make_unit(), "Owner"), ou, status=404, **query)  # another org
+    metrics(member_client_for(make_unit(), role="Owner"), ou, status=404, **query)  # another org
     missing = make_unit(ou.org)
     missing_id = missing.id
     missing.delete()
@@ -968,7 +957,7 @@ def test_surge_metrics_of_an_ou_the_caller_cannot_see_are_404(ou, client):
 
 
 def test_webhook_secret_is_shown_once_and_rotates(ou):
-    operator = member_client(ou, "Operator")
+    operator = member_client_for(ou, role="Operator")
     first = call(operator, "get", "/settings/webhook-secret")
     assert first["Cache-Control"] == "no-store"
     shown = first.json()
@@ -989,12 +978,14 @@ def test_webhook_secret_is_shown_once_and_rotates(ou):
     assert call(operator, "get", "/settings/webhook-secret").json()["secret"] is None
 
     other = make_unit(ou.org)
-    theirs = call(member_client(other, "Operator"), "get", "/settings/webhook-secret").json()
+    theirs = call(
+        member_client_for(other, role="Operator"), "get", "/settings/webhook-secret"
+    ).json()
     assert theirs["secret"] not in (shown["secret"], new["secret"])
 
 
 def test_webhook_secret_needs_an_operators_jwt(ou, client):
-    viewer = member_client(ou, "Viewer")
+    viewer = member_client_for(ou, role="Viewer")
     for caller in (viewer, client):
         refused(caller, "get", "/settings/webhook-secret", status=403)
         refused(caller, "post", "/settings/webhook-secret/rotate", status=403)
