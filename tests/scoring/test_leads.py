@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from leadvibe.celery import app as celery_app
 from leadvibe.tasks import jobs_sweep_task
+from scoring.extension_points import LEAD_METADATA_CHANGED, LEADS_DELETING, LEADS_MERGED
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
-from scoring.services import lead_changes
 from scoring.services.orders import order_create
 from scoring.services.pipeline import process_pending_events
 
@@ -69,18 +69,30 @@ def eager_celery():
 
 @pytest.fixture
 def hooks(monkeypatch):
-    """Calls of the lead hooks, recorded as (name, lead ids)."""
+    """What the lead extension points published, recorded as (name, lead ids, ...)."""
     calls = []
-    monkeypatch.setattr(lead_changes, "_metadata_changed_hooks", [])
-    monkeypatch.setattr(lead_changes, "_merged_hooks", [])
-    lead_changes.register_lead_metadata_changed_hook(
-        lambda lead: calls.append(("metadata", lead.lead_id, lead.metadata))
-    )
-    lead_changes.register_lead_merged_hook(
-        lambda target, sources: calls.append(
-            ("merged", target.lead_id, [s.lead_id for s in sources])
-        )
-    )
+
+    def lead_ids(pks):
+        by_pk = dict(Lead.objects.filter(id__in=pks).values_list("id", "lead_id"))
+        return [by_pk[pk] for pk in pks]
+
+    def metadata_changed(changed):
+        name = {"updated": "metadata"}.get(changed.cause, changed.cause)
+        for lead in Lead.objects.filter(id__in=changed.lead_pks):
+            calls.append((name, lead.lead_id, lead.metadata))
+
+    def merged(merge):
+        target = Lead.objects.get(id=merge.target_pk)
+        if merge.target_metadata_changed:
+            calls.append(("metadata", target.lead_id, target.metadata))
+        calls.append(("merged", target.lead_id, lead_ids(merge.source_pks)))
+
+    for point, handler in (
+        (LEAD_METADATA_CHANGED, metadata_changed),
+        (LEADS_MERGED, merged),
+        (LEADS_DELETING, lambda deleting: calls.append(("deleting", lead_ids(deleting.lead_pks)))),
+    ):
+        monkeypatch.setattr(point, "_handlers", {"segments": handler})
     return calls
 
 
@@ -341,8 +353,12 @@ def test_put_replaces_metadata_and_links_or_unlinks_the_account(client, hooks):
     unlinked = client.put("/api/v1/leads/l", {"metadata": {}, "account_id": None}, format="json")
     assert unlinked.json()["account"] is None
     assert client.get("/api/v1/leads/l/account").json()["account"] is None
-    # The hook runs when the metadata changed, not for the account alone.
-    assert hooks == [("metadata", "l", {"c": 3}), ("metadata", "l", {})]
+    # Published when the metadata changed, not for the account alone.
+    assert hooks == [
+        ("created", "l", {"a": 1, "b": 2}),
+        ("metadata", "l", {"c": 3}),
+        ("metadata", "l", {}),
+    ]
 
     assert client.put("/api/v1/leads/l", {"account_id": "x"}, format="json").status_code == 400
     assert client.put("/api/v1/leads/l", {"metadata": "x"}, format="json").status_code == 400
@@ -390,7 +406,7 @@ def test_patch_is_a_json_merge_patch(client, ou, hooks):
         "profile_score": None,
         "profile_level": None,
     }
-    assert hooks == [("metadata", "l", expected)]
+    assert hooks[1:] == [("metadata", "l", expected)]
 
     nested = client.patch(
         "/api/v1/leads/l/metadata",
@@ -402,7 +418,7 @@ def test_patch_is_a_json_merge_patch(client, ou, hooks):
     assert "content" not in nested.json()["metadata"]
 
     client.patch("/api/v1/leads/l/metadata", {}, format="json")
-    assert len(hooks) == 2  # an empty patch changes nothing
+    assert len(hooks) == 3  # an empty patch changes nothing
 
 
 def test_patch_body_must_be_a_json_object(client):
@@ -563,7 +579,7 @@ def test_merge_moves_events_aliases_and_orders_to_the_target(client, ou, hooks):
         ("email", "ann@x.test"),
     ]
     assert Order.objects.get().lead == target
-    assert hooks == [
+    assert [call for call in hooks if call[0] != "created"] == [
         ("metadata", "target", {"name": "Ann", "plan": "pro", "company": "Acme"}),
         ("merged", "target", [anon, "crm-dup"]),
     ]
