@@ -476,8 +476,8 @@ class LeadScoringState(models.Model):
     last_event_seq = models.BigIntegerField(null=True)
     last_activity_at = models.DateTimeField(null=True)
     last_event_type = models.CharField(max_length=100, null=True)  # noqa: DJ001
-    # What the scored hooks (trigger windows) keep per lead, by hook; written in the same
-    # UPDATE as `state`, so a hook's memory costs no statement of its own. NULL: nothing.
+    # What SCORED_BATCH subscribers (trigger windows) keep per lead, by subscriber; written in
+    # the same UPDATE as `state`, so their memory costs no statement of its own. NULL: nothing.
     hook_state = models.JSONField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
