@@ -5,13 +5,13 @@ the sync web server."""
 import time
 
 import pytest
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.embedded import free_port
 from scoring.services.events import EventInput, event_ingest
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.rulesets import rule_create, ruleset_create
+from tests.api_clients import token_for
 from tests.e2e.processes import start_stream, start_web, stop_process
 from tests.factories import make_member, make_membership, make_unit
 from tests.streaming import next_event, open_stream
@@ -24,7 +24,7 @@ def member_of_ou():
     unit = make_unit()
     member = make_member(unit.org)
     make_membership(unit, member)
-    return unit, str(RefreshToken.for_user(member).access_token)
+    return unit, token_for(member)
 
 
 @pytest.fixture

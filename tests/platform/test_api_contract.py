@@ -3,26 +3,14 @@ upload excepted), strings and booleans of the declared JSON type, query paramete
 an empty value validated like any other value, and request strings whose DRF rules (no NUL,
 not only whitespace) are stated as patterns."""
 
-import base64
 import re
 
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import make_credential
-
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def client() -> APIClient:
-    issued = make_credential()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
-    return api
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +19,8 @@ def document(django_db_blocker) -> dict:
         return APIClient().get(f"{API}/schema", HTTP_ACCEPT="application/json").json()
 
 
-def test_a_form_body_is_refused_as_an_unsupported_media_type(client):
-    response = client.post(f"{API}/rulesets", {"name": "Main"}, format="multipart")
+def test_a_form_body_is_refused_as_an_unsupported_media_type(basic_client):
+    response = basic_client.post(f"{API}/rulesets", {"name": "Main"}, format="multipart")
     assert response.status_code == 415
     assert response.json()["status"] == 415
 
@@ -61,8 +49,8 @@ def test_the_document_declares_json_bodies_only_except_the_csv_upload(document):
         ({"name": "Main", "is_primary": "true"}, "is_primary"),
     ],
 )
-def test_a_body_field_of_the_wrong_json_type_is_refused(client, body, field):
-    response = client.post(f"{API}/rulesets", body, format="json")
+def test_a_body_field_of_the_wrong_json_type_is_refused(basic_client, body, field):
+    response = basic_client.post(f"{API}/rulesets", body, format="json")
     assert response.status_code == 400
     assert field in response.json()["details"]
 
@@ -70,7 +58,7 @@ def test_a_body_field_of_the_wrong_json_type_is_refused(client, body, field):
 @pytest.mark.parametrize(
     "query", ["range=", "range=&", "sort=", "lead_id=", "start=", "trigger_id=", "metadata=x"]
 )
-def test_an_empty_or_malformed_query_value_is_refused_not_ignored(client, query):
+def test_an_empty_or_malformed_query_value_is_refused_not_ignored(basic_client, query):
     path = {
         "range": "analytics",
         "sort": "leads",
@@ -79,27 +67,29 @@ def test_an_empty_or_malformed_query_value_is_refused_not_ignored(client, query)
         "trigger_id": "triggers/deliveries",
         "metadata": "events",
     }[query.split("=")[0]]
-    response = client.get(f"{API}/{path}?{query}")
+    response = basic_client.get(f"{API}/{path}?{query}")
     assert response.status_code == 400
     assert query.split("=")[0] in response.json()["details"]
 
 
-def test_a_repeated_query_parameter_keeps_every_value(client):
-    response = client.get(f"{API}/events?metadata=a:1&metadata=b")
+def test_a_repeated_query_parameter_keeps_every_value(basic_client):
+    response = basic_client.get(f"{API}/events?metadata=a:1&metadata=b")
     assert response.status_code == 400
     assert response.json()["details"]["metadata"] == [
         {"1": ['Must be "key:value": a metadata key, a colon, a value.']}
     ]
 
 
-def test_request_strings_state_what_is_refused_in_them(client, document):
+def test_request_strings_state_what_is_refused_in_them(basic_client, document):
     name = document["components"]["schemas"]["RulesetInputRequest"]["properties"]["name"]
     for refused in (" \t", "Main\x00"):
         assert not re.search(name["pattern"], refused)
-        response = client.post(f"{API}/rulesets", {"name": refused}, format="json")
+        response = basic_client.post(f"{API}/rulesets", {"name": refused}, format="json")
         assert response.status_code == 400
     assert re.search(name["pattern"], " Main ")
-    assert client.post(f"{API}/rulesets", {"name": " Main "}, format="json").status_code == 201
+    assert (
+        basic_client.post(f"{API}/rulesets", {"name": " Main "}, format="json").status_code == 201
+    )
 
 
 def test_event_ids_and_metadata_filters_have_their_format_in_the_document(document):

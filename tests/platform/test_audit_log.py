@@ -1,7 +1,6 @@
 """Audit log: recorded to Redis off the request's database path, drained in batches, pruned,
 listed per organization. Real PostgreSQL and Redis (the embedded test servers)."""
 
-import base64
 import json
 import logging
 from datetime import timedelta
@@ -28,6 +27,7 @@ from leadvibe.metrics import AUDIT_LOG_DEAD_LETTERED, REDIS_UNAVAILABLE
 from leadvibe.models import AuditLogEntry
 from leadvibe.redis_client import get_redis
 from leadvibe.tasks import audit_log_flush_task, audit_log_prune_task
+from tests.api_clients import credential_authorization
 from tests.factories import make_credential, make_member, make_membership, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -200,8 +200,7 @@ def test_real_callers_are_recorded_member_jwt_and_api_credential(api_client):
     get_redis().delete(PENDING_KEY)
 
     api_client.get("/api/v1/secrets", HTTP_AUTHORIZATION=f"Bearer {access}", HTTP_X_OU_ID=unit.id)
-    basic = base64.b64encode(f"{issued.credential.client_id}:{issued.client_secret}".encode())
-    refused = api_client.get("/api/v1/secrets", HTTP_AUTHORIZATION=f"Basic {basic.decode()}")
+    refused = api_client.get("/api/v1/secrets", HTTP_AUTHORIZATION=credential_authorization(issued))
     assert refused.status_code == 403  # a JWT-only route: recorded all the same
 
     assert audit_log_flush() == 2

@@ -2,7 +2,6 @@
 stalls (a port that accepts connections and never answers, as a SIGSTOPped server does) or is
 down (a closed port)."""
 
-import base64
 import os
 import socket
 import time
@@ -13,6 +12,7 @@ from redis.exceptions import ResponseError
 
 from leadvibe.ratelimit import RateLimitPolicy, rate_limit_check
 from leadvibe.redis_client import RedisUnavailableError, breaker, get_redis
+from tests.api_clients import credential_authorization
 from tests.factories import make_credential
 
 POLICY = RateLimitPolicy(mode="enforce", key_by="org", rps=1.0, burst=10)
@@ -55,7 +55,7 @@ def test_a_stalled_redis_costs_one_timeout_then_nothing(stalled_redis):
 @pytest.mark.django_db
 def test_ingest_answers_at_once_while_redis_stalls(api_client, stalled_redis):
     issued = make_credential()
-    api_client.credentials(HTTP_AUTHORIZATION=basic(issued))
+    api_client.credentials(HTTP_AUTHORIZATION=credential_authorization(issued))
     event = {"event_type": "page_view", "aliases": [{"alias_kind": "cookie", "raw_value": "c"}]}
     api_client.post("/api/v1/events", event, format="json")  # trips the breaker
 
@@ -106,8 +106,3 @@ def test_an_error_reply_is_not_an_outage():
         get_redis().lpush("text", "y")
     assert not breaker.is_open
     assert get_redis().get("text") == b"x"
-
-
-def basic(issued) -> str:
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    return "Basic " + base64.b64encode(token).decode()

@@ -354,18 +354,8 @@ def test_a_batch_with_no_valid_item_is_an_error_with_its_results(client):
     assert EngagementEvent.objects.count() == 0
 
 
-def test_viewers_cannot_ingest(api_client, ou):
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    from tests.factories import make_member, make_membership
-
-    viewer = make_member(ou.org)
-    make_membership(ou, viewer, "Viewer")
-    api_client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(viewer).access_token}",
-        HTTP_X_OU_ID=ou.id,
-    )
-    response = post_event(api_client, {"event_type": "x", "lead_id": "l"})
+def test_viewers_cannot_ingest(viewer_client):
+    response = post_event(viewer_client, {"event_type": "x", "lead_id": "l"})
     assert response.status_code == 403
 
 
@@ -378,20 +368,12 @@ def test_with_redis_down_the_event_is_still_accepted_and_pending(client, unreach
     assert event.status == "pending"
 
 
-def test_usage_counts_ingested_events(client, ou):
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    from tests.factories import make_member
-
+def test_usage_counts_ingested_events(client, admin_client):
     for n in range(3):
         post_event(
             client, {"event_type": "x", "aliases": [{"alias_kind": "cookie", "raw_value": f"u{n}"}]}
         )
-    admin = make_member(ou.org, role="admin")
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(admin).access_token}", HTTP_X_OU_ID=ou.id
-    )
-    body = client.get("/api/v1/usage").json()
+    body = admin_client.get("/api/v1/usage").json()
     assert body["org"]["events_ingested"] == 3
     assert body["ou"]["events_ingested"] == 3
 

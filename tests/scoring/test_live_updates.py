@@ -6,7 +6,6 @@ import json
 
 import pytest
 from django.utils import timezone
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.timefmt import to_rfc3339
 from scoring.models import Lead, Rule, Ruleset
@@ -20,6 +19,7 @@ from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.rulesets import rule_update
 from scoring.services.scoring_stage import leads_replay
+from tests.api_clients import token_for
 from tests.factories import make_member, make_membership
 from tests.scoring.scoring_helpers import store_config
 from tests.streaming import (
@@ -60,7 +60,7 @@ def test_a_members_stream_hears_events_ingested_then_scored(ou):
     lead_create(ou=ou, lead_id="ld-1", metadata={})
     member = make_member(ou.org)
     make_membership(ou, member)
-    token = str(RefreshToken.for_user(member).access_token)
+    token = token_for(member)
     earlier, later_on = _hours_ago(3), _hours_ago(2)
 
     with asgi_server() as server, open_stream(server, token=token, ouId=ou.id) as (_, events):

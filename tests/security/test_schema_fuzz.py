@@ -15,7 +15,6 @@ OU, credential or member (rolled back after it), and generated ids never name th
 revoking, logging out or lowering the rate limit only ever affects that operation's own test.
 """
 
-import base64
 import json
 
 import pytest
@@ -26,10 +25,10 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, assume, settings
-from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from scoring.api.lead_views import RESERVED_LEAD_IDS
+from tests.api_clients import bearer_authorization, credential_authorization
 from tests.factories import make_credential, make_member
 
 FUZZ_CONFIG = {
@@ -73,9 +72,7 @@ def short_stream_heartbeats(settings):
 
 @pytest.fixture
 def basic_auth(connection_kept_across_requests) -> dict[str, str]:
-    issued = make_credential()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(token).decode()}
+    return {"Authorization": credential_authorization(make_credential())}
 
 
 @pytest.fixture
@@ -83,8 +80,10 @@ def admin_jwt(connection_kept_across_requests) -> dict[str, str]:
     unit = make_credential().credential.unit
     unit.org.abm_enabled = True  # account levels answer only with ABM
     unit.org.save()
-    token = RefreshToken.for_user(make_member(unit.org, role="admin")).access_token
-    return {"Authorization": f"Bearer {token}", "X-OU-ID": unit.id}
+    return {
+        "Authorization": bearer_authorization(make_member(unit.org, role="admin")),
+        "X-OU-ID": unit.id,
+    }
 
 
 EVENT_TYPE = "event types are 1 to 100 printable characters (str.isprintable, Unicode-wide)"

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from tests.api_clients import jwt_client_for
 from tests.factories import make_member, make_membership, make_org, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +28,7 @@ def owner():
 @pytest.fixture
 def owner_client(owner) -> APIClient:
     member, unit = owner
-    client = APIClient()
-    token = RefreshToken.for_user(member).access_token
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=unit.id)
-    return client
+    return jwt_client_for(member, unit)
 
 
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])

@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from scoring.models import EngagementEvent, Level
 from scoring.selectors.profile import ACCOUNT, PROFILE
@@ -26,6 +25,7 @@ from scoring.services.profile_config import (
     fit_ruleset_create,
 )
 from scoring.services.rulesets import rule_create, ruleset_create
+from tests.api_clients import jwt_client_for
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
 from tests.triggers.factories import make_delivery, make_firing
@@ -221,10 +221,7 @@ def world(db, settings, tmp_path, fake_slack) -> World:
 
 
 def caller(world: World) -> APIClient:
-    client = APIClient()
-    token = RefreshToken.for_user(world.a.member).access_token
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=world.a.unit.id)
-    return client
+    return jwt_client_for(world.a.member, world.a.unit)
 
 
 def _call(client, method, path, body=None):

@@ -2,7 +2,6 @@
 app, an OU's OAuth install, its workspace reads, default target and test message, and
 `post_slack_message` with its errors classified for the delivery retries."""
 
-import base64
 import datetime
 import threading
 from urllib.parse import parse_qs, urlsplit
@@ -11,10 +10,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from leadvibe.embedded import free_port
 from leadvibe.secrets_at_rest import decrypt_secret, encrypt_secret
+from tests.api_clients import basic_client_for, jwt_client_for
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from triggers.models import SlackApp, SlackConnection, SlackOAuthState
 from triggers.services.slack import SlackDeliveryError, post_slack_message, slack_app_set
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.django_db
 CLIENT_ID = "1234.5678"
 CLIENT_SECRET = "app-client-secret-value"
 SCOPES = "chat:write,channels:read,groups:read,users:read,im:write"
-
-
-def jwt_client(member, unit) -> APIClient:
-    client = APIClient()
-    token = RefreshToken.for_user(member).access_token
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_OU_ID=unit.id)
-    return client
 
 
 def member_with_role(unit, role):
@@ -51,12 +43,12 @@ def admin(unit):
 
 @pytest.fixture
 def operator(unit):
-    return jwt_client(member_with_role(unit, "Operator"), unit)
+    return jwt_client_for(member_with_role(unit, "Operator"), unit)
 
 
 @pytest.fixture
 def viewer(unit):
-    return jwt_client(member_with_role(unit, "Viewer"), unit)
+    return jwt_client_for(member_with_role(unit, "Viewer"), unit)
 
 
 @pytest.fixture
@@ -98,7 +90,7 @@ def connected(fake_slack, app, workspace, operator):
 
 
 def test_slack_app_secret_is_stored_encrypted_and_never_returned(unit, admin):
-    client = jwt_client(admin, unit)
+    client = jwt_client_for(admin, unit)
     assert client.get("/api/v1/settings/slack-app").json() == {"configured": False}
 
     response = client.put(
@@ -116,7 +108,7 @@ def test_slack_app_secret_is_stored_encrypted_and_never_returned(unit, admin):
 
 
 def test_only_org_admins_set_the_slack_app(unit):
-    owner = jwt_client(member_with_role(unit, "Owner"), unit)
+    owner = jwt_client_for(member_with_role(unit, "Owner"), unit)
     response = owner.put(
         "/api/v1/settings/slack-app",
         {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
@@ -299,7 +291,9 @@ def test_slack_failing_during_the_exchange_is_reported_not_a_500(
 def test_an_installer_who_lost_the_operator_role_cannot_finish(fake_slack, app, workspace, unit):
     member = member_with_role(unit, "Operator")
     authorize_url = (
-        jwt_client(member, unit).post("/api/v1/integrations/slack/install").json()["authorize_url"]
+        jwt_client_for(member, unit)
+        .post("/api/v1/integrations/slack/install")
+        .json()["authorize_url"]
     )
     make_membership(unit, member, "Viewer")
 
@@ -567,10 +561,7 @@ def test_viewers_read_status_channels_and_users(connected, viewer):
     ],
 )
 def test_api_credentials_are_refused(connected, unit, method, path):
-    issued = make_credential(unit)
-    client = APIClient()
-    token = f"{issued.credential.client_id}:{issued.client_secret}".encode()
-    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(token).decode())
+    client = basic_client_for(make_credential(unit))
 
     response = getattr(client, method)(path, {}, format="json")
 
@@ -583,7 +574,7 @@ def test_api_credentials_are_refused(connected, unit, method, path):
 
 def test_another_ous_connection_is_neither_seen_nor_used(fake_slack, connected, unit, admin):
     sibling = make_unit(unit.org)
-    in_sibling = jwt_client(admin, sibling)
+    in_sibling = jwt_client_for(admin, sibling)
     channel = connected.channels[0]["id"]
 
     assert in_sibling.get("/api/v1/integrations/slack").json()["connected"] is False
