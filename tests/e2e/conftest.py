@@ -5,7 +5,7 @@ from django.db import connection
 
 from leadvibe import embedded
 from tests.e2e.processes import database_url
-from tests.scoring.conftest import client, issued, ou  # noqa: F401 - fixtures
+from tests.scoring.conftest import client  # noqa: F401 - the same fixture
 
 
 def pytest_collection_modifyitems(items):
