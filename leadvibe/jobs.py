@@ -148,18 +148,18 @@ class JobHandler(Generic[J]):
 class JobHandlers:
     """The registry: every kind, by name and by model."""
 
-    by_kind: dict[str, JobHandler] = field(default_factory=dict)
+    by_kind: dict[str, JobHandler[Any]] = field(default_factory=dict)
 
-    def register(self, *handlers: JobHandler) -> None:
+    def register(self, *handlers: JobHandler[Any]) -> None:
         for handler in handlers:
             if handler.kind in self.by_kind:
                 raise ValueError(f"job kind {handler.kind!r} is registered twice")
             self.by_kind[handler.kind] = handler
 
-    def of(self, job: DurableJob) -> JobHandler:
+    def of(self, job: DurableJob) -> JobHandler[Any]:
         return next(h for h in self.by_kind.values() if isinstance(job, h.model))
 
-    def __iter__(self) -> Iterator[JobHandler]:
+    def __iter__(self) -> Iterator[JobHandler[Any]]:
         return iter(self.by_kind.values())
 
 
@@ -176,7 +176,7 @@ def job_handlers_discover() -> None:
 class Heartbeat:
     """Given to `run`: call it at the end of each chunk's transaction."""
 
-    handler: JobHandler
+    handler: JobHandler[Any]
     job: DurableJob
 
     def __call__(self, **progress: Any) -> None:
@@ -230,7 +230,7 @@ def jobs_sweep(*, now: datetime.datetime | None = None) -> int:
     return claimed
 
 
-def _claim(handler: JobHandler, which: Q) -> DurableJob | None:
+def _claim(handler: JobHandler[Any], which: Q) -> DurableJob | None:
     """The oldest due job matching `which`, now running under a lease of this worker; jobs
     out of attempts met on the way are failed."""
     while True:
@@ -260,7 +260,7 @@ def _claim(handler: JobHandler, which: Q) -> DurableJob | None:
         handler.on_failed(job)
 
 
-def _execute(handler: JobHandler, job: DurableJob) -> None:
+def _execute(handler: JobHandler[Any], job: DurableJob) -> None:
     try:
         handler.run(job, Heartbeat(handler, job))
     except JobLeaseLost:
@@ -284,7 +284,7 @@ def _execute(handler: JobHandler, job: DurableJob) -> None:
         job.status = DurableJob.Status.COMPLETED
 
 
-def _fail(handler: JobHandler, job: DurableJob, exc: Exception, *, fenced: bool) -> bool:
+def _fail(handler: JobHandler[Any], job: DurableJob, exc: Exception, *, fenced: bool) -> bool:
     rows = _claimed(job) if fenced else handler.model._base_manager.filter(pk=job.pk)
     failed = rows.update(
         status=DurableJob.Status.FAILED,
@@ -302,14 +302,14 @@ def _hand_back(job: DurableJob) -> None:
     _claimed(job).update(lease_expires_at=timezone.now())
 
 
-def _claimed(job: DurableJob) -> models.QuerySet:
+def _claimed(job: DurableJob) -> models.QuerySet[DurableJob]:
     """The job's row while this worker's claim holds it."""
     return type(job)._base_manager.filter(
         pk=job.pk, status=DurableJob.Status.RUNNING, attempts=job.attempts
     )
 
 
-def _log_extra(handler: JobHandler, job: DurableJob) -> dict:
+def _log_extra(handler: JobHandler[Any], job: DurableJob) -> dict[str, Any]:
     return {"job_kind": handler.kind, "job_id": job.pk, "attempts": job.attempts}
 
 

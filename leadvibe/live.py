@@ -17,7 +17,7 @@ channel per OU.
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 
 import redis.asyncio
 from django.conf import settings
@@ -71,7 +71,7 @@ def publish_live_events_of_units(events_by_unit: Mapping[str, Sequence[LiveEvent
         logger.warning("live events not published", extra={"error": str(exc)})
 
 
-async def live_stream(unit_id: str, *, heartbeat_seconds: float) -> AsyncIterator[bytes]:
+async def live_stream(unit_id: str, *, heartbeat_seconds: float) -> AsyncGenerator[bytes, None]:
     client = redis.asyncio.Redis.from_url(
         settings.REDIS_URL,
         socket_connect_timeout=settings.REDIS_BACKGROUND_SOCKET_TIMEOUT,

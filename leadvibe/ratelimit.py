@@ -150,7 +150,7 @@ def rate_limit_check_and_flag(
     enforced = policy.mode == "enforce"
     try:
         client = get_redis()
-        if policy.mode == "off":
+        if policy.mode == "off" and flag_key is not None:
             return None, bool(client.exists(flag_key))
         allowed_raw, tokens_raw, now_ms_raw, flagged = _token_bucket_script()(
             keys=[key] if flag_key is None else [key, flag_key],

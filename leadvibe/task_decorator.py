@@ -49,7 +49,8 @@ def instrumented_task(
                 TASK_RUNS.labels(task=name, outcome=outcome).inc()
                 TASK_DURATION.labels(task=name).observe(time.monotonic() - started)
 
-        return shared_task(
+        # `instrumented` is our own marker option, which celery-types' overloads do not list.
+        return shared_task(  # type: ignore[call-overload]
             name=name,
             soft_time_limit=soft_time_limit,
             time_limit=time_limit,

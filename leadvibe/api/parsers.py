@@ -15,7 +15,8 @@ _STRICT_DECODER = json.JSONDecoder(parse_constant=strict_constant)
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = parsers.get_encoding(parser_context or {})
+        # DRF's charset check (3.16); djangorestframework-stubs does not list it yet.
+        encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]
         try:
             text = codecs.getreader(encoding)(stream).read()
             return json_parse(text, decoder=_STRICT_DECODER if self.strict else None)

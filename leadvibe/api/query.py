@@ -6,11 +6,13 @@ empty value is a value like any other and is validated as such: a 400 unless the
 blank. A repeatable parameter is a `ListField` and receives every value given.
 """
 
+from typing import Any
+
 from rest_framework import serializers
 
 
-class QueryParameters(serializers.Serializer):
-    def to_internal_value(self, data):
+class QueryParameters(serializers.Serializer[Any]):
+    def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "getlist"):
             data = {
                 name: data.getlist(name) if isinstance(field, serializers.ListField) else data[name]

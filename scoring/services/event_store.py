@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
@@ -373,7 +373,7 @@ def _events_insert(
     order Django's bulk_create relies on too)."""
     if not events:
         return
-    columns = [[] for _ in range(8)]
+    columns: list[list[Any]] = [[] for _ in range(8)]
     for stored, lead in events:
         event = stored.prepared
         for column, value in zip(

@@ -124,7 +124,7 @@ def resolve_outbound_url(url: str) -> list[str]:
     allowed = frozenset(settings.OUTBOUND_ALLOWED_NETWORKS)
     addresses = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         refused = address_refusal(address, allowed=allowed)
         if refused is not None:
             raise OutboundURLRefused(f"host {parts.hostname!r} resolves to {address}, a {refused}")

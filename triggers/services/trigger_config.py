@@ -39,7 +39,7 @@ DESTINATION_FIELDS = frozenset(
     }
 )
 # The fields each kind of trigger is configured with.
-KIND_FIELDS = {
+KIND_FIELDS: dict[str, set[str]] = {
     Kind.MILESTONE: {"event_type", "score_threshold", "fire_mode", "cooldown_seconds"},
     Kind.SEQUENCE: {
         "event_steps",
