@@ -113,8 +113,8 @@ def main() -> None:
         started = time.perf_counter()
         result = ou_decay_sweep(unit_id=unit.id, now=now)
         sweeps.append(time.perf_counter() - started)
-        decays = EngagementEvent.objects.filter(unit=unit, event_type="DECAY").count()
-        rows = EventScore.objects.filter(unit=unit, kind="decay").count()
+        decays = EngagementEvent.objects.for_ou(unit).filter(event_type="DECAY").count()
+        rows = EventScore.objects.for_ou(unit).filter(kind="decay").count()
         assert result.decays == decays == args.leads, (result, decays)
         assert rows == 2 * args.leads, rows  # 40 -> 35 and 3 -> 0 for every lead
         print(

@@ -124,7 +124,10 @@ def main() -> None:
         from orgunits.models import ApiCredential
 
         unit = (
-            ApiCredential.objects.select_related("unit").get(client_id=credential["client_id"]).unit
+            ApiCredential.objects.unscoped()
+            .select_related("unit")
+            .get(client_id=credential["client_id"])
+            .unit
         )
         started = time.perf_counter()
         with connection.cursor() as cursor:

@@ -251,7 +251,10 @@ def main() -> None:
         from orgunits.services import org_unit_create
 
         unit = (
-            ApiCredential.objects.unscoped().select_related("unit").get(client_id=credential["client_id"]).unit
+            ApiCredential.objects.unscoped()
+            .select_related("unit")
+            .get(client_id=credential["client_id"])
+            .unit
         )
         started = time.perf_counter()
         neighbour = org_unit_create(org=unit.org, name="Neighbour")

@@ -193,9 +193,9 @@ def latency_run(base_url, env, unit, auth, args) -> dict:
     stop.set()
     listener.join()
     received = list(
-        EngagementEvent.objects.filter(
-            unit=unit, received_at__gte=datetime.datetime.fromtimestamp(started, datetime.UTC)
-        ).values_list("lead__lead_id", "received_at")
+        EngagementEvent.objects.for_ou(unit)
+        .filter(received_at__gte=datetime.datetime.fromtimestamp(started, datetime.UTC))
+        .values_list("lead__lead_id", "received_at")
     )
     heard_by_lead: dict[str, list[float]] = {}
     for lead_id, at in heard:
@@ -233,7 +233,7 @@ def main() -> None:
         from orgunits.models import ApiCredential
         from scoring.services.pipeline import ring_doorbell
 
-        unit = ApiCredential.objects.get(client_id=credential["client_id"]).unit
+        unit = ApiCredential.objects.unscoped().get(client_id=credential["client_id"]).unit
         configure(unit)
         with connection.cursor() as cursor:
             seed_leads(cursor, unit)

@@ -101,7 +101,7 @@ def set_triggers_active(unit, active: bool) -> None:
     from scoring.services.scoring_config import scoring_config_changed
     from triggers.models import Trigger
 
-    Trigger.objects.filter(unit=unit).update(active=active)
+    Trigger.objects.for_ou(unit).update(active=active)
     scoring_config_changed(unit)
 
 
@@ -137,7 +137,7 @@ def throughput_runs(unit, env: dict, args) -> dict:
     return {
         "none": figures["none"],
         "triggers": figures["100 triggers"],
-        "firings": Firing.objects.filter(unit=unit).count(),
+        "firings": Firing.objects.for_ou(unit).count(),
     }
 
 
@@ -273,12 +273,15 @@ def latency_run(base_url: str, env: dict, unit, args, *, via: str) -> dict:
             worker.terminate()
         for worker in workers:
             worker.wait(30)
-    deliveries = Delivery.objects.filter(
-        unit=ou,
-        firing__event_received_at__gte=datetime.datetime.fromtimestamp(
-            started + WARM_UP_SECONDS, datetime.UTC
-        ),
-    ).values_list("id", "firing__event_received_at")
+    deliveries = (
+        Delivery.objects.for_ou(ou)
+        .filter(
+            firing__event_received_at__gte=datetime.datetime.fromtimestamp(
+                started + WARM_UP_SECONDS, datetime.UTC
+            ),
+        )
+        .values_list("id", "firing__event_received_at")
+    )
     latencies = sorted(
         (receiver.received[f"msg_{delivery_id}"] - received_at.timestamp()) * 1000
         if f"msg_{delivery_id}" in receiver.received
@@ -314,7 +317,7 @@ def main() -> None:
 
         from orgunits.models import ApiCredential
 
-        unit = ApiCredential.objects.get(client_id=credential["client_id"]).unit
+        unit = ApiCredential.objects.unscoped().get(client_id=credential["client_id"]).unit
         if "throughput" not in args.skip:
             configure(unit)
             with connection.cursor() as cursor:

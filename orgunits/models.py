@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
 from leadvibe.db import PrefixedIdField, TimestampedModel
+from orgunits.tenancy import OUOwnedModel
 
 
 class Organization(TimestampedModel):
@@ -92,7 +93,7 @@ class Member(AbstractBaseUser):
         return self.email
 
 
-class OUMembership(models.Model):
+class OUMembership(OUOwnedModel):
     class Role(models.TextChoices):
         OWNER = "Owner"
         OPERATOR = "Operator"
@@ -101,7 +102,6 @@ class OUMembership(models.Model):
     # What each role may do, in increasing order of rights.
     ROLE_RANK = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.OWNER: 3}
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
@@ -116,12 +116,7 @@ class OUMembership(models.Model):
         return f"{self.member_id} is {self.role} of {self.unit_id}"
 
 
-class ApiCredentialQuerySet(models.QuerySet):
-    def for_ou(self, unit: OrgUnit):
-        return self.filter(unit=unit)
-
-
-class ApiCredential(models.Model):
+class ApiCredential(OUOwnedModel):
     """A client id and secret for HTTP Basic, bound to the OU active when it was created.
 
     The secret is 256 random bits, so a single SHA-256 of it is as safe as a slow password
@@ -129,7 +124,6 @@ class ApiCredential(models.Model):
     """
 
     id = PrefixedIdField(prefix="sec")
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="credentials")
     name = models.CharField(max_length=50)
     client_id = models.CharField(max_length=64, unique=True)
@@ -137,8 +131,6 @@ class ApiCredential(models.Model):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True)
-
-    objects = ApiCredentialQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.client_id})"

@@ -1,13 +1,20 @@
-"""Reads for organizations, OUs, members, memberships and credentials."""
+"""Reads for organizations, OUs, members, memberships and credentials.
+
+A `*_get` selector raises NotFoundError when nothing answers to the id it was given (the
+project's one not-found style); `*_for` answers None where absence is an answer.
+"""
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 
+from leadvibe.exceptions import NotFoundError
 from leadvibe.ratelimit import RateLimitPolicy
 from orgunits.models import ApiCredential, Member, Organization, OrgUnit, OUMembership
 
 Role = OUMembership.Role
+Found = TypeVar("Found")
 
 
 def organizations_exist() -> bool:
@@ -25,8 +32,9 @@ class OUAccess:
         return OUMembership.ROLE_RANK[self.role] >= OUMembership.ROLE_RANK[needed_role]
 
 
-def org_unit_get(*, org: Organization, unit_id: str) -> OrgUnit | None:
-    return OrgUnit.objects.for_org(org).filter(id=unit_id).select_related("org").first()
+def org_unit_get(*, org: Organization, unit_id: str) -> OrgUnit:
+    """The organization's OU `unit_id`; NotFoundError otherwise."""
+    return _found(OrgUnit.objects.for_org(org).filter(id=unit_id).select_related("org").first())
 
 
 def ou_access_for(*, member: Member, unit: OrgUnit) -> OUAccess | None:
@@ -34,7 +42,7 @@ def ou_access_for(*, member: Member, unit: OrgUnit) -> OUAccess | None:
         return None
     if member.role == Member.OrgRole.ADMIN:
         return OUAccess(unit=unit, role=Role.OWNER)
-    membership = OUMembership.objects.filter(unit=unit, member=member).first()
+    membership = OUMembership.objects.for_ou(unit).filter(member=member).first()
     return OUAccess(unit=unit, role=membership.role) if membership else None
 
 
@@ -43,34 +51,42 @@ def org_units_for_member(*, member: Member) -> list[tuple[OrgUnit, str]]:
     units = OrgUnit.objects.for_org(member.org).order_by("name", "id")
     if member.role == Member.OrgRole.ADMIN:
         return [(unit, Role.OWNER) for unit in units]
-    roles = dict(OUMembership.objects.filter(member=member).values_list("unit_id", "role"))
+    roles = dict(member.memberships.values_list("unit_id", "role"))
     return [(unit, roles[unit.id]) for unit in units.filter(id__in=roles)]
 
 
 def ou_memberships_list(*, unit: OrgUnit):
-    return OUMembership.objects.filter(unit=unit).select_related("member").order_by("created_at")
+    return OUMembership.objects.for_ou(unit).select_related("member").order_by("created_at")
 
 
-def ou_membership_get(*, unit: OrgUnit, member_id: str) -> OUMembership | None:
-    return (
-        OUMembership.objects.filter(unit=unit, member_id=member_id).select_related("member").first()
-    )
+def ou_membership_get(*, unit: OrgUnit, member_id: str) -> OUMembership:
+    """The OU's membership of `member_id`; NotFoundError otherwise."""
+    memberships = OUMembership.objects.for_ou(unit).select_related("member")
+    return _found(memberships.filter(member_id=member_id).first())
 
 
 def org_members_list(*, org: Organization):
     return Member.objects.filter(org=org).order_by("created_at", "id")
 
 
-def org_member_get(*, org: Organization, member_id: str) -> Member | None:
-    return Member.objects.filter(org=org, id=member_id).first()
+def org_member_get(*, org: Organization, member_id: str) -> Member:
+    """The organization's member `member_id`; NotFoundError otherwise."""
+    return _found(Member.objects.filter(org=org, id=member_id).first())
 
 
 def api_credentials_list(*, unit: OrgUnit):
     return ApiCredential.objects.for_ou(unit).order_by("created_at", "id")
 
 
-def api_credential_get(*, unit: OrgUnit, credential_id: str) -> ApiCredential | None:
-    return ApiCredential.objects.for_ou(unit).filter(id=credential_id).first()
+def api_credential_get(*, unit: OrgUnit, credential_id: str) -> ApiCredential:
+    """The OU's credential `credential_id`; NotFoundError otherwise."""
+    return _found(ApiCredential.objects.for_ou(unit).filter(id=credential_id).first())
+
+
+def _found(row: Found | None) -> Found:
+    if row is None:
+        raise NotFoundError()
+    return row
 
 
 def rate_limit_policy_for(*, org: Organization) -> tuple[RateLimitPolicy, str]:

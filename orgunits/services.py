@@ -165,13 +165,13 @@ def ou_membership_change_role(*, membership: OUMembership, role: str) -> OUMembe
 def _keep_an_owner(*, membership: OUMembership, new_role: str | None) -> None:
     if membership.role != OUMembership.Role.OWNER or new_role == OUMembership.Role.OWNER:
         return
-    owners = OUMembership.objects.filter(unit_id=membership.unit_id, role=OUMembership.Role.OWNER)
+    owners = OUMembership.objects.for_ou(membership.unit_id).filter(role=OUMembership.Role.OWNER)
     if owners.count() <= 1:
         raise ConflictError("An OU must keep at least one Owner")
 
 
 def ou_membership_assign(*, unit: OrgUnit, member: Member, role: str) -> OUMembership:
-    membership, _ = OUMembership.objects.update_or_create(
+    membership, _ = OUMembership.objects.for_ou(unit).update_or_create(
         unit=unit, member=member, defaults={"org": unit.org, "role": role}
     )
     return membership
@@ -237,14 +237,17 @@ def api_credential_authenticate(*, client_id: str, secret: str) -> ApiCredential
     if credential is not None:
         return credential if hmac.compare_digest(credential.secret_hash, presented_hash) else None
     credential = (
-        ApiCredential.objects.filter(client_id=client_id).select_related("unit__org").first()
+        ApiCredential.objects.unscoped()
+        .filter(client_id=client_id)
+        .select_related("unit__org")
+        .first()
     )
     if credential is None or not hmac.compare_digest(credential.secret_hash, presented_hash):
         return None
     verified_credentials.set(client_id, credential)
     now = timezone.now()
     if credential.last_used_at is None or now - credential.last_used_at > _LAST_USED_RESOLUTION:
-        ApiCredential.objects.filter(id=credential.id).filter(
+        ApiCredential.objects.unscoped().filter(id=credential.id).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _LAST_USED_RESOLUTION)
         ).update(last_used_at=now)
         credential.last_used_at = now
@@ -286,11 +289,11 @@ def organization_bootstrap(
     """
     existing = Member.objects.filter(email__iexact=email.strip()).select_related("org").first()
     if existing:
-        membership = OUMembership.objects.filter(member=existing).select_related("unit").first()
+        membership = existing.memberships.select_related("unit").first()
         unit = membership.unit if membership else org_unit_create(org=existing.org, name=ou_name)
         if membership is None:
             ou_membership_assign(unit=unit, member=existing, role=OUMembership.Role.OWNER)
-        credential = ApiCredential.objects.filter(unit=unit).order_by("created_at").first()
+        credential = ApiCredential.objects.for_ou(unit).order_by("created_at").first()
         return BootstrapResult(False, existing.org, unit, existing, credential, None)
 
     org = organization_create(name=org_name)

@@ -1,7 +1,8 @@
 """Leads, their aliases and accounts, engagement events, orders, CSV import jobs, the scoring
 configuration and the scores.
 
-Every row carries `org` and `unit` (the OU); reads start from `Model.objects.for_ou(ou)`.
+Every row belongs to one OU (`orgunits.tenancy.OUOwnedModel`); reads start from
+`Model.objects.for_ou(ou)`.
 Leads keep the client's id (`lead_id`, unique per OU) and a bigint surrogate key that events
 reference, so the largest table stays narrow.
 """
@@ -14,26 +15,18 @@ from django.db.models import Q
 from leadvibe.db import PrefixedIdField
 from leadvibe.jobs import DurableJob
 from orgunits.models import Member, Organization, OrgUnit
+from orgunits.tenancy import ConfigModel, OUOwnedModel, PublicIdMixin
 
 
-class OUQuerySet(models.QuerySet):
-    def for_ou(self, ou: OrgUnit):
-        return self.filter(unit=ou)
-
-
-class Account(models.Model):
+class Account(OUOwnedModel):
     """A company that leads belong to (account-based marketing)."""
 
     id = models.BigAutoField(primary_key=True)
     account_id = models.CharField(max_length=200)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     name = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = OUQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -44,19 +37,15 @@ class Account(models.Model):
         return self.account_id
 
 
-class Lead(models.Model):
+class Lead(OUOwnedModel):
     id = models.BigAutoField(primary_key=True)
     lead_id = models.CharField(max_length=200)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     account = models.ForeignKey(Account, null=True, on_delete=models.SET_NULL)
     owner = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL)
     metadata = models.JSONField(default=dict)
     merged_into = models.ForeignKey("self", null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = OUQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -79,7 +68,7 @@ class Lead(models.Model):
         return self.lead_id
 
 
-class LeadAlias(models.Model):
+class LeadAlias(OUOwnedModel):
     class Kind(models.TextChoices):
         EXTERNAL_ID = "external_id"
         EMAIL = "email"
@@ -91,15 +80,11 @@ class LeadAlias(models.Model):
     PRIORITY = (Kind.EXTERNAL_ID, Kind.EMAIL, Kind.PHONE, Kind.COOKIE, Kind.SOCIAL)
 
     id = models.BigAutoField(primary_key=True)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="aliases")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     raw_value = models.CharField(max_length=320)
     normalized_value = models.CharField(max_length=320)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = OUQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -123,7 +108,7 @@ class LeadAlias(models.Model):
         return f"{self.kind}:{self.normalized_value}"
 
 
-class EngagementEvent(models.Model):
+class EngagementEvent(OUOwnedModel):
     class Channel(models.TextChoices):
         WEB = "web"
         EMAIL = "email"
@@ -168,8 +153,6 @@ class EngagementEvent(models.Model):
     # Set by scoring (§4): metadata_filter, inorganic, inorganic_grouped, hidden_type.
     suppression_reason = models.CharField(max_length=20, null=True)  # noqa: DJ001 - NULL = none
 
-    objects = OUQuerySet.as_manager()
-
     class Meta:
         constraints = [
             # A repeated idempotency key answers with the first event (409 with another
@@ -208,19 +191,15 @@ class EngagementEvent(models.Model):
         return f"{self.ID_PREFIX}{self.seq}"
 
 
-class Order(models.Model):
+class Order(OUOwnedModel):
     id = models.BigAutoField(primary_key=True)
     order_id = models.CharField(max_length=200)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     items = models.JSONField(default=list)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = OUQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -237,36 +216,28 @@ class Order(models.Model):
         return self.order_id
 
 
-class ImportJob(DurableJob):
+class ImportJob(DurableJob, OUOwnedModel):
     """A CSV import (scoring.services.imports): progress counts data rows, failed included."""
 
     MAX_ERRORS = 100
 
     id = PrefixedIdField(prefix="imp")
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL)
     file_name = models.CharField(max_length=255)
     file_path = models.CharField(max_length=1024)
     rows_failed = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)
 
-    objects = OUQuerySet.as_manager()
-
     def __str__(self) -> str:
         return self.id
 
 
-class LeadDeletion(DurableJob):
+class LeadDeletion(DurableJob, OUOwnedModel):
     """An asynchronous lead deletion (scoring.services.lead_changes); outlives the lead it
     deleted."""
 
     id = models.BigAutoField(primary_key=True)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     lead_id = models.CharField(max_length=200)
-
-    objects = OUQuerySet.as_manager()
 
     class Meta(DurableJob.Meta):
         indexes = [
@@ -281,43 +252,7 @@ class LeadDeletion(DurableJob):
 # --- Scoring configuration (architecture.md §4) ------------------------------------------------
 
 
-class PublicIdMixin:
-    """Server-made objects are named `<prefix><bigint key>` in the API (`rs_12`)."""
-
-    ID_PREFIX = ""
-
-    @property
-    def public_id(self) -> str:
-        return f"{self.ID_PREFIX}{self.pk}"
-
-    @classmethod
-    def pk_from_public_id(cls, value: str) -> int | None:
-        """The key a public id names, or None when it cannot name one of these objects."""
-        digits = value.removeprefix(cls.ID_PREFIX)
-        if value == digits or not digits.isdigit() or len(digits) > 18:
-            return None
-        return int(digits)
-
-    def __str__(self) -> str:
-        return self.public_id
-
-
-class OUScopedModel(PublicIdMixin, models.Model):
-    id = models.BigAutoField(primary_key=True)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
-    updated_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
-
-    objects = OUQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-
-class Ruleset(OUScopedModel):
+class Ruleset(ConfigModel):
     ID_PREFIX = "rs_"
 
     name = models.CharField(max_length=100)
@@ -334,7 +269,7 @@ class Ruleset(OUScopedModel):
         ]
 
 
-class Rule(OUScopedModel):
+class Rule(ConfigModel):
     ID_PREFIX = "rl_"
 
     ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="rules")
@@ -349,7 +284,7 @@ class Rule(OUScopedModel):
         indexes = [models.Index(fields=["unit", "ruleset"], name="rule_unit_ruleset")]
 
 
-class DecayRule(OUScopedModel):
+class DecayRule(ConfigModel):
     ID_PREFIX = "dc_"
 
     class Unit(models.TextChoices):
@@ -368,7 +303,7 @@ class DecayRule(OUScopedModel):
         return self.inactive_for * self.UNIT_SECONDS[self.time_unit]
 
 
-class InorganicFilter(OUScopedModel):
+class InorganicFilter(ConfigModel):
     ID_PREFIX = "if_"
 
     event_type = models.CharField(max_length=100)
@@ -377,7 +312,7 @@ class InorganicFilter(OUScopedModel):
     group_events = models.BooleanField(default=False)
 
 
-class AttributeFilter(OUScopedModel):
+class AttributeFilter(ConfigModel):
     ID_PREFIX = "af_"
 
     name = models.CharField(max_length=100)
@@ -387,7 +322,7 @@ class AttributeFilter(OUScopedModel):
     active = models.BooleanField(default=True)
 
 
-class SurgePolicy(models.Model):
+class SurgePolicy(OUOwnedModel):
     """The OU's session surge policy; none stored means the Standard preset."""
 
     class Mode(models.TextChoices):
@@ -397,7 +332,6 @@ class SurgePolicy(models.Model):
         CUSTOM = "custom"
 
     unit = models.OneToOneField(OrgUnit, primary_key=True, on_delete=models.CASCADE)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.STANDARD)
     bands = models.JSONField(default=list)  # [{"min_events", "multiplier"}], custom mode
     idle_reset_seconds = models.PositiveIntegerField(null=True)  # None: the OU's timeout
@@ -408,7 +342,7 @@ class SurgePolicy(models.Model):
         return f"{self.unit_id}: {self.mode}"
 
 
-class Level(OUScopedModel):
+class Level(ConfigModel):
     ID_PREFIX = "st_"
 
     class Kind(models.TextChoices):
@@ -425,23 +359,19 @@ class Level(OUScopedModel):
         indexes = [models.Index(fields=["unit", "kind", "min_score"], name="level_unit_kind")]
 
 
-class EventTypeSetting(models.Model):
+class EventTypeSetting(OUOwnedModel):
     class Scope(models.TextChoices):
         OBSERVE = "observe"
         DECIDE = "decide"
         ACTIVATE = "activate"
 
     id = models.BigAutoField(primary_key=True)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     event_type = models.CharField(max_length=100)
     hidden = models.BooleanField(default=False)
     max_processing_scope = models.CharField(
         max_length=10, choices=Scope.choices, default=Scope.ACTIVATE
     )
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = OUQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -452,11 +382,12 @@ class EventTypeSetting(models.Model):
         return self.event_type
 
 
-class ScoringConfigVersion(models.Model):
+class ScoringConfigVersion(OUOwnedModel):
     """Bumped by every change of an OU's scoring configuration; workers cache the OU's
     compiled configuration under its version."""
 
     unit = models.OneToOneField(OrgUnit, primary_key=True, on_delete=models.CASCADE)
+    org = None  # no column: the unit names the organization
     version = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
@@ -466,11 +397,12 @@ class ScoringConfigVersion(models.Model):
 # --- Scores ------------------------------------------------------------------------------------
 
 
-class LeadScoringState(models.Model):
+class LeadScoringState(OUOwnedModel):
     """The engine's `LeadState` of a lead (JSON), with the columns queries need beside it."""
 
     lead = models.OneToOneField(Lead, primary_key=True, on_delete=models.CASCADE)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
     state = models.JSONField(default=dict)
     last_event_at = models.DateTimeField(null=True)
     last_event_seq = models.BigIntegerField(null=True)
@@ -491,11 +423,12 @@ class LeadScoringState(models.Model):
         return str(self.lead_id)
 
 
-class LeadScore(models.Model):
+class LeadScore(OUOwnedModel):
     id = models.BigAutoField(primary_key=True)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
     score = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -512,7 +445,7 @@ class LeadScore(models.Model):
         return f"{self.lead_id}/{self.ruleset_id}: {self.score}"
 
 
-class EventScore(models.Model):
+class EventScore(OUOwnedModel):
     """What one event did to one ruleset's score: its rules' points, a compensation of a
     grouped burst, or a decay."""
 
@@ -526,6 +459,7 @@ class EventScore(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
     kind = models.CharField(max_length=12, choices=Kind.choices)
     rule_ids = ArrayField(models.BigIntegerField(), default=list)
     weight = models.IntegerField()
@@ -556,7 +490,7 @@ class EventScore(models.Model):
         return f"{self.event_id}/{self.ruleset_id}: {self.delta:+d}"
 
 
-class RescoreJob(PublicIdMixin, DurableJob):
+class RescoreJob(PublicIdMixin, DurableJob, OUOwnedModel):
     """A rescore (scoring.services.rescore): the OU's leads replayed under the current
     configuration (asked for by a client, or after events were deleted); progress counts
     leads."""
@@ -564,21 +498,17 @@ class RescoreJob(PublicIdMixin, DurableJob):
     ID_PREFIX = "rsj_"
 
     id = models.BigAutoField(primary_key=True)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
     # The ruleset the rescore was asked for, if any (every ruleset is recomputed).
     ruleset = models.ForeignKey(Ruleset, null=True, on_delete=models.SET_NULL)
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     # Leads are done in key order; this is the last one done (a resumed job goes on from it).
     last_lead_pk = models.BigIntegerField(default=0)
 
-    objects = OUQuerySet.as_manager()
-
 
 # --- Profile (fit) and account scoring (architecture.md §4.8, §4.9) ----------------------------
 
 
-class FitRuleset(OUScopedModel):
+class FitRuleset(ConfigModel):
     """A set of rules over lead (profile) or account metadata; each enabled set keeps its own
     score per lead or account. One set per OU and kind is primary: the profile (account)
     score and level shown for a lead are the primary set's."""
@@ -597,7 +527,7 @@ class FitRuleset(OUScopedModel):
         ]
 
 
-class FitRule(OUScopedModel):
+class FitRule(ConfigModel):
     """`metadata[property_name] <condition> comparison_value` adds `weight` (conditions:
     scoring.engine.conditions.OPERATORS; `comparison_value` is "" for exists/not_exists)."""
 
@@ -611,7 +541,7 @@ class FitRule(OUScopedModel):
         abstract = True
 
 
-class FieldMappingConfig(OUScopedModel):
+class FieldMappingConfig(ConfigModel):
     """Copies `event.metadata[source_field]` of scored events into lead (profile) or account
     metadata under `target_property`."""
 
@@ -665,7 +595,7 @@ class AccountMapping(FieldMappingConfig):
     ID_PREFIX = "am_"
 
 
-class LeadProfileScore(models.Model):
+class LeadProfileScore(OUOwnedModel):
     """A lead's score in one enabled profile ruleset: a row per lead and ruleset, like
     LeadScore, so lead lists can sort and filter by it with an index."""
 
@@ -673,6 +603,7 @@ class LeadProfileScore(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     ruleset = models.ForeignKey(ProfileRuleset, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
     score = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -688,13 +619,14 @@ class LeadProfileScore(models.Model):
         return f"{self.lead_id}/{self.ruleset_id}: {self.score}"
 
 
-class AccountScore(models.Model):
+class AccountScore(OUOwnedModel):
     """An account's score in one enabled account ruleset."""
 
     id = models.BigAutoField(primary_key=True)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
     ruleset = models.ForeignKey(AccountRuleset, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
     score = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 

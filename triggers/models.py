@@ -13,10 +13,11 @@ from django.db import models
 from django.db.models import Q
 
 from orgunits.models import Organization, OrgUnit
-from scoring.models import Lead, OUQuerySet, OUScopedModel
+from orgunits.tenancy import ConfigModel, OUOwnedModel
+from scoring.models import Lead
 
 
-class Trigger(OUScopedModel):
+class Trigger(ConfigModel):
     ID_PREFIX = "tr_"
 
     class Kind(models.TextChoices):
@@ -78,7 +79,7 @@ class Trigger(OUScopedModel):
         indexes = [models.Index(fields=["unit", "kind"], name="trigger_unit_kind")]
 
 
-class Firing(models.Model):
+class Firing(OUOwnedModel):
     """What a trigger emitted for a lead (the "emitted events" of the API); a surge firing is
     also a surge event, and a lead dropping back below a milestone is a `milestone_exited`."""
 
@@ -108,8 +109,6 @@ class Firing(models.Model):
     payload = models.JSONField(default=dict)  # the `data` of the notification
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OUQuerySet.as_manager()
-
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -125,7 +124,7 @@ class Firing(models.Model):
         return f"{self.kind} of trigger {self.trigger_id} for lead {self.lead_id}"
 
 
-class Delivery(models.Model):
+class Delivery(OUOwnedModel):
     """One destination of a firing (the outbox): sent by a task after the firing commits and
     retried on the schedule of architecture.md §5 until delivered or failed."""
 
@@ -157,8 +156,6 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = OUQuerySet.as_manager()
-
     class Meta:
         indexes = [
             models.Index(fields=["unit", "-created_at"], name="delivery_unit_time"),
@@ -173,11 +170,12 @@ class Delivery(models.Model):
         return f"{self.channel} to {self.target}: {self.status}"
 
 
-class WebhookSecret(models.Model):
+class WebhookSecret(OUOwnedModel):
     """The OU's Standard Webhooks signing secret (`whsec_...`, encrypted at rest). During a
     rotation the previous secret keeps signing too until `previous_expires_at`."""
 
     unit = models.OneToOneField(OrgUnit, primary_key=True, on_delete=models.CASCADE)
+    org = None  # no column: the unit names the organization
     secret_encrypted = models.TextField()
     revealed_at = models.DateTimeField(null=True)
     previous_secret_encrypted = models.TextField(blank=True)
@@ -201,10 +199,11 @@ class SlackApp(models.Model):
         return f"Slack app {self.client_id}"
 
 
-class SlackConnection(models.Model):
+class SlackConnection(OUOwnedModel):
     """An OU's installed Slack workspace: the bot token (encrypted) and the default target."""
 
     unit = models.OneToOneField(OrgUnit, primary_key=True, on_delete=models.CASCADE)
+    org = None  # no column: the unit names the organization
     team_id = models.CharField(max_length=50)
     team_name = models.CharField(max_length=200, blank=True)
     bot_user_id = models.CharField(max_length=50, blank=True)
@@ -220,12 +219,13 @@ class SlackConnection(models.Model):
         return f"Slack team {self.team_id} of {self.unit_id}"
 
 
-class SlackOAuthState(models.Model):
+class SlackOAuthState(OUOwnedModel):
     """A single-use, short-lived OAuth `state` binding a Slack install to the OU and member
     that started it."""
 
     state = models.CharField(max_length=64, primary_key=True)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE)
+    org = None  # no column: the unit names the organization
     member = models.ForeignKey("orgunits.Member", on_delete=models.CASCADE)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -201,7 +201,9 @@ REST_FRAMEWORK = {
     # JSON only: the one upload (the CSV import) names its own multipart parser.
     "DEFAULT_PARSER_CLASSES": ["leadvibe.api.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
+    # Fail closed: a view that names no permission refuses everyone (authentication comes
+    # from orgunits.api.base.ApiView); the public views say `AllowAny` themselves.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "leadvibe.api.errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "leadvibe.api.negotiation.FallbackContentNegotiation",
@@ -222,6 +224,8 @@ SIMPLE_JWT = {
 }
 
 SPECTACULAR_SETTINGS = {
+    # The schema and docs pages are public.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "TITLE": "Leadvibe API",
     "DESCRIPTION": (
         "Lead-engagement scoring engine: event ingestion, scoring, segments, triggers and "

@@ -1,3 +1,4 @@
+from rest_framework.permissions import AllowAny
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from leadvibe.api.throttling import RateLimitedViewMixin
@@ -10,6 +11,8 @@ LOGIN_POLICY = RateLimitPolicy(mode="enforce", key_by="ip", rps=1 / 6, burst=10)
 class LoginView(RateLimitedViewMixin, TokenObtainPairView):
     """Email and password → `{"access", "refresh"}` JWTs."""
 
+    permission_classes = [AllowAny]  # public: this is where callers get credentials
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.spend_rate_limit_token(
@@ -21,3 +24,5 @@ class LoginView(RateLimitedViewMixin, TokenObtainPairView):
 
 class RefreshView(TokenRefreshView):
     """Refresh token → a new access token (and a new refresh token: rotation)."""
+
+    permission_classes = [AllowAny]  # public: the refresh token is the credential

@@ -124,10 +124,7 @@ class ApiView(RateLimitedViewMixin, APIView):
 def member_ou_access(*, member: Member, unit_id: str) -> OUAccess:
     """Access of a member to the OU the request names (404 outside their org, 403 when they
     hold no role in it)."""
-    unit = org_unit_get(org=member.org, unit_id=unit_id)
-    if unit is None:
-        raise NotFoundError()
-    access = ou_access_for(member=member, unit=unit)
+    access = ou_access_for(member=member, unit=org_unit_get(org=member.org, unit_id=unit_id))
     if access is None:
         raise PermissionDeniedError("You are not a member of this OU")
     return access
@@ -151,8 +148,10 @@ def _member_active_ou(request, member: Member) -> OUAccess:
     unit_id = requested_ou_id(request)
     if not unit_id:
         raise NoActiveOUError()
-    unit = org_unit_get(org=member.org, unit_id=unit_id)
-    access = ou_access_for(member=member, unit=unit) if unit else None
+    try:
+        access = ou_access_for(member=member, unit=org_unit_get(org=member.org, unit_id=unit_id))
+    except NotFoundError:
+        access = None  # an OU of another organization is refused like one without a role
     if access is None:
         raise PermissionDeniedError("You are not a member of the active OU")
     return access

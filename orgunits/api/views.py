@@ -4,13 +4,14 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
 from leadvibe.api.query import QueryParameters
 from leadvibe.audit import audit_log_entries
-from leadvibe.exceptions import NotFoundError, PermissionDeniedError
+from leadvibe.exceptions import PermissionDeniedError
 from leadvibe.ratelimit import MIN_BURST, MIN_RPS
 from leadvibe.usage import month_bounds, usage_counts
 from orgunits import selectors, services
@@ -164,7 +165,7 @@ class CleanupView(APIView):
     """Removes any residual cookies of earlier auth flows (and the active OU)."""
 
     authentication_classes = []
-    permission_classes = []
+    permission_classes = [AllowAny]  # public: it only clears cookies
     RESIDUAL_COOKIES = (ACTIVE_OU_COOKIE, "sessionid", "csrftoken", "access_token", "refresh_token")
 
     @extend_schema(
@@ -318,10 +319,7 @@ class MembershipDetailView(ApiView):
     def _membership(self, unit_id, member_id):
         access = self.get_ou_access(unit_id)
         _require(access.allows(Role.OWNER), "Only the OU's Owners manage its memberships")
-        membership = selectors.ou_membership_get(unit=access.unit, member_id=member_id)
-        if membership is None:
-            raise NotFoundError()
-        return membership
+        return selectors.ou_membership_get(unit=access.unit, member_id=member_id)
 
     @extend_schema(request=MembershipRoleInput, responses=MembershipOutput)
     def put(self, request, unit_id, member_id):
@@ -437,8 +435,6 @@ class SecretDetailView(ApiView):
     @extend_schema(responses={204: None})
     def delete(self, request, secret_id):
         credential = selectors.api_credential_get(unit=request.ou, credential_id=secret_id)
-        if credential is None:
-            raise NotFoundError()
         services.api_credential_revoke(credential=credential)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -512,7 +508,4 @@ def _require(condition: bool, message: str) -> None:
 
 
 def _org_member_or_404(request, member_id: str) -> Member:
-    member = selectors.org_member_get(org=request.org, member_id=member_id)
-    if member is None:
-        raise NotFoundError()
-    return member
+    return selectors.org_member_get(org=request.org, member_id=member_id)

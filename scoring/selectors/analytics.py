@@ -34,7 +34,7 @@ def _primary_points(*, ou: OrgUnit, window: TimeWindow) -> int:
     if primary is None:
         return 0
     rows = window.filter(
-        EventScore.objects.filter(unit=ou, ruleset=primary, kind=EventScore.Kind.RULE)
+        EventScore.objects.for_ou(ou).filter(ruleset=primary, kind=EventScore.Kind.RULE)
     ).exclude(event__event_type__in=hidden_event_types(ou=ou))
     return rows.aggregate(points=Coalesce(Sum("delta"), 0))["points"]
 
@@ -142,7 +142,8 @@ def top_leads(*, ou: OrgUnit, limit: int) -> list[RankedLead]:
         return []
     visible = leads_visible(ou=ou).filter(merged_into__isnull=True, pk=OuterRef("lead_id"))
     rows = (
-        LeadScore.objects.filter(unit=ou, ruleset=primary)
+        LeadScore.objects.for_ou(ou)
+        .filter(ruleset=primary)
         .filter(Exists(visible))
         .order_by("-score", "lead_id")
         .values_list("lead_id", "lead__lead_id", "score")[:limit]
@@ -155,9 +156,9 @@ def _ranked(*, ou: OrgUnit, rows: list[tuple[int, str, int]]) -> list[RankedLead
     levels = engagement_levels(ou=ou)
     states = {
         state["lead_id"]: state
-        for state in LeadScoringState.objects.filter(lead_id__in=[pk for pk, _, _ in rows]).values(
-            "lead_id", "last_event_type", "last_activity_at"
-        )
+        for state in LeadScoringState.objects.unscoped()
+        .filter(lead_id__in=[pk for pk, _, _ in rows])
+        .values("lead_id", "last_event_type", "last_activity_at")
     }
     return [
         RankedLead(
@@ -190,7 +191,8 @@ def recent_gains(*, ou: OrgUnit, now: datetime.datetime, hours: int, limit: int)
     since = now - datetime.timedelta(hours=hours)
     visible = leads_visible(ou=ou).filter(merged_into__isnull=True, pk=OuterRef("lead_id"))
     gains = (
-        EventScore.objects.filter(unit=ou, ruleset=primary, occurred_at__gte=since)
+        EventScore.objects.for_ou(ou)
+        .filter(ruleset=primary, occurred_at__gte=since)
         .exclude(event__event_type__in=hidden_event_types(ou=ou))
         .filter(Exists(visible))
         .values("lead_id", "lead__lead_id")
@@ -203,9 +205,9 @@ def recent_gains(*, ou: OrgUnit, now: datetime.datetime, hours: int, limit: int)
     )
     gains = list(gains)
     scores = dict(
-        LeadScore.objects.filter(
-            ruleset=primary, lead_id__in=[g["lead_id"] for g in gains]
-        ).values_list("lead_id", "score")
+        LeadScore.objects.for_ou(ou)
+        .filter(ruleset=primary, lead_id__in=[g["lead_id"] for g in gains])
+        .values_list("lead_id", "score")
     )
     levels = engagement_levels(ou=ou)
     return [

@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 
 from leadvibe.exceptions import NotFoundError
 from orgunits.models import Organization, OrgUnit
+from orgunits.tenancy import ConfigModel
 from scoring.engine.config import PRESETS
 from scoring.models import (
     AttributeFilter,
@@ -22,7 +23,6 @@ from scoring.models import (
     EventTypeSetting,
     InorganicFilter,
     Level,
-    OUScopedModel,
     Rule,
     Ruleset,
     SurgePolicy,
@@ -32,10 +32,10 @@ from scoring.models import (
 DEFAULT_SURGE_MODE = SurgePolicy.Mode.STANDARD
 
 
-ConfigModel = TypeVar("ConfigModel", bound=OUScopedModel)
+ConfigObject = TypeVar("ConfigObject", bound=ConfigModel)
 
 
-def config_object_get(model: type[ConfigModel], *, ou: OrgUnit, public_id: str) -> ConfigModel:
+def config_object_get(model: type[ConfigObject], *, ou: OrgUnit, public_id: str) -> ConfigObject:
     """The OU's object of `model` named by `public_id`; NotFoundError otherwise."""
     pk = model.pk_from_public_id(public_id)
     found = model.objects.for_ou(ou).filter(pk=pk).first() if pk is not None else None
@@ -120,7 +120,7 @@ class SurgePolicyView:
 
 
 def surge_policy_view(*, ou: OrgUnit) -> SurgePolicyView:
-    stored = SurgePolicy.objects.filter(unit=ou).first()
+    stored = SurgePolicy.objects.for_ou(ou).first()
     mode = stored.mode if stored else DEFAULT_SURGE_MODE
     if mode in PRESETS:
         preset_bands, cap = PRESETS[mode]
@@ -236,7 +236,9 @@ def event_type_delete_preview(*, ou: OrgUnit, event_type: str) -> EventTypeDelet
     events = event_type_events_of(ou=ou, event_type=event_type)
     return EventTypeDeletion(
         events_count=events.count(),
-        event_scores_count=EventScore.objects.filter(event__in=events.values("seq")).count(),
+        event_scores_count=EventScore.objects.unscoped()
+        .filter(event__in=events.values("seq"))
+        .count(),
     )
 
 

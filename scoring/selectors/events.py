@@ -29,7 +29,7 @@ from scoring.selectors.config import hidden_event_types
 
 
 def events_ingested_count(*, org_id: str, unit_id: str | None, since: datetime.datetime) -> int:
-    events = EngagementEvent.objects.filter(org_id=org_id, received_at__gte=since)
+    events = EngagementEvent.objects.unscoped().filter(org_id=org_id, received_at__gte=since)
     if unit_id is not None:
         events = events.filter(unit_id=unit_id)
     return events.exclude(source=EngagementEvent.Source.SYSTEM).count()
@@ -259,7 +259,8 @@ def _primary_points_of_event(ou: OrgUnit) -> Coalesce:
     points, a compensation it applied), 0 when it has none."""
     primary = Ruleset.objects.for_ou(ou).filter(is_primary=True).values("pk")[:1]
     points = (
-        EventScore.objects.filter(event=OuterRef("seq"), ruleset=Subquery(primary))
+        EventScore.objects.unscoped()
+        .filter(event=OuterRef("seq"), ruleset=Subquery(primary))
         .order_by()
         .values("event")
         .annotate(total=Sum("delta"))
@@ -285,9 +286,11 @@ def processed_events_received_at(
     """When each processed event of these leads was received, by lead and seq (the pipeline's
     subscribers, for leads a late event replayed)."""
     by_lead: dict[int, dict[int, datetime.datetime]] = {pk: {} for pk in lead_pks}
-    rows = EngagementEvent.objects.filter(
-        lead_id__in=lead_pks, status=EngagementEvent.Status.PROCESSED
-    ).values_list("lead_id", "seq", "received_at")
+    rows = (
+        EngagementEvent.objects.unscoped()
+        .filter(lead_id__in=lead_pks, status=EngagementEvent.Status.PROCESSED)
+        .values_list("lead_id", "seq", "received_at")
+    )
     for lead_pk, seq, received_at in rows.iterator(chunk_size=5000):
         by_lead[lead_pk][seq] = received_at
     return by_lead

@@ -151,18 +151,20 @@ def _matching_scores(ou: OrgUnit, primary: Ruleset, filters: LeadListFilters) ->
     """
     # `primary` is the OU's: its scores are the OU's leads' (no unit filter, which the
     # ranking index could not answer without reading every row).
-    scores = LeadScore.objects.filter(ruleset=primary).exclude(lead_id__in=_being_deleted(ou))
+    scores = (
+        LeadScore.objects.unscoped().filter(ruleset=primary).exclude(lead_id__in=_being_deleted(ou))
+    )
     if filters.created != TimeWindow():
         # The lead's unit lets its `(unit, -created_at)` index serve the range.
         scores = filters.created.filter(scores.filter(lead__unit=ou), "lead__created_at")
     if filters.last_event_type is not None or filters.active_since is not None:
-        states = LeadScoringState.objects.filter(_state_fields(ou, filters))
+        states = LeadScoringState.objects.for_ou(ou).filter(_state_fields(filters))
         scores = scores.filter(Exists(states.filter(lead=OuterRef("lead_id"))))
     return scores
 
 
-def _state_fields(ou: OrgUnit, filters: LeadListFilters) -> Q:
-    condition = Q(unit=ou)
+def _state_fields(filters: LeadListFilters) -> Q:
+    condition = Q()
     if filters.last_event_type is not None:
         condition &= Q(last_event_type=filters.last_event_type)
     if filters.active_since is not None:
@@ -177,7 +179,7 @@ def _being_deleted(ou: OrgUnit) -> list[int]:
 
 
 def _unscored_leads(ou: OrgUnit, primary: Ruleset, filters: LeadListFilters) -> QuerySet[Lead]:
-    stored = LeadScore.objects.filter(lead=OuterRef("pk"), ruleset=primary)
+    stored = LeadScore.objects.unscoped().filter(lead=OuterRef("pk"), ruleset=primary)
     return _matching_leads(ou, filters).filter(~Exists(stored))
 
 
@@ -228,7 +230,9 @@ def _walks_the_ranking(
     if not filters.narrows_leads:
         return True
     expected = max(1, _estimated_rows(matches))
-    in_range = LeadScore.objects.filter(ruleset=primary).filter(filters.score_condition())
+    in_range = (
+        LeadScore.objects.unscoped().filter(ruleset=primary).filter(filters.score_condition())
+    )
     walked = rows_needed * max(1, _estimated_rows(in_range)) / expected
     return walked * WALK_COST < _estimated_rows(_matching_leads(ou, filters))
 
@@ -290,7 +294,7 @@ def _page_by_creation(
             return []
         leads = leads.annotate(score=Value(0))
     else:
-        stored = LeadScore.objects.filter(lead=OuterRef("pk"), ruleset=primary)
+        stored = LeadScore.objects.unscoped().filter(lead=OuterRef("pk"), ruleset=primary)
         leads = leads.annotate(score=Coalesce(Subquery(stored.values("score")[:1]), 0))
         leads = leads.filter(filters.score_condition())
     order = ("-created_at", "-pk") if sort.startswith("-") else ("created_at", "pk")

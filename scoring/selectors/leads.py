@@ -105,4 +105,4 @@ def lead_deletion_latest(*, ou: OrgUnit, lead_id: str) -> LeadDeletion:
 
 def lead_public_ids(*, lead_pks: Sequence[int]) -> dict[int, str]:
     """The public ids of leads the caller already holds by primary key (workers)."""
-    return dict(Lead.objects.filter(id__in=lead_pks).values_list("id", "lead_id"))
+    return dict(Lead.objects.unscoped().filter(id__in=lead_pks).values_list("id", "lead_id"))

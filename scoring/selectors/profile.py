@@ -177,12 +177,15 @@ def engine_rule(rule: FitRule) -> EngineRule:
 
 def _engine_rulesets(unit_id: str, kind: FitKind) -> tuple[EngineRuleset, ...]:
     enabled = list(
-        kind.ruleset_model.objects.filter(unit_id=unit_id, enabled=True)
+        kind.ruleset_model.objects.for_ou(unit_id)
+        .filter(enabled=True)
         .order_by("id")
         .values_list("id", flat=True)
     )
     rules: dict[int, list[EngineRule]] = {pk: [] for pk in enabled}
-    for rule in kind.rule_model.objects.filter(ruleset_id__in=enabled).order_by("ui_order", "id"):
+    for rule in (
+        kind.rule_model.objects.unscoped().filter(ruleset_id__in=enabled).order_by("ui_order", "id")
+    ):
         rules[rule.ruleset_id].append(engine_rule(rule))
     return tuple(EngineRuleset(pk, tuple(rules[pk])) for pk in enabled)
 
@@ -190,7 +193,7 @@ def _engine_rulesets(unit_id: str, kind: FitKind) -> tuple[EngineRuleset, ...]:
 def _engine_mappings(unit_id: str, kind: FitKind) -> tuple[FieldMapping, ...]:
     return tuple(
         FieldMapping(m.source_field, m.target_property, m.update_behavior)
-        for m in kind.mapping_model.objects.filter(unit_id=unit_id, active=True).order_by("id")
+        for m in kind.mapping_model.objects.for_ou(unit_id).filter(active=True).order_by("id")
     )
 
 
@@ -222,14 +225,14 @@ def fit_scores_of(*, ou: OrgUnit, kind: FitKind, subject: Lead | Account) -> Fit
     if not rulesets:
         return FitScores(score=None, level=None)
     stored = dict(
-        kind.score_model.objects.filter(
-            **{kind.subject_column: subject.pk}, ruleset__in=rulesets
-        ).values_list("ruleset_id", "score")
+        kind.score_model.objects.unscoped()
+        .filter(**{kind.subject_column: subject.pk}, ruleset__in=rulesets)
+        .values_list("ruleset_id", "score")
     )
     missing = [ruleset for ruleset in rulesets if ruleset.pk not in stored]
     if missing:
         rules: dict[int, list[EngineRule]] = {ruleset.pk: [] for ruleset in missing}
-        for rule in kind.rule_model.objects.filter(ruleset__in=missing).order_by("id"):
+        for rule in kind.rule_model.objects.unscoped().filter(ruleset__in=missing).order_by("id"):
             rules[rule.ruleset_id].append(engine_rule(rule))
         stored.update(
             profile_scores(

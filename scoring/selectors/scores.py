@@ -70,7 +70,7 @@ def lead_score_get(*, ou: OrgUnit, lead_id: str, ruleset_id: str | None = None) 
     rulesets (0 when it has none). The level is the engagement level containing the primary
     score."""
     lead = lead_get(ou=ou, lead_id=lead_id)
-    scores = LeadScore.objects.filter(lead=lead, unit=ou)
+    scores = LeadScore.objects.for_ou(ou).filter(lead=lead)
     primary = primary_ruleset(ou=ou)
     if ruleset_id is not None:
         ruleset = ruleset_by_reference(ou=ou, reference=ruleset_id)
@@ -125,7 +125,7 @@ def lead_scores_batch(*, ou: OrgUnit, lead_ids: Sequence[str], ruleset: str) -> 
     scores: dict[int, int] = {}
     if chosen is not None:
         scores = dict(
-            LeadScore.objects.filter(unit=ou, ruleset=chosen, lead_id__in=leads.values())
+            LeadScore.objects.for_ou(ou).filter(ruleset=chosen, lead_id__in=leads.values())
             .values_list("lead_id", "score")
         )  # fmt: skip
     levels = engagement_levels(ou=ou) if chosen is None or chosen.is_primary else None
@@ -217,7 +217,7 @@ def lead_explain(
     )  # fmt: skip
     if ruleset is None:
         return empty
-    rows = EventScore.objects.filter(lead=lead, unit=ou, ruleset=ruleset, occurred_at__gte=since)
+    rows = EventScore.objects.for_ou(ou).filter(lead=lead, ruleset=ruleset, occurred_at__gte=since)
     rule_rows = rows.filter(kind=EventScore.Kind.RULE)
     boosted = rule_rows.filter(multiplier__gt=1).annotate(boost=SURGE_BOOST).exclude(boost=0)
     is_boost = Q(kind=EventScore.Kind.RULE, multiplier__gt=1)
@@ -245,7 +245,11 @@ def lead_explain(
         )
     )[:EXPLAIN_SURGE_ITEMS]
     rules = Rule.objects.for_ou(ou).filter(ruleset=ruleset).order_by("event_type", "id")
-    score = LeadScore.objects.filter(lead=lead, ruleset=ruleset).values_list("score", flat=True)
+    score = (
+        LeadScore.objects.for_ou(ou)
+        .filter(lead=lead, ruleset=ruleset)
+        .values_list("score", flat=True)
+    )
     return LeadExplanation(
         lead_id=lead.lead_id,
         ruleset_id=ruleset.public_id,
@@ -316,7 +320,8 @@ def event_explain(*, ou: OrgUnit, event_id: str) -> EventExplanation:
     if event is None:
         raise NotFoundError()
     rows = (
-        EventScore.objects.filter(event=event, unit=ou)
+        EventScore.objects.for_ou(ou)
+        .filter(event=event)
         .select_related("ruleset")
         .order_by("ruleset_id", "kind")
     )

@@ -51,7 +51,7 @@ class SweepResult:
 def decay_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     leads = decays = 0
-    unit_ids = DecayRule.objects.values_list("unit_id", flat=True).distinct()
+    unit_ids = DecayRule.objects.unscoped().values_list("unit_id", flat=True).distinct()
     for unit_id in list(unit_ids):
         result = ou_decay_sweep(unit_id=unit_id, now=now)
         leads += result.leads
@@ -60,8 +60,8 @@ def decay_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
 
 
 def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
-    rules = list(DecayRule.objects.filter(unit_id=unit_id).order_by("id"))
-    active_rulesets = Ruleset.objects.filter(unit_id=unit_id, active=True)
+    rules = list(DecayRule.objects.for_ou(unit_id).order_by("id"))
+    active_rulesets = Ruleset.objects.for_ou(unit_id).filter(active=True)
     active = list(active_rulesets.values_list("id", flat=True))
     if not rules or not active:
         return SweepResult(0, 0)
@@ -78,9 +78,11 @@ def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
         "negative": unit.org.allow_negative_scores,
     }
     shortest = min(rule.period_seconds for rule in rules)
-    candidates = LeadScoringState.objects.filter(
-        unit_id=unit_id, last_activity_at__lte=now - datetime.timedelta(seconds=shortest)
-    ).order_by("lead_id")
+    candidates = (
+        LeadScoringState.objects.for_ou(unit_id)
+        .filter(last_activity_at__lte=now - datetime.timedelta(seconds=shortest))
+        .order_by("lead_id")
+    )
     chunks = []
     after = 0
     while chunk := list(

@@ -70,14 +70,16 @@ def scoring_configs(unit_ids: Iterable[str]) -> dict[str, engine.ScoringConfig]:
 
 def config_versions(unit_ids: Iterable[str]) -> dict[str, int]:
     return dict(
-        ScoringConfigVersion.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "version")
+        ScoringConfigVersion.objects.unscoped()
+        .filter(unit_id__in=unit_ids)
+        .values_list("unit_id", "version")
     )
 
 
 def scoring_config_load(unit_id: str) -> engine.ScoringConfig:
     unit = OrgUnit.objects.select_related("org").get(pk=unit_id)
     rules_by_ruleset: dict[int, list[engine.Rule]] = {}
-    for rule in Rule.objects.filter(unit_id=unit_id).order_by("id"):
+    for rule in Rule.objects.for_ou(unit_id).order_by("id"):
         rules_by_ruleset.setdefault(rule.ruleset_id, []).append(
             engine.Rule(
                 id=rule.id,
@@ -90,7 +92,7 @@ def scoring_config_load(unit_id: str) -> engine.ScoringConfig:
         )
     rulesets = tuple(
         engine.Ruleset(ruleset.id, tuple(rules_by_ruleset.get(ruleset.id, ())), ruleset.active)
-        for ruleset in Ruleset.objects.filter(unit_id=unit_id).order_by("id")
+        for ruleset in Ruleset.objects.for_ou(unit_id).order_by("id")
     )
     attribute_filters = tuple(
         engine.AttributeFilter(
@@ -101,7 +103,7 @@ def scoring_config_load(unit_id: str) -> engine.ScoringConfig:
                 for c in f.conditions
             ),
         )
-        for f in AttributeFilter.objects.filter(unit_id=unit_id, active=True).order_by("id")
+        for f in AttributeFilter.objects.for_ou(unit_id).filter(active=True).order_by("id")
     )
     inorganic_filters = tuple(
         engine.InorganicFilter(
@@ -111,13 +113,13 @@ def scoring_config_load(unit_id: str) -> engine.ScoringConfig:
             window_us=f.time_window_ms * 1000,
             group_events=f.group_events,
         )
-        for f in InorganicFilter.objects.filter(unit_id=unit_id).order_by("id")
+        for f in InorganicFilter.objects.for_ou(unit_id).order_by("id")
     )
     event_types = {
         setting.event_type: engine.EventTypePolicy(
             hidden=setting.hidden, scope=setting.max_processing_scope
         )
-        for setting in EventTypeSetting.objects.filter(unit_id=unit_id)
+        for setting in EventTypeSetting.objects.for_ou(unit_id)
     }
     return engine.ScoringConfig(
         rulesets=rulesets,
@@ -130,7 +132,7 @@ def scoring_config_load(unit_id: str) -> engine.ScoringConfig:
 
 
 def _surge_policy(unit: OrgUnit) -> engine.SurgePolicy:
-    stored = SurgePolicy.objects.filter(unit=unit).first()
+    stored = SurgePolicy.objects.for_ou(unit).first()
     default_idle_us = unit.session_timeout_minutes * 60 * SECOND_US
     if stored is None:
         return engine.SurgePolicy.preset("standard", idle_reset_us=default_idle_us)

@@ -267,6 +267,8 @@ def _ingested_live_events(stored: list[StoredEvent], *, now: datetime.datetime) 
 def idempotency_keys_expire(*, now: datetime.datetime | None = None) -> int:
     """Free idempotency keys older than the 7-day window, so they may be used again."""
     cutoff = (now or timezone.now()) - IDEMPOTENCY_WINDOW
-    return EngagementEvent.objects.filter(
-        idempotency_key__isnull=False, received_at__lt=cutoff
-    ).update(idempotency_key=None, idempotency_hash=None)
+    return (
+        EngagementEvent.objects.unscoped()
+        .filter(idempotency_key__isnull=False, received_at__lt=cutoff)
+        .update(idempotency_key=None, idempotency_hash=None)
+    )

@@ -70,7 +70,9 @@ def _lead_for_update(*, ou: OrgUnit, lead_id: str) -> Lead:
     if lead is None:
         raise NotFoundError()
     if lead.merged_into_id is not None:
-        target = Lead.objects.filter(id=lead.merged_into_id).values_list("lead_id", flat=True)
+        target = (
+            Lead.objects.unscoped().filter(id=lead.merged_into_id).values_list("lead_id", flat=True)
+        )
         raise ConflictError(f"Lead {lead_id!r} was merged into {target.first()!r}")
     return lead
 
@@ -178,16 +180,20 @@ def _merge_locked(*, ou: OrgUnit, target_id: str, source_ids: list[str]) -> Merg
     target = leads[target_id]
     sources = [leads[lead_id] for lead_id in source_ids]
     scoring_states_lock(lead_pks=[lead.pk for lead in leads.values()])
-    moved = EngagementEvent.objects.filter(lead__in=sources).update(
-        original_lead=Coalesce(F("original_lead"), F("lead")), lead=target
+    moved = (
+        EngagementEvent.objects.unscoped()
+        .filter(lead__in=sources)
+        .update(original_lead=Coalesce(F("original_lead"), F("lead")), lead=target)
     )
     # (unit, kind, normalized_value) is unique, so no source alias duplicates one of the
     # target's: every alias can move.
-    LeadAlias.objects.filter(lead__in=sources).update(lead=target)
-    Order.objects.filter(lead__in=sources).update(lead=target)
+    LeadAlias.objects.unscoped().filter(lead__in=sources).update(lead=target)
+    Order.objects.unscoped().filter(lead__in=sources).update(lead=target)
     now = timezone.now()
-    Lead.objects.filter(merged_into__in=sources).update(merged_into=target, updated_at=now)
-    Lead.objects.filter(id__in=[source.id for source in sources]).update(
+    Lead.objects.unscoped().filter(merged_into__in=sources).update(
+        merged_into=target, updated_at=now
+    )
+    Lead.objects.unscoped().filter(id__in=[source.id for source in sources]).update(
         merged_into=target, updated_at=now
     )
     metadata_changed = _fill_gaps(target, sources)
@@ -265,13 +271,16 @@ def _lead_data_delete(*, unit_id: str, lead_id: str) -> None:
     """In the lock order of lead_locks: the lead, the scoring states, then the events. The
     leads merged into it hold no data of their own (the merge moved it): they are deleted
     without being locked first."""
-    lead = Lead.objects.select_for_update().filter(unit_id=unit_id, lead_id=lead_id).first()
+    lead = Lead.objects.for_ou(unit_id).select_for_update().filter(lead_id=lead_id).first()
     if lead is None:
         return
-    doomed = [lead.id, *Lead.objects.filter(merged_into=lead).values_list("id", flat=True)]
+    doomed = [
+        lead.id,
+        *Lead.objects.unscoped().filter(merged_into=lead).values_list("id", flat=True),
+    ]
     scoring_states_lock(lead_pks=doomed)
     LEADS_DELETING.publish(LeadsDeleting(unit_id=unit_id, lead_pks=tuple(doomed)))
-    EngagementEvent.objects.filter(lead__in=doomed).delete()
-    LeadAlias.objects.filter(lead__in=doomed).delete()
-    Order.objects.filter(lead__in=doomed).delete()
-    Lead.objects.filter(id__in=doomed).delete()
+    EngagementEvent.objects.unscoped().filter(lead__in=doomed).delete()
+    LeadAlias.objects.unscoped().filter(lead__in=doomed).delete()
+    Order.objects.unscoped().filter(lead__in=doomed).delete()
+    Lead.objects.unscoped().filter(id__in=doomed).delete()

@@ -41,7 +41,7 @@ def lead_create(
 
 
 def account_get_or_create(*, ou: OrgUnit, account_id: str) -> Account:
-    account, _ = Account.objects.get_or_create(
+    account, _ = Account.objects.for_ou(ou).get_or_create(
         unit=ou, account_id=account_id, defaults={"org_id": ou.org_id}
     )
     return account

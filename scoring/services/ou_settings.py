@@ -30,7 +30,7 @@ def surge_policy_set(*, ou: OrgUnit, **changes) -> SurgePolicy:
     multiplier_cap. What is not given keeps its stored value (or the Standard defaults). The
     custom mode needs bands; the bands of the other modes are kept for a later custom mode."""
     scoring_config_changed(ou)
-    policy = SurgePolicy.objects.select_for_update().filter(unit=ou).first()
+    policy = SurgePolicy.objects.for_ou(ou).select_for_update().first()
     if policy is None:
         policy = SurgePolicy(unit=ou, org_id=ou.org_id, mode=DEFAULT_SURGE_MODE)
     if "bands" in changes:
@@ -101,7 +101,7 @@ def event_type_setting_set(*, ou: OrgUnit, event_type: str, **changes) -> EventT
     it, or a setting); NotFoundError otherwise."""
     scoring_config_changed(ou)
     event_type_setting_get(ou=ou, event_type=event_type)
-    setting, _ = EventTypeSetting.objects.update_or_create(
+    setting, _ = EventTypeSetting.objects.for_ou(ou).update_or_create(
         unit=ou, event_type=event_type, defaults={"org_id": ou.org_id, **changes}
     )
     return setting

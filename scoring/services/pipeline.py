@@ -113,7 +113,7 @@ def _claimed_batch_process(batch_size: int) -> int:
     if not batch:
         return 0
     score_batch(batch)
-    EngagementEvent.objects.filter(seq__in=[event.seq for event in batch]).update(
+    EngagementEvent.objects.unscoped().filter(seq__in=[event.seq for event in batch]).update(
         status=EngagementEvent.Status.PROCESSED
     )
     return len(batch)
@@ -130,4 +130,4 @@ def process_pending_events(*, max_batches: int = 100) -> int:
 
 
 def pending_event_count() -> int:
-    return EngagementEvent.objects.filter(status=EngagementEvent.Status.PENDING).count()
+    return EngagementEvent.objects.unscoped().filter(status=EngagementEvent.Status.PENDING).count()

@@ -115,7 +115,7 @@ def fit_ruleset_delete(*, ou: OrgUnit, kind: FitKind, ruleset_id: str) -> None:
     if was_primary:
         successor = fit_rulesets_list(ou=ou, kind=kind).first()
         if successor is not None:
-            kind.ruleset_model.objects.filter(pk=successor.pk).update(is_primary=True)
+            kind.ruleset_model.objects.unscoped().filter(pk=successor.pk).update(is_primary=True)
 
 
 def _check_name_free(*, ou: OrgUnit, kind: FitKind, name: str) -> None:
@@ -167,7 +167,7 @@ def fit_rule_create(
     scoring_config_changed(ou)
     ruleset = fit_ruleset_get(ou=ou, kind=kind, ruleset_id=ruleset_id)
     value = checked_comparison_value(condition, comparison_value)
-    if kind.rule_model.objects.filter(ruleset=ruleset).count() >= MAX_RULES_PER_RULESET:
+    if kind.rule_model.objects.unscoped().filter(ruleset=ruleset).count() >= MAX_RULES_PER_RULESET:
         raise config_invalid(
             "ruleset_id", f"A ruleset holds at most {MAX_RULES_PER_RULESET} rules."
         )
@@ -214,7 +214,7 @@ def fit_rule_delete(*, ou: OrgUnit, kind: FitKind, ruleset_id: str, rule_id: str
 
 
 def _recompute_if_enabled(*, ou: OrgUnit, kind: FitKind, ruleset_pk: int) -> None:
-    if kind.ruleset_model.objects.filter(pk=ruleset_pk, enabled=True).exists():
+    if kind.ruleset_model.objects.unscoped().filter(pk=ruleset_pk, enabled=True).exists():
         fit_scores_recompute(ou=ou, kind=kind, ruleset_ids=[ruleset_pk])
 
 

@@ -147,7 +147,9 @@ def lead_profile_created(lead: Lead) -> None:
 def lead_profile_merged(target: Lead, sources: list[Lead]) -> None:
     """Merged leads keep no profile scores of their own (the merge rescored the target's
     profile if it changed the target's metadata)."""
-    PROFILE.score_model.objects.filter(lead__in=[source.pk for source in sources]).delete()
+    PROFILE.score_model.objects.unscoped().filter(
+        lead__in=[source.pk for source in sources]
+    ).delete()
 
 
 def _events_to_map(scored_lead: ScoredLead, config: FitConfig) -> list[EngagementEvent]:
@@ -251,7 +253,8 @@ def _accounts_mapped(
         return {}, {}
     changed, units = {}, {}
     locked = (
-        Account.objects.filter(pk__in=list(account_events))
+        Account.objects.unscoped()
+        .filter(pk__in=list(account_events))
         .order_by("id")
         .select_for_update(no_key=True)
         .values_list("id", "unit_id", "metadata")
@@ -350,7 +353,7 @@ def fit_scores_recompute(
 
 def fit_scores_drop(*, kind: FitKind, ruleset_pk: int) -> None:
     """A disabled ruleset keeps no scores."""
-    kind.score_model.objects.filter(ruleset_id=ruleset_pk).delete()
+    kind.score_model.objects.unscoped().filter(ruleset_id=ruleset_pk).delete()
 
 
 @dataclass(frozen=True)

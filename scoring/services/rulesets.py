@@ -84,7 +84,7 @@ def ruleset_delete(*, ou: OrgUnit, ruleset_id: str) -> None:
     if was_primary:
         successor = rulesets_list(ou=ou).first()
         if successor is not None:
-            Ruleset.objects.filter(pk=successor.pk).update(is_primary=True)
+            Ruleset.objects.unscoped().filter(pk=successor.pk).update(is_primary=True)
 
 
 def _check_name_free(*, ou: OrgUnit, name: str) -> None:

@@ -13,10 +13,11 @@ from django.db import IntegrityError, connection, transaction
 
 from leadvibe.exceptions import ApplicationError, ConflictError
 from orgunits.models import Member, Organization, OrgUnit
-from scoring.models import OUScopedModel, ScoringConfigVersion
+from orgunits.tenancy import ConfigModel
+from scoring.models import ScoringConfigVersion
 from scoring.selectors.config import config_object_get
 
-ConfigObject = TypeVar("ConfigObject", bound=OUScopedModel)
+ConfigObject = TypeVar("ConfigObject", bound=ConfigModel)
 
 _TABLE = ScoringConfigVersion._meta.db_table
 
@@ -70,12 +71,12 @@ def config_object_update(
 
 
 @transaction.atomic
-def config_object_delete(model: type[OUScopedModel], *, ou: OrgUnit, public_id: str) -> None:
+def config_object_delete(model: type[ConfigModel], *, ou: OrgUnit, public_id: str) -> None:
     scoring_config_changed(ou)
     config_object_get(model, ou=ou, public_id=public_id).delete()
 
 
-def config_object_save(obj: OUScopedModel, *, member: Member | None, changes: dict) -> None:
+def config_object_save(obj: ConfigModel, *, member: Member | None, changes: dict) -> None:
     """Apply `changes` to a configuration object and save it as updated by `member`."""
     for name, value in changes.items():
         setattr(obj, name, value)

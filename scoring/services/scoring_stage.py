@@ -144,9 +144,8 @@ def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = 
 
 def processed_histories(lead_pks: list[int]) -> dict[int, list[engine.EngineEvent]]:
     rows = (
-        EngagementEvent.objects.filter(
-            lead_id__in=lead_pks, status=EngagementEvent.Status.PROCESSED
-        )
+        EngagementEvent.objects.unscoped()
+        .filter(lead_id__in=lead_pks, status=EngagementEvent.Status.PROCESSED)
         .order_by("lead_id", "occurred_at", "seq")
         .only("seq", "lead_id", "event_type", "occurred_at", "metadata", "source")
     )

@@ -47,8 +47,10 @@ def test_ingested_events_are_processed_by_the_worker(server_env, tmp_path, crede
                 timeout=10,
             )
             assert response.status_code == 202, response.text
-        assert wait_until(lambda: not EngagementEvent.objects.filter(status="pending").exists())
-        assert EngagementEvent.objects.filter(status="processed").count() == 20
+        assert wait_until(
+            lambda: not EngagementEvent.objects.unscoped().filter(status="pending").exists()
+        )
+        assert EngagementEvent.objects.unscoped().filter(status="processed").count() == 20
         metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         assert "events_ingested_total 20.0" in metrics
         assert "queue_depth 0.0" in metrics
@@ -74,7 +76,7 @@ def test_with_redis_stopped_ingest_still_answers_202_and_stores_pending(
             timeout=30,
         )
         assert response.status_code == 202, response.text
-        event = EngagementEvent.objects.get()
+        event = EngagementEvent.objects.unscoped().get()
         assert (event.event_type, event.status) == ("signup", "pending")
         assert (
             "queue_depth 1.0" in requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text

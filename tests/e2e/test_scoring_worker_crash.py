@@ -62,7 +62,7 @@ def test_a_worker_killed_mid_batch_leaves_every_event_scored_once(server_env, tm
         ],
         batch_size=2000,
     )
-    pending = EngagementEvent.objects.filter(unit=unit, status="pending")
+    pending = EngagementEvent.objects.for_ou(unit).filter(status="pending")
 
     worker = start_worker(env=server_env, log_dir=tmp_path)
     try:
@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_batch_leaves_every_event_scored_once(server_env, tm
         expected = expected_from_reference(lead, config)
         assert stored == expected
         expected_rows += len(expected[1])
-    assert EventScore.objects.filter(unit=unit).count() == expected_rows
+    assert EventScore.objects.for_ou(unit).count() == expected_rows
 
 
 def test_with_redis_down_the_workers_own_sweep_scores_new_events(server_env, tmp_path):
@@ -112,7 +112,7 @@ def test_with_redis_down_the_workers_own_sweep_scores_new_events(server_env, tmp
         EngagementEvent.objects.bulk_create(
             [new_event(lead, "a", 0), new_event(lead, "c", 1), new_event(lead, "a", 2)]
         )
-        pending = EngagementEvent.objects.filter(unit=unit, status="pending")
+        pending = EngagementEvent.objects.for_ou(unit).filter(status="pending")
         assert wait_until(lambda: not pending.exists(), timeout=15)
     finally:
         stop_process(worker)

@@ -89,15 +89,15 @@ def test_a_real_worker_fires_and_delivers_every_kind_once(
         # (crosses 40 and 50; 2 visits: pattern), visit 8 -> 62 (3 visits in 120 s: surge).
         ingest(client, "jo", [("visit", 0), ("pricing", 10), ("demo", 20), ("visit", 30),
                               ("visit", 40)])  # fmt: skip
-        wait_until(lambda: Delivery.objects.filter(status="delivered").count() == 8)
+        wait_until(lambda: Delivery.objects.unscoped().filter(status="delivered").count() == 8)
         # unsubscribe -75 -> 0 (exits both milestones), demo 45 (crosses 40 within the 1 h
         # cooldown), demo 45 -> 90 (crosses 50, which fires once).
         ingest(client, "jo", [("unsubscribe", 300), ("demo", 310), ("demo", 320)])
-        wait_until(lambda: Firing.objects.filter(kind="milestone_exited").count() == 2)
+        wait_until(lambda: Firing.objects.unscoped().filter(kind="milestone_exited").count() == 2)
         # A late event: the worker replays the lead's whole history (the crossings move to
         # the demo at 20 s); no event fires twice, nothing new is sent.
         ingest(client, "jo", [("pricing", 5)])
-        wait_until(lambda: not EngagementEvent.objects.filter(status="pending").exists())
+        wait_until(lambda: not EngagementEvent.objects.unscoped().filter(status="pending").exists())
         time.sleep(2)  # what a wrongly fired delivery would take to arrive
     finally:
         stop_process(worker)
@@ -109,5 +109,5 @@ def test_a_real_worker_fires_and_delivers_every_kind_once(
     (mail_file,) = mail_dir.iterdir()
     assert mail_file.read_text().count("Subject: Hot: jo") == 1
     assert len(fake_slack.messages_to(channel)) == 1
-    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
-    assert Firing.objects.filter(trigger=milestone, kind="milestone").count() == 1
+    assert set(Delivery.objects.unscoped().values_list("status", flat=True)) == {"delivered"}
+    assert Firing.objects.unscoped().filter(trigger=milestone, kind="milestone").count() == 1

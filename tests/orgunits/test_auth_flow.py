@@ -66,7 +66,7 @@ def test_login_activate_create_use_and_revoke_a_credential(api_client, caplog, c
     ingested = api_client.post("/api/v1/events", event, format="json")
     assert ingested.status_code == 202
     assert ingested["X-OU-ID"] == unit.id
-    assert EngagementEvent.objects.get().unit_id == unit.id
+    assert EngagementEvent.objects.unscoped().get().unit_id == unit.id
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}", HTTP_X_OU_ID=unit.id)
     revoked = api_client.delete(f"/api/v1/secrets/{secret['secret_id']}")
@@ -77,7 +77,7 @@ def test_login_activate_create_use_and_revoke_a_credential(api_client, caplog, c
     )
     refused = api_client.post("/api/v1/events", event, format="json")
     assert refused.status_code == 401
-    assert EngagementEvent.objects.count() == 1
+    assert EngagementEvent.objects.unscoped().count() == 1
     assert refused.json()["status"] == 401
 
     logged = caplog.text + capsys.readouterr().out

@@ -27,10 +27,10 @@ def test_bootstrap_creates_org_ou_owner_and_credential():
     assert member.email == "owner@acme.test"
     assert member.role == "admin"
     assert member.check_password("s3cret-pass")
-    membership = OUMembership.objects.get(member=member)
+    membership = OUMembership.objects.unscoped().get(member=member)
     assert (membership.unit_id, membership.role) == (result["ou_id"], "Owner")
     assert membership.unit.org_id == result["org_id"]
-    credential = ApiCredential.objects.get(client_id=result["client_id"])
+    credential = ApiCredential.objects.unscoped().get(client_id=result["client_id"])
     assert credential.unit_id == result["ou_id"]
     assert credential.secret_hash == hashlib.sha256(result["client_secret"].encode()).hexdigest()
     assert result["client_secret"] not in credential.secret_hash
@@ -45,7 +45,7 @@ def test_bootstrap_is_idempotent_for_an_existing_email():
         assert again[key] == first[key]
     assert again["client_secret"] is None
     assert Organization.objects.count() == 1
-    assert ApiCredential.objects.count() == 1
+    assert ApiCredential.objects.unscoped().count() == 1
     assert Member.objects.get().check_password("s3cret-pass")
 
 

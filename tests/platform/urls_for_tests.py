@@ -2,6 +2,7 @@
 
 from django.urls import path
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,24 +13,29 @@ from leadvibe.urls import urlpatterns as product_urlpatterns
 ITEMS = [{"n": n} for n in range(1, 124)]
 
 
-class CrashView(APIView):
+class PublicTestView(APIView):
+    # DRF fails closed (DEFAULT_PERMISSION_CLASSES); these views test what comes after it.
+    permission_classes = [AllowAny]
+
+
+class CrashView(PublicTestView):
     def get(self, request):
         raise RuntimeError("a bug")
 
 
-class EnvelopeView(APIView):
+class EnvelopeView(PublicTestView):
     def get(self, request):
         page = page_request_from(request.query_params)
         return envelope_response(page.slice(ITEMS), key="items", total=len(ITEMS), page=page)
 
 
-class BareListView(APIView):
+class BareListView(PublicTestView):
     def get(self, request):
         page = page_request_from(request.query_params)
         return bare_list_response(page.slice(ITEMS), total=len(ITEMS))
 
 
-class EchoTimeView(APIView):
+class EchoTimeView(PublicTestView):
     class Input(serializers.Serializer):
         at = RFC3339DateTimeField()
 

@@ -92,7 +92,7 @@ def new_event(lead, event_type: str, minute: float, metadata=None, *, system=Fal
 def expected_from_reference(lead, config: engine.ScoringConfig):
     """What the reference scorer makes of the lead's stored events: final scores, score rows
     and each event's suppression reason (a later grouping re-marks earlier events)."""
-    events = EngagementEvent.objects.filter(lead=lead).order_by("occurred_at", "seq")
+    events = EngagementEvent.objects.unscoped().filter(lead=lead).order_by("occurred_at", "seq")
     state, outcomes = engine.score_stream([engine_event(e) for e in events], config)
     reasons = {}
     rows = set()
@@ -109,14 +109,18 @@ def expected_from_reference(lead, config: engine.ScoringConfig):
 
 
 def stored_scoring(lead):
-    scores = dict(LeadScore.objects.filter(lead=lead).values_list("ruleset_id", "score"))
+    scores = dict(LeadScore.objects.unscoped().filter(lead=lead).values_list("ruleset_id", "score"))
     rows = set(
-        EventScore.objects.filter(lead=lead).values_list(
+        EventScore.objects.unscoped()
+        .filter(lead=lead)
+        .values_list(
             "event_id", "ruleset_id", "kind", "delta", "score_before", "score_after", "occurred_at"
         )
     )
     reasons = dict(
-        EngagementEvent.objects.filter(lead=lead).values_list("seq", "suppression_reason")
+        EngagementEvent.objects.unscoped()
+        .filter(lead=lead)
+        .values_list("seq", "suppression_reason")
     )
     return scores, rows, reasons
 

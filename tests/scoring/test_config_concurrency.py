@@ -38,8 +38,8 @@ def test_simultaneous_first_rulesets_leave_one_primary(client, ou):
         ),
     )
     assert statuses == [201] * 6
-    assert Ruleset.objects.filter(unit=ou).count() == 6
-    assert Ruleset.objects.filter(unit=ou, is_primary=True).count() == 1
+    assert Ruleset.objects.for_ou(ou).count() == 6
+    assert Ruleset.objects.for_ou(ou).filter(is_primary=True).count() == 1
 
 
 def test_simultaneous_overlapping_levels_let_one_in(client, ou):
@@ -52,4 +52,4 @@ def test_simultaneous_overlapping_levels_let_one_in(client, ou):
         ),
     )
     assert statuses == [201] + [400] * 5
-    assert Level.objects.filter(unit=ou, kind="engagement", max_score=-50).count() == 1
+    assert Level.objects.for_ou(ou).filter(kind="engagement", max_score=-50).count() == 1

@@ -140,21 +140,23 @@ def test_a_10000_row_file_stores_every_good_row_and_reports_the_bad_ones(client,
     assert message[1215] == "metadata is larger than 102400 bytes"
     assert message[1615] == "An alias sent with lead_id belongs to another lead"
 
-    events = EngagementEvent.objects.filter(unit=ou)
+    events = EngagementEvent.objects.for_ou(ou)
     assert events.count() == 9950
     assert set(events.values_list("source", "status").distinct()) == {("csv", "pending")}
     # Every email made one lead, which also got its phone; rows named by id went to theirs.
     assert good["emails"] > 1900
-    assert Lead.objects.filter(unit=ou).count() == 5 + good["emails"]
-    assert LeadAlias.objects.filter(unit=ou, kind="email").count() == good["emails"]
-    assert LeadAlias.objects.filter(unit=ou, kind="phone").count() == good["phones"]
-    lead = LeadAlias.objects.get(unit=ou, normalized_value="user9@example.com").lead
+    assert Lead.objects.for_ou(ou).count() == 5 + good["emails"]
+    assert LeadAlias.objects.for_ou(ou).filter(kind="email").count() == good["emails"]
+    assert LeadAlias.objects.for_ou(ou).filter(kind="phone").count() == good["phones"]
+    lead = LeadAlias.objects.unscoped().get(unit=ou, normalized_value="user9@example.com").lead
     assert set(lead.aliases.values_list("kind", "normalized_value")) == {
         ("email", "user9@example.com"),
         ("phone", "+15550009"),
     }
     assert events.filter(lead=lead).count() == 5
-    assert LeadAlias.objects.get(unit=ou, normalized_value="ck-7").lead.lead_id == "known-2"
+    assert (
+        LeadAlias.objects.unscoped().get(unit=ou, normalized_value="ck-7").lead.lead_id == "known-2"
+    )
     assert events.filter(lead__lead_id__startswith="known-").count() == good["named"]
 
     by_row = {e.metadata["n"]: e for e in events.filter(metadata__n__in=[0, 1, 2, 7])}
@@ -202,12 +204,12 @@ def outcome(ou) -> tuple[dict, set]:
     (by its row) the aliases its lead ended with, or the lead's id when the client chose it;
     and each lead's aliases."""
     aliases: dict[int, frozenset] = {}
-    for lead_pk, kind, value in LeadAlias.objects.filter(unit=ou).values_list(
+    for lead_pk, kind, value in LeadAlias.objects.for_ou(ou).values_list(
         "lead_id", "kind", "normalized_value"
     ):
         aliases[lead_pk] = aliases.get(lead_pk, frozenset()) | {(kind, value)}
     events = {}
-    for n, lead_pk, lead_id in EngagementEvent.objects.filter(unit=ou).values_list(
+    for n, lead_pk, lead_id in EngagementEvent.objects.for_ou(ou).values_list(
         "metadata__n", "lead_id", "lead__lead_id"
     ):
         events[n] = lead_id if lead_id.startswith("known-") else aliases.get(lead_pk)
@@ -258,7 +260,7 @@ def assert_refused(response, message_part: str, storage):
     body = response.json()
     assert body["status"] == 400
     assert message_part in " ".join(body["details"]["file"])
-    assert not ImportJob.objects.exists()
+    assert not ImportJob.objects.unscoped().exists()
     assert not storage.exists() or not any(storage.iterdir())
 
 
@@ -266,7 +268,7 @@ def test_a_request_without_a_file_is_refused(client, storage):
     response = client.post("/api/v1/events/import", {}, format="multipart")
     assert response.status_code == 400
     assert "file" in response.json()["details"]
-    assert not ImportJob.objects.exists()
+    assert not ImportJob.objects.unscoped().exists()
 
 
 def test_a_file_that_is_not_utf8_is_refused(client, storage):
@@ -301,7 +303,7 @@ def test_a_body_over_the_routes_limit_is_refused_before_it_is_read(client, setti
     response = upload(client, data)
     assert response.status_code == 413
     assert response.json()["status"] == 413
-    assert not ImportJob.objects.exists()
+    assert not ImportJob.objects.unscoped().exists()
 
 
 # --- File format ----------------------------------------------------------------------------
@@ -324,13 +326,13 @@ def test_bom_header_case_ignored_columns_blank_lines_and_multiline_cells(client,
         {"row": 1, "column": "campaign", "message": "Unknown column: ignored."},
         {"row": 5, "column": "event_type", "message": "Must be 1 to 100 printable characters."},
     ]
-    lead = LeadAlias.objects.get(unit=ou, kind="email").lead
+    lead = LeadAlias.objects.unscoped().get(unit=ou, kind="email").lead
     assert set(lead.aliases.values_list("kind", "normalized_value")) == {
         ("email", "a@x.test"),
         ("phone", "+15550100"),
     }
     assert sorted(
-        EngagementEvent.objects.filter(lead=lead).values_list("event_type", "channel")
+        EngagementEvent.objects.unscoped().filter(lead=lead).values_list("event_type", "channel")
     ) == [
         ("email_open", "email"),
         ("page_view", "web"),
@@ -357,7 +359,7 @@ def test_metadata_that_json_reads_but_postgres_would_refuse_is_a_row_error(clien
         (7, "lead_id"),
         (8, "cookie"),
     ]
-    stored = EngagementEvent.objects.get(unit=ou)
+    stored = EngagementEvent.objects.unscoped().get(unit=ou)
     assert stored.metadata == {"v": "\\u0000 is text", "w": "é"}
 
 
@@ -380,7 +382,7 @@ def test_a_timestamp_out_of_range_is_one_row_error_and_the_other_rows_are_stored
         (6, "timestamp"),
     ]
     assert all("1970-01-01T00:00:00Z" in e["message"] for e in job["errors"])
-    stored = EngagementEvent.objects.filter(unit=ou).values_list("event_type", flat=True)
+    stored = EngagementEvent.objects.for_ou(ou).values_list("event_type", flat=True)
     assert sorted(stored) == ["a", "f"]
 
 
@@ -438,7 +440,7 @@ def test_a_job_whose_worker_died_is_resumed_without_storing_rows_twice(client, o
     jobs_sweep_task()
     job = job_of(client, job_id)
     assert (job["status"], job["rows_done"], job["rows_failed"]) == ("completed", 45, 0)
-    stored = sorted(EngagementEvent.objects.filter(unit=ou).values_list("metadata__n", flat=True))
+    stored = sorted(EngagementEvent.objects.for_ou(ou).values_list("metadata__n", flat=True))
     assert stored == list(range(45))
 
 
@@ -465,18 +467,18 @@ def test_with_redis_down_the_job_waits_for_the_sweep(
     jobs_sweep_task()  # younger than a minute: its task may still come
     assert job_of(client, job_id)["status"] == "pending"
 
-    ImportJob.objects.filter(id=job_id).update(
+    ImportJob.objects.unscoped().filter(id=job_id).update(
         created_at=timezone.now() - datetime.timedelta(minutes=2)
     )
     jobs_sweep_task()
     assert job_of(client, job_id)["status"] == "completed"
-    assert EngagementEvent.objects.filter(unit=ou).count() == 3
+    assert EngagementEvent.objects.for_ou(ou).count() == 3
 
 
 def test_a_finished_job_is_not_run_again(client, ou):
     job_id = imported(client, numbered_rows(3))["id"]
     job_run_task("import", job_id)
-    assert EngagementEvent.objects.filter(unit=ou).count() == 3
+    assert EngagementEvent.objects.for_ou(ou).count() == 3
 
 
 def test_an_import_of_another_ou_is_not_found(client):

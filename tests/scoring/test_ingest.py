@@ -42,12 +42,12 @@ def test_aliases_create_a_lead_then_reuse_it(client, ou):
         },
     )
     assert again.json()["lead_id"] == body["lead_id"]
-    lead = Lead.objects.get(unit=ou, lead_id=body["lead_id"])
+    lead = Lead.objects.unscoped().get(unit=ou, lead_id=body["lead_id"])
     assert sorted(lead.aliases.values_list("kind", "normalized_value")) == [
         ("email", "ann@example.com"),
         ("phone", "+15550102000"),
     ]
-    events = EngagementEvent.objects.filter(lead=lead).order_by("seq")
+    events = EngagementEvent.objects.unscoped().filter(lead=lead).order_by("seq")
     assert [(e.event_type, e.channel, e.status) for e in events] == [
         ("page_view", "web", "pending"),
         ("email_open", "email", "pending"),
@@ -75,15 +75,15 @@ def test_external_id_wins_and_other_leads_aliases_are_reported(client):
     ).json()
     assert mixed["lead_id"] == b
     assert mixed["alias_conflicts"] == [{"alias_kind": "email", "value": "a@x.test", "lead_id": a}]
-    assert LeadAlias.objects.get(normalized_value="c-1").lead.lead_id == b
-    assert LeadAlias.objects.get(normalized_value="a@x.test").lead.lead_id == a
+    assert LeadAlias.objects.unscoped().get(normalized_value="c-1").lead.lead_id == b
+    assert LeadAlias.objects.unscoped().get(normalized_value="a@x.test").lead.lead_id == a
 
 
 def test_deprecated_alias_fields_are_accepted(client):
     response = post_event(client, {"event_type": "x", "alias_kind": "email", "alias": "d@x.test"})
     assert response.status_code == 202
     assert "alias" not in response.json()
-    assert LeadAlias.objects.get(normalized_value="d@x.test")
+    assert LeadAlias.objects.unscoped().get(normalized_value="d@x.test")
 
 
 def test_lead_id_must_exist_and_own_its_aliases(client, ou):
@@ -102,7 +102,7 @@ def test_lead_id_must_exist_and_own_its_aliases(client, ou):
         },
     )
     assert conflict.status_code == 409
-    assert EngagementEvent.objects.filter(lead__lead_id="L1").count() == 0
+    assert EngagementEvent.objects.unscoped().filter(lead__lead_id="L1").count() == 0
     ok = post_event(
         client,
         {
@@ -144,7 +144,7 @@ def test_metadata_of_100_kb_is_accepted_and_one_byte_more_is_413(client):
     )
     assert too_big.status_code == 413
     assert too_big.json()["status"] == 413
-    assert EngagementEvent.objects.count() == 1
+    assert EngagementEvent.objects.unscoped().count() == 1
 
 
 @pytest.mark.parametrize(
@@ -165,7 +165,7 @@ def test_bad_events_are_400_with_the_field(client, body, field):
     response = post_event(client, body)
     assert response.status_code == 400, response.content
     assert field in response.json()["details"]
-    assert EngagementEvent.objects.count() == 0
+    assert EngagementEvent.objects.unscoped().count() == 0
 
 
 def test_no_lead_identity_is_400(client):
@@ -218,7 +218,7 @@ def test_timestamps_out_of_range_are_400_naming_timestamp_and_its_bounds(client,
     for item in batch.json()["results"]:
         assert item["status"] == 400
         assert "1970-01-01T00:00:00Z" in item["details"]["timestamp"][0]
-    assert EngagementEvent.objects.count() == 0
+    assert EngagementEvent.objects.unscoped().count() == 0
 
 
 def test_the_first_second_of_1970_is_accepted(client):
@@ -239,7 +239,7 @@ def test_an_idempotent_repeat_returns_the_first_answer_and_stores_nothing(client
     assert first.json() == again.json() == in_body.json()
     assert again["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first
-    assert EngagementEvent.objects.count() == 1
+    assert EngagementEvent.objects.unscoped().count() == 1
 
 
 def test_the_same_body_in_another_spelling_is_a_repeat(client):
@@ -299,13 +299,15 @@ def test_a_key_reused_with_another_body_is_409_naming_the_first_event(client, ch
     reused, repeated = batch.json()["results"]
     assert (reused["status"], reused["details"]["event_id"]) == (409, [first])
     assert (repeated["status"], repeated["event_id"]) == (200, first)
-    assert EngagementEvent.objects.count() == 1
+    assert EngagementEvent.objects.unscoped().count() == 1
 
 
 def test_a_key_stored_before_body_hashes_were_kept_still_replays(client):
     body = {"event_type": "signup", "aliases": [{"alias_kind": "email", "raw_value": "i@x.test"}]}
     first = post_event(client, body, HTTP_IDEMPOTENCY_KEY="old")
-    EngagementEvent.objects.update(idempotency_hash=None)  # as migration 0009 left old rows
+    EngagementEvent.objects.unscoped().update(
+        idempotency_hash=None
+    )  # as migration 0009 left old rows
     again = post_event(client, {**body, "event_type": "other"}, HTTP_IDEMPOTENCY_KEY="old")
     assert again.status_code == 200
     assert again.json()["event_id"] == first.json()["event_id"]
@@ -331,7 +333,10 @@ def test_batch_stores_valid_items_and_reports_each_invalid_one(client):
     assert (body["accepted"], body["failed"]) == (2, 3)
     assert [r["status"] for r in body["results"]] == [202, 400, 404, 400, 202]
     assert "event_type" in body["results"][1]["details"]
-    assert sorted(EngagementEvent.objects.values_list("event_type", flat=True)) == ["a", "e"]
+    assert sorted(EngagementEvent.objects.unscoped().values_list("event_type", flat=True)) == [
+        "a",
+        "e",
+    ]
 
 
 def test_batch_limits(client):
@@ -351,7 +356,7 @@ def test_a_batch_with_no_valid_item_is_an_error_with_its_results(client):
     assert body["error"]
     assert (body["accepted"], body["failed"]) == (0, 2)
     assert [item["index"] for item in body["results"]] == [0, 1]
-    assert EngagementEvent.objects.count() == 0
+    assert EngagementEvent.objects.unscoped().count() == 0
 
 
 def test_viewers_cannot_ingest(viewer_client):
@@ -364,7 +369,7 @@ def test_with_redis_down_the_event_is_still_accepted_and_pending(client, unreach
         client, {"event_type": "x", "aliases": [{"alias_kind": "cookie", "raw_value": "r"}]}
     )
     assert response.status_code == 202
-    event = EngagementEvent.objects.get()
+    event = EngagementEvent.objects.unscoped().get()
     assert event.status == "pending"
 
 
@@ -391,7 +396,7 @@ def test_events_for_a_merged_lead_go_to_its_target(client):
     answer = post_event(client, {"event_type": "late", "lead_id": "source"})
     assert answer.status_code == 202
     assert answer.json()["lead_id"] == "target"
-    assert EngagementEvent.objects.get(event_type="late").lead.lead_id == "target"
+    assert EngagementEvent.objects.unscoped().get(event_type="late").lead.lead_id == "target"
 
 
 def test_a_lead_being_deleted_takes_no_more_events(client):
@@ -400,7 +405,7 @@ def test_a_lead_being_deleted_takes_no_more_events(client):
 
     answer = post_event(client, {"event_type": "x", "lead_id": "doomed"})
     assert answer.status_code == 404
-    assert not EngagementEvent.objects.exists()
+    assert not EngagementEvent.objects.unscoped().exists()
 
 
 def test_a_batch_resolves_its_items_in_order_as_single_events_would(client):
@@ -426,9 +431,13 @@ def test_a_batch_resolves_its_items_in_order_as_single_events_would(client):
     # The repeat of key k answers what its first use answered; another body is refused.
     assert results[3]["event_id"] == results[1]["event_id"]
     assert results[4]["details"]["event_id"] == [results[1]["event_id"]]
-    assert sorted(EngagementEvent.objects.values_list("event_type", flat=True)) == ["a", "b", "c"]
-    assert Lead.objects.count() == 1
-    assert LeadAlias.objects.count() == 2
+    assert sorted(EngagementEvent.objects.unscoped().values_list("event_type", flat=True)) == [
+        "a",
+        "b",
+        "c",
+    ]
+    assert Lead.objects.unscoped().count() == 1
+    assert LeadAlias.objects.unscoped().count() == 2
 
     again = client.post(
         "/api/v1/events/batch",
@@ -437,4 +446,4 @@ def test_a_batch_resolves_its_items_in_order_as_single_events_would(client):
     )
     assert again.json()["results"][0]["status"] == 200
     assert again.json()["results"][0]["event_id"] == results[1]["event_id"]
-    assert EngagementEvent.objects.count() == 3
+    assert EngagementEvent.objects.unscoped().count() == 3

@@ -73,16 +73,16 @@ def hooks(monkeypatch):
     calls = []
 
     def lead_ids(pks):
-        by_pk = dict(Lead.objects.filter(id__in=pks).values_list("id", "lead_id"))
+        by_pk = dict(Lead.objects.unscoped().filter(id__in=pks).values_list("id", "lead_id"))
         return [by_pk[pk] for pk in pks]
 
     def metadata_changed(changed):
         name = {"updated": "metadata"}.get(changed.cause, changed.cause)
-        for lead in Lead.objects.filter(id__in=changed.lead_pks):
+        for lead in Lead.objects.unscoped().filter(id__in=changed.lead_pks):
             calls.append((name, lead.lead_id, lead.metadata))
 
     def merged(merge):
-        target = Lead.objects.get(id=merge.target_pk)
+        target = Lead.objects.unscoped().get(id=merge.target_pk)
         if merge.target_metadata_changed:
             calls.append(("metadata", target.lead_id, target.metadata))
         calls.append(("merged", target.lead_id, lead_ids(merge.source_pks)))
@@ -161,7 +161,7 @@ def test_another_ous_lead_is_404(client, other_client):
     assert listed(client) == []
     assert client.get("/api/v1/leads/search", {"q": "them"}).json() == []
     assert client.get("/api/v1/leads/search", {"q": "theirs"}).json() == []
-    assert Lead.objects.get(lead_id="theirs").metadata == {"secret": 1}
+    assert Lead.objects.unscoped().get(lead_id="theirs").metadata == {"secret": 1}
 
 
 def test_viewers_read_and_cannot_write(client, viewer_client):
@@ -275,7 +275,7 @@ def test_list_filters_by_named_range_on_created_at(client, ou):
     }
     for lead_id, moment in created.items():
         create_lead(client, lead_id)
-        Lead.objects.filter(unit=ou, lead_id=lead_id).update(created_at=moment)
+        Lead.objects.for_ou(ou).filter(lead_id=lead_id).update(created_at=moment)
 
     assert listed(client, range="today") == ["today"]
     assert listed(client, range="yesterday") == ["yesterday"]
@@ -478,19 +478,21 @@ def test_delete_removes_the_leads_events_aliases_and_orders(
     }
     again = client.delete("/api/v1/leads/doomed")
     assert again.status_code == 202
-    assert LeadDeletion.objects.count() == 1
+    assert LeadDeletion.objects.unscoped().count() == 1
 
     for callback in callbacks:  # the commit: the task is enqueued, and runs eagerly
         callback()
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "completed"
-    assert not Lead.objects.filter(lead_id="doomed").exists()
-    assert list(EngagementEvent.objects.values_list("lead__lead_id", flat=True).distinct()) == [
-        "kept"
+    assert not Lead.objects.unscoped().filter(lead_id="doomed").exists()
+    assert list(
+        EngagementEvent.objects.unscoped().values_list("lead__lead_id", flat=True).distinct()
+    ) == ["kept"]
+    assert list(LeadAlias.objects.unscoped().values_list("normalized_value", flat=True)) == [
+        "kept@x.test"
     ]
-    assert list(LeadAlias.objects.values_list("normalized_value", flat=True)) == ["kept@x.test"]
-    assert not Order.objects.exists()
+    assert not Order.objects.unscoped().exists()
     assert client.delete("/api/v1/leads/doomed").status_code == 404
-    assert LeadDeletion.objects.get().finished_at is not None
+    assert LeadDeletion.objects.unscoped().get().finished_at is not None
 
 
 def test_with_redis_down_a_deletion_stays_pending_and_the_sweep_runs_it(
@@ -501,25 +503,25 @@ def test_with_redis_down_a_deletion_stays_pending_and_the_sweep_runs_it(
         response = client.delete("/api/v1/leads/doomed")
     assert response.status_code == 202
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "pending"
-    assert Lead.objects.filter(lead_id="doomed").exists()
+    assert Lead.objects.unscoped().filter(lead_id="doomed").exists()
 
     jobs_sweep_task()
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "completed"
-    assert not Lead.objects.exists()
-    assert not EngagementEvent.objects.exists()
-    assert not LeadAlias.objects.exists()
+    assert not Lead.objects.unscoped().exists()
+    assert not EngagementEvent.objects.unscoped().exists()
+    assert not LeadAlias.objects.unscoped().exists()
 
 
 def test_the_sweep_takes_over_a_deletion_whose_worker_died(client):
     lead_with_data(client, "doomed", "doomed@x.test")
     client.delete("/api/v1/leads/doomed")
-    LeadDeletion.objects.update(status=LeadDeletion.Status.RUNNING)
+    LeadDeletion.objects.unscoped().update(status=LeadDeletion.Status.RUNNING)
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "running"
     assert client.get("/api/v1/leads/doomed").status_code == 404
 
     jobs_sweep_task()
     assert client.get("/api/v1/leads/doomed/deletion").json()["status"] == "completed"
-    assert not Lead.objects.exists()
+    assert not Lead.objects.unscoped().exists()
 
 
 def test_a_lead_id_can_be_used_again_after_its_deletion(client):
@@ -564,8 +566,8 @@ def test_merge_moves_events_aliases_and_orders_to_the_target(client, ou, hooks):
     assert body["target"]["metadata"] == {"name": "Ann", "plan": "pro", "company": "Acme"}
     assert body["target"]["account_id"] == "acme"
 
-    target = Lead.objects.get(unit=ou, lead_id="target")
-    events = EngagementEvent.objects.order_by("seq")
+    target = Lead.objects.unscoped().get(unit=ou, lead_id="target")
+    events = EngagementEvent.objects.unscoped().order_by("seq")
     assert {e.lead_id for e in events} == {target.id}
     assert [e.original_lead.lead_id if e.original_lead else None for e in events] == [
         None,
@@ -578,7 +580,7 @@ def test_merge_moves_events_aliases_and_orders_to_the_target(client, ou, hooks):
         ("email", "a2@x.test"),
         ("email", "ann@x.test"),
     ]
-    assert Order.objects.get().lead == target
+    assert Order.objects.unscoped().get().lead == target
     assert [call for call in hooks if call[0] != "created"] == [
         ("metadata", "target", {"name": "Ann", "plan": "pro", "company": "Acme"}),
         ("merged", "target", [anon, "crm-dup"]),
@@ -614,9 +616,9 @@ def test_deleting_a_merge_target_deletes_the_leads_merged_into_it(client):
     merge(client, "target", ["source"])
     client.delete("/api/v1/leads/target")
     jobs_sweep_task()
-    assert not Lead.objects.exists()
-    assert not EngagementEvent.objects.exists()
-    assert not LeadAlias.objects.exists()
+    assert not Lead.objects.unscoped().exists()
+    assert not EngagementEvent.objects.unscoped().exists()
+    assert not LeadAlias.objects.unscoped().exists()
 
 
 def test_merge_validates_its_input(client, other_client):
@@ -639,5 +641,5 @@ def test_merge_validates_its_input(client, other_client):
     assert error(merge(client, "t", ["nope"]), 404) == {"status": 404, "error": "Not Found"}
     assert error(merge(client, "t", ["foreign"]), 404) == {"status": 404, "error": "Not Found"}
     assert error(merge(client, "foreign", ["s"]), 404) == {"status": 404, "error": "Not Found"}
-    assert not Lead.objects.filter(merged_into__isnull=False).exists()
+    assert not Lead.objects.unscoped().filter(merged_into__isnull=False).exists()
     assert merge(client, "t", ["s", "s"]).json()["mergedSources"] == ["s"]

@@ -56,7 +56,7 @@ def _sse(event: str, data: dict) -> Sse:
 @pytest.mark.django_db(transaction=True)
 def test_a_members_stream_hears_events_ingested_then_scored(ou):
     store_config(ou, CONFIG)
-    rs1, rs2 = (r.public_id for r in Ruleset.objects.filter(unit=ou).order_by("-is_primary"))
+    rs1, rs2 = (r.public_id for r in Ruleset.objects.for_ou(ou).order_by("-is_primary"))
     lead_create(ou=ou, lead_id="ld-1", metadata={})
     member = make_member(ou.org)
     make_membership(ou, member)
@@ -120,9 +120,9 @@ def test_a_replay_tells_only_of_leads_whose_scores_changed(ou, django_capture_on
         lead_create(ou=ou, lead_id=lead_id, metadata={})
         event_ingest(ou=ou, event=EventInput(event_type, lead_id=lead_id))
     process_pending_events()
-    rule = Rule.objects.get(ruleset__is_primary=True)
+    rule = Rule.objects.unscoped().get(ruleset__is_primary=True)
     rule_update(ou=ou, member=None, rule_id=rule.public_id, weight=8)
-    leads = list(Lead.objects.filter(unit=ou).values_list("id", flat=True))
+    leads = list(Lead.objects.for_ou(ou).values_list("id", flat=True))
 
     with heard_on_channels(ou.id) as messages, django_capture_on_commit_callbacks(execute=True):
         leads_replay(unit_id=ou.id, lead_pks=leads)

@@ -109,7 +109,7 @@ def test_a_merge_waits_for_the_batch_scoring_its_leads_instead_of_deadlocking():
 
     assert errors == []
     pipeline.process_pending_events()
-    scores = dict(LeadScore.objects.unscoped().filter(lead=target).values_list("ruleset_id", "score"))
+    scores = dict(target.leadscore_set.values_list("ruleset_id", "score"))
     assert scores == expected_from_reference(target, config)[0]
     assert EngagementEvent.objects.unscoped().filter(lead=target, status="processed").count() == 4
     assert not LeadScore.objects.unscoped().filter(lead=source).exists()

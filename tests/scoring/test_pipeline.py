@@ -33,9 +33,9 @@ def test_a_batch_claims_the_oldest_pending_events_and_marks_them_processed(clien
     assert pipeline.pending_event_count() == 7
     assert pipeline.process_pending_events() == 7
     assert pipeline.process_pending_batch() == 0
-    oldest_first = sorted(EngagementEvent.objects.values_list("seq", flat=True))
+    oldest_first = sorted(EngagementEvent.objects.unscoped().values_list("seq", flat=True))
     assert seen[0] == oldest_first[:5]
-    assert set(EngagementEvent.objects.values_list("status", flat=True)) == {"processed"}
+    assert set(EngagementEvent.objects.unscoped().values_list("status", flat=True)) == {"processed"}
 
 
 def test_a_failing_stage_leaves_the_batch_pending(client, monkeypatch):
@@ -97,7 +97,7 @@ def test_a_drained_queue_re_arms_the_doorbell_so_the_next_event_wakes_a_worker(c
     ingest(client, 2)
     assert redis.exists(pipeline.DOORBELL_KEY)
     assert pipeline.answer_doorbell() is False  # drained: nothing left for another run
-    assert not EngagementEvent.objects.filter(status="pending").exists()
+    assert not EngagementEvent.objects.unscoped().filter(status="pending").exists()
     assert not redis.exists(pipeline.DOORBELL_KEY)
     redis.delete("celery")
     ingest(client, 1)  # within the debounce second, yet it rings
@@ -111,7 +111,7 @@ def test_a_run_that_reaches_its_batch_limit_asks_for_another_run(client):
 
 def test_events_of_a_lead_a_merge_holds_are_scored_as_soon_as_it_commits(client):
     ingest(client, 3, leads=range(1))
-    lead_pk = EngagementEvent.objects.values_list("lead_id", flat=True).first()
+    lead_pk = EngagementEvent.objects.unscoped().values_list("lead_id", flat=True).first()
     held, release = threading.Event(), threading.Event()
 
     def merge_in_progress():

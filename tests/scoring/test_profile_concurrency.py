@@ -34,7 +34,7 @@ def test_a_batch_leaves_the_events_of_a_held_lead_for_a_later_batch(client, ou):
     def hold_the_lead():
         try:
             with transaction.atomic():
-                Lead.objects.select_for_update().get(lead_id="ann")
+                Lead.objects.unscoped().select_for_update().get(lead_id="ann")
                 locked.set()
                 release.wait(10)
         finally:
@@ -45,13 +45,13 @@ def test_a_batch_leaves_the_events_of_a_held_lead_for_a_later_batch(client, ou):
     try:
         assert locked.wait(10)
         assert process_pending_batch() == 0  # at once, without waiting for the lead
-        assert EngagementEvent.objects.get().status == EngagementEvent.Status.PENDING
+        assert EngagementEvent.objects.unscoped().get().status == EngagementEvent.Status.PENDING
     finally:
         release.set()
         holder.join()
 
     assert process_pending_events() == 1
-    assert Lead.objects.get(lead_id="ann").metadata == {"src": "ads"}
+    assert Lead.objects.unscoped().get(lead_id="ann").metadata == {"src": "ads"}
 
 
 def test_rule_and_metadata_changes_at_once_leave_consistent_scores(client, ou):
@@ -106,7 +106,10 @@ def test_rule_and_metadata_changes_at_once_leave_consistent_scores(client, ou):
     assert [rule.weight for ruleset in rulesets for rule in ruleset.rules] == [5]
     expected = {
         (lead.pk, ruleset_pk, score)
-        for lead in Lead.objects.filter(unit=ou)
+        for lead in Lead.objects.for_ou(ou)
         for ruleset_pk, score in profile_scores(lead.metadata, rulesets).items()
     }
-    assert set(LeadProfileScore.objects.values_list("lead_id", "ruleset_id", "score")) == expected
+    assert (
+        set(LeadProfileScore.objects.unscoped().values_list("lead_id", "ruleset_id", "score"))
+        == expected
+    )

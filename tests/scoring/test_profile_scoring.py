@@ -203,7 +203,7 @@ def test_profile_score_follows_the_leads_metadata(member_client):
     assert score_and_level(member_client, "ann") == (40, "Warm")
     result = profile(member_client, "ann")
     assert result["metadata"] == {"employees": "250", "industry": "saas", "title": "CEO"}
-    assert LeadProfileScore.objects.get().score == 40  # one lead, one ruleset
+    assert LeadProfileScore.objects.unscoped().get().score == 40  # one lead, one ruleset
 
     call(member_client, "patch", "/leads/ann/metadata", {"employees": 150, "country": "FR"})
     assert profile(member_client, "ann")["profile_score"] == 15  # only the industry holds
@@ -223,9 +223,9 @@ def test_profile_score_follows_the_leads_metadata(member_client):
     # Disabled rulesets score nothing; enabling recomputes.
     call(member_client, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": False})
     assert profile(member_client, "ann")["profile_score"] is None
-    assert not LeadProfileScore.objects.exists()
+    assert not LeadProfileScore.objects.unscoped().exists()
     call(member_client, "put", f"/profile/rulesets/{ruleset['id']}", {"enabled": True})
-    assert LeadProfileScore.objects.get().score == 80
+    assert LeadProfileScore.objects.unscoped().get().score == 80
 
 
 def test_profile_properties_are_the_distinct_lead_metadata_keys(member_client):
@@ -305,7 +305,9 @@ def test_suppressed_and_observe_only_events_apply_no_mapping(client, member_clie
 
     process_pending_events()
 
-    reasons = EngagementEvent.objects.order_by("occurred_at").values_list("suppression_reason")
+    reasons = (
+        EngagementEvent.objects.unscoped().order_by("occurred_at").values_list("suppression_reason")
+    )
     assert [reason for (reason,) in reasons] == [None, "metadata_filter", None]
     # Minute 2 was suppressed (metadata_filter), minute 3 is observe-only: google stays.
     assert profile(client, "ann")["metadata"] == {"source": "google"}
@@ -351,7 +353,9 @@ def test_a_merge_leaves_the_sources_without_profile_scores(member_client):
     call(member_client, "post", "/leads/merge", {"targetLeadId": "ann", "sourceLeadIds": ["old"]})
     # The target took the industry it lacked: 15 + 5 (no country).
     assert profile(member_client, "ann")["profile_score"] == 20
-    assert list(LeadProfileScore.objects.values_list("lead__lead_id", "score")) == [("ann", 20)]
+    assert list(LeadProfileScore.objects.unscoped().values_list("lead__lead_id", "score")) == [
+        ("ann", 20)
+    ]
 
 
 # --- Accounts (ABM) -------------------------------------------------------------------------
@@ -453,4 +457,6 @@ def test_another_ous_objects_answer_404_and_are_never_listed(ou, member_client):
     assert call(member_client, "get", "/profile/properties") == []
     result = call(member_client, "post", "/admin/apply-profile-mappings")
     assert result["leads_processed"] == 0
-    assert LeadProfileScore.objects.get().lead.lead_id == "theirs"  # their score untouched
+    assert (
+        LeadProfileScore.objects.unscoped().get().lead.lead_id == "theirs"
+    )  # their score untouched

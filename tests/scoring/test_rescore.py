@@ -74,7 +74,8 @@ def test_a_job_left_by_a_dead_worker_is_resumed_by_the_sweep(client, ou):
     RescoreJob.objects.unscoped().update(status="running", progress_total=1)  # its worker died
 
     assert jobs_sweep() == 1
-    assert RescoreJob.objects.unscoped().get(pk=RescoreJob.pk_from_public_id(job_id)).status == "completed"
+    job = RescoreJob.objects.unscoped().get(pk=RescoreJob.pk_from_public_id(job_id))
+    assert job.status == "completed"
 
 
 def test_rescore_of_an_unknown_ruleset_is_404(client, ou):

@@ -44,7 +44,7 @@ def test_events_ingested_through_the_api_are_scored(client, ou):
         response = client.post("/api/v1/events", body, format="json")
         assert response.status_code == 202, response.content
     process_pending_events()
-    lead = LeadScoringState.objects.get().lead
+    lead = LeadScoringState.objects.unscoped().get().lead
     scores, rows, reasons = stored_scoring(lead)
     # Standard surge: the 3rd event of the session x1.25: 3 + 10 + round(12.5) = 26.
     assert list(scores.values()) == [26]
@@ -69,8 +69,8 @@ def test_10_merge_replays_the_target_over_all_its_events(ou):
     # One session of three (0, 5, 10): 10 + 3 + round(12.5) = 26, then 10 at minute 200.
     assert list(stored_scoring(target)[0].values()) == [36]
     assert stored_scoring(target) == expected_from_reference(target, config)
-    assert not LeadScore.objects.filter(lead=source).exists()
-    assert not EventScore.objects.filter(lead=source).exists()
+    assert not LeadScore.objects.unscoped().filter(lead=source).exists()
+    assert not EventScore.objects.unscoped().filter(lead=source).exists()
 
 
 DECAY_CONFIG = {
@@ -85,7 +85,8 @@ DAY = 24 * 60
 
 def decay_events(lead):
     return list(
-        EngagementEvent.objects.filter(lead=lead, event_type="DECAY")
+        EngagementEvent.objects.unscoped()
+        .filter(lead=lead, event_type="DECAY")
         .order_by("occurred_at")
         .values_list("occurred_at", "metadata", "status")
     )

@@ -147,6 +147,6 @@ def test_pipeline_equals_reference_scorer(config_spec, stream, seed):
     ou_decay_sweep(unit_id=unit.id, now=at_minute(rng.randint(0, 800)))
     drain(batch_size=rng.randint(1, 15), workers=1)  # DECAY steps that came late
 
-    assert not EngagementEvent.objects.filter(unit=unit, status="pending").exists()
+    assert not EngagementEvent.objects.for_ou(unit).filter(status="pending").exists()
     for lead in leads:
         assert stored_scoring(lead) == expected_from_reference(lead, config)

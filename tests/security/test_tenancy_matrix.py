@@ -105,7 +105,7 @@ def _tenant(org, role="Owner", member_role="member"):
             event_type=f"type-{unit.id}", lead_id=lead.lead_id, metadata={"ou": unit.id}
         ),
     )
-    event = EngagementEvent.objects.get(seq=stored.seq)
+    event = EngagementEvent.objects.unscoped().get(seq=stored.seq)
     order = order_create(
         ou=unit,
         order_id=f"order-{unit.id}",

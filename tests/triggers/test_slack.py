@@ -131,7 +131,7 @@ def test_install_returns_slacks_authorize_url_with_a_new_state(fake_slack, app, 
     assert query["scope"] == SCOPES
     assert query["redirect_uri"] == "http://localhost:8000/api/v1/integrations/slack/callback"
     assert len(query["state"]) >= 43  # 32 random bytes
-    state = SlackOAuthState.objects.get(state=query["state"])
+    state = SlackOAuthState.objects.unscoped().get(state=query["state"])
     assert state.unit_id == unit.id
     assert state.expires_at > timezone.now() + datetime.timedelta(seconds=590)
 
@@ -141,7 +141,7 @@ def test_install_by_get_redirects_to_slack(fake_slack, app, operator):
 
     assert response.status_code == 302
     assert response["Location"].startswith(fake_slack.authorize_url + "?client_id=")
-    assert SlackOAuthState.objects.count() == 1
+    assert SlackOAuthState.objects.unscoped().count() == 1
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -160,12 +160,12 @@ def test_callback_connects_the_ou_and_stores_the_token_encrypted(
 ):
     assert install(fake_slack, operator) == {"slack": "connected"}
 
-    connection = SlackConnection.objects.get(unit=unit)
+    connection = SlackConnection.objects.unscoped().get(unit=unit)
     assert (connection.team_id, connection.team_name) == (workspace.team_id, "Acme")
     assert connection.bot_user_id == workspace.bot_user_id
     assert workspace.bot_token not in connection.bot_token_encrypted
     assert decrypt_secret(connection.bot_token_encrypted) == workspace.bot_token
-    assert not SlackOAuthState.objects.exists()
+    assert not SlackOAuthState.objects.unscoped().exists()
     (exchange,) = fake_slack.calls_of("oauth.v2.access")
     assert exchange["redirect_uri"] == "http://localhost:8000/api/v1/integrations/slack/callback"
     status = operator.get("/api/v1/integrations/slack").json()
@@ -220,13 +220,15 @@ def test_simultaneous_uses_of_a_state_let_one_through(fake_slack, app, workspace
 
 def test_an_expired_state_is_refused(fake_slack, app, workspace, unit, operator):
     authorize_url = operator.post("/api/v1/integrations/slack/install").json()["authorize_url"]
-    SlackOAuthState.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    SlackOAuthState.objects.unscoped().update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
 
     response = callback(APIClient(), fake_slack.approve(authorize_url))
 
     assert spa_query(response) == {"slack": "error", "reason": "invalid_state"}
-    assert not SlackConnection.objects.filter(unit=unit).exists()
-    assert not SlackOAuthState.objects.exists()
+    assert not SlackConnection.objects.for_ou(unit).exists()
+    assert not SlackOAuthState.objects.unscoped().exists()
     assert not fake_slack.calls_of("oauth.v2.access")
 
 
@@ -252,7 +254,7 @@ def test_declining_on_slack_spends_the_state(fake_slack, app, unit, operator):
     )
 
     assert spa_query(response) == {"slack": "error", "reason": "access_denied"}
-    assert not SlackOAuthState.objects.exists()
+    assert not SlackOAuthState.objects.unscoped().exists()
 
 
 def test_a_code_slack_refuses_is_reported(fake_slack, app, workspace, unit, operator):
@@ -264,7 +266,7 @@ def test_a_code_slack_refuses_is_reported(fake_slack, app, workspace, unit, oper
     )
 
     assert spa_query(response) == {"slack": "error", "reason": "invalid_code"}
-    assert not SlackConnection.objects.filter(unit=unit).exists()
+    assert not SlackConnection.objects.for_ou(unit).exists()
 
 
 @pytest.mark.parametrize(
@@ -285,7 +287,7 @@ def test_slack_failing_during_the_exchange_is_reported_not_a_500(
     response = callback(APIClient(), back_from_slack)
 
     assert spa_query(response) == {"slack": "error", "reason": reason}
-    assert not SlackConnection.objects.filter(unit=unit).exists()
+    assert not SlackConnection.objects.for_ou(unit).exists()
 
 
 def test_an_installer_who_lost_the_operator_role_cannot_finish(fake_slack, app, workspace, unit):
@@ -300,7 +302,7 @@ def test_an_installer_who_lost_the_operator_role_cannot_finish(fake_slack, app, 
     response = callback(APIClient(), fake_slack.approve(authorize_url))
 
     assert spa_query(response) == {"slack": "error", "reason": "forbidden"}
-    assert not SlackConnection.objects.filter(unit=unit).exists()
+    assert not SlackConnection.objects.for_ou(unit).exists()
 
 
 def test_installing_another_workspace_forgets_the_default_target(
@@ -317,7 +319,7 @@ def test_installing_another_workspace_forgets_the_default_target(
 
     assert install(fake_slack, operator) == {"slack": "connected"}
 
-    connection = SlackConnection.objects.get(unit=unit)
+    connection = SlackConnection.objects.unscoped().get(unit=unit)
     assert connection.team_id == other.team_id
     assert (connection.default_target_kind, connection.default_target_id) == ("", "")
 
@@ -351,7 +353,7 @@ def test_disconnect_forgets_the_connection_and_revokes_the_token(
     response = operator.delete("/api/v1/integrations/slack")
 
     assert response.status_code == 204
-    assert not SlackConnection.objects.filter(unit=unit).exists()
+    assert not SlackConnection.objects.for_ou(unit).exists()
     assert connected.bot_token in fake_slack.revoked_tokens
     assert operator.get("/api/v1/integrations/slack").json()["connected"] is False
     assert operator.delete("/api/v1/integrations/slack").status_code == 204
@@ -361,7 +363,7 @@ def test_disconnect_succeeds_when_slack_is_down(fake_slack, connected, unit, ope
     fake_slack.fail_next(status=503)
 
     assert operator.delete("/api/v1/integrations/slack").status_code == 204
-    assert not SlackConnection.objects.filter(unit=unit).exists()
+    assert not SlackConnection.objects.for_ou(unit).exists()
 
 
 # --- Channels and users ---------------------------------------------------------------------
@@ -399,7 +401,7 @@ def test_workspace_reads_need_a_connection(operator, route):
 
 
 def test_a_token_slack_does_not_accept_is_a_clean_502(fake_slack, connected, unit, operator):
-    SlackConnection.objects.filter(unit=unit).update(
+    SlackConnection.objects.for_ou(unit).update(
         bot_token_encrypted=encrypt_secret("xoxb-not-issued")
     )
 
@@ -451,7 +453,7 @@ def test_default_target_is_stored_on_the_connection(connected, unit, operator):
     assert response.status_code == 200
     body = response.json()
     assert (body["default_target_kind"], body["default_target_id"]) == ("user", user["id"])
-    connection = SlackConnection.objects.get(unit=unit)
+    connection = SlackConnection.objects.unscoped().get(unit=unit)
     assert (connection.default_target_kind, connection.default_target_id) == ("user", user["id"])
 
 

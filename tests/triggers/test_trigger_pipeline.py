@@ -35,7 +35,7 @@ def deliver_all() -> None:
 
 def time_travel_to_next_attempts() -> None:
     """Makes every pending retry due now, as if its delay had passed."""
-    Delivery.objects.filter(status="pending").update(
+    Delivery.objects.unscoped().filter(status="pending").update(
         next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
     )
 
@@ -61,15 +61,15 @@ def test_a_milestone_crossing_is_delivered_once_to_webhook_email_and_slack(
     # 30, then 60 (crosses 50), then the 3rd of the session x1.25: 98.
     send_events(client, "jo", [("demo", 0), ("demo", 60), ("demo", 120)])
 
-    firing = Firing.objects.get()
+    firing = Firing.objects.unscoped().get()
     assert (firing.trigger_id, firing.kind, firing.score, firing.event_type) == (
         trigger.id, "milestone", 60, "demo",
     )  # fmt: skip
-    assert sorted(Delivery.objects.values_list("channel", "status")) == [
+    assert sorted(Delivery.objects.unscoped().values_list("channel", "status")) == [
         ("email", "pending"), ("slack", "pending"), ("webhook", "pending"),
     ]  # fmt: skip
     deliver_all()
-    assert set(Delivery.objects.values_list("status", "attempts")) == {("delivered", 1)}
+    assert set(Delivery.objects.unscoped().values_list("status", "attempts")) == {("delivered", 1)}
 
     (request,) = webhook_receiver.wait_for(1)
     payload = Webhook(secret).verify(request.body, request.headers)
@@ -93,8 +93,8 @@ def test_a_milestone_crossing_is_delivered_once_to_webhook_email_and_slack(
 
     # A late event makes the pipeline replay the lead's history: nothing fires again.
     send_events(client, "jo", [("demo", 30)])
-    assert Firing.objects.count() == 1
-    assert Delivery.objects.count() == 3
+    assert Firing.objects.unscoped().count() == 1
+    assert Delivery.objects.unscoped().count() == 3
 
 
 def test_a_receiver_failing_twice_gets_the_third_attempt(client, ou, jo, webhook_receiver):
@@ -104,7 +104,7 @@ def test_a_receiver_failing_twice_gets_the_third_attempt(client, ou, jo, webhook
     send_events(client, "jo", [("demo", 0)])
 
     deliver_all()
-    delivery = Delivery.objects.get()
+    delivery = Delivery.objects.unscoped().get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
     first_delay = delivery.next_attempt_at - delivery.updated_at
     assert datetime.timedelta(seconds=4) < first_delay < datetime.timedelta(seconds=6)
@@ -136,7 +136,7 @@ def test_a_receiver_always_down_ends_failed_after_the_schedule(client, ou, jo, w
     for _ in range(MAX_ATTEMPTS - 1):
         time_travel_to_next_attempts()
         deliveries_sweep()
-    delivery = Delivery.objects.get()
+    delivery = Delivery.objects.unscoped().get()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
         "failed", MAX_ATTEMPTS, None,
     )  # fmt: skip
@@ -159,14 +159,14 @@ def test_410_gone_disables_the_url_for_that_trigger(client, ou, jo, webhook_rece
     webhook_receiver.answer_next(410)
     send_events(client, "jo", [("demo", 0)])
     deliver_all()
-    assert Delivery.objects.get().status == "disabled"
+    assert Delivery.objects.unscoped().get().status == "disabled"
     trigger.refresh_from_db()
     assert trigger.webhook_disabled_at is not None
 
     # The next crossing fires but sends nothing to the gone endpoint.
     send_events(client, "jo", [("unsubscribe", 100), ("demo", 200)])
-    assert Firing.objects.filter(kind="milestone").count() == 2
-    assert Delivery.objects.count() == 1
+    assert Firing.objects.unscoped().filter(kind="milestone").count() == 2
+    assert Delivery.objects.unscoped().count() == 1
     assert len(webhook_receiver.requests) == 1
 
 
@@ -187,7 +187,7 @@ def test_webhook_signature_carries_both_secrets_during_a_rotation(client, ou, jo
     for secret in (old, new):
         assert Webhook(secret).verify(request.body, request.headers)["type"] == "trigger.milestone"
     assert json.loads(request.body)["data"]["lead"]["id"]
-    assert Trigger.objects.get().webhook_disabled_at is None
+    assert Trigger.objects.unscoped().get().webhook_disabled_at is None
 
 
 def lead(client, lead_id: str) -> None:
@@ -197,7 +197,9 @@ def lead(client, lead_id: str) -> None:
 
 def fired(kind: str) -> list[tuple[str, str, int]]:
     return sorted(
-        Firing.objects.filter(kind=kind).values_list("lead__lead_id", "event_type", "event_seq")
+        Firing.objects.unscoped()
+        .filter(kind=kind)
+        .values_list("lead__lead_id", "event_type", "event_seq")
     )
 
 
@@ -236,7 +238,7 @@ def test_sequences_patterns_and_surges_fire_from_the_pipeline_as_simulated(clien
 
     assert [f[0] for f in fired("sequence") if f] == ["ann", "ann", "bob", "bob"]
     by_trigger = dict.fromkeys((ordered.id, unordered.id, pattern.id, surge.id, milestone.id), 0)
-    for trigger_id in Firing.objects.values_list("trigger_id", flat=True):
+    for trigger_id in Firing.objects.unscoped().values_list("trigger_id", flat=True):
         by_trigger[trigger_id] += 1
     # The milestone at 4 points: ann's 4th event, bob's 4th, cid never gets there.
     assert by_trigger == {
@@ -246,7 +248,11 @@ def test_sequences_patterns_and_surges_fire_from_the_pipeline_as_simulated(clien
     for trigger in (ordered, unordered, pattern, surge, milestone):
         simulated = simulate_trigger(trigger, lead=None, days=30)
         leads = sorted(
-            set(Firing.objects.filter(trigger=trigger).values_list("lead__lead_id", flat=True))
+            set(
+                Firing.objects.unscoped()
+                .filter(trigger=trigger)
+                .values_list("lead__lead_id", flat=True)
+            )
         )
         assert simulated["matched_leads"] == leads, trigger.kind
         assert simulated["total_matches"] == by_trigger[trigger.id]
@@ -266,9 +272,9 @@ def test_decide_events_never_fire_and_observed_ones_are_not_evaluated(client, ou
     # visit 1; demo (decide) 61 crosses 50 and completes the burst of 2: neither fires; the
     # webinar (observe) is neither scored nor counted; the visit at 30 s is in the same burst.
     send_events(client, "jo", [("visit", 0), ("demo", 10), ("webinar", 20), ("visit", 30)])
-    assert Firing.objects.count() == 0
+    assert Firing.objects.unscoped().count() == 0
     send_events(client, "jo", [("visit", 700), ("visit", 710)])  # a new burst: fires
-    assert fired("surge") == [("jo", "visit", Firing.objects.get().event_seq)]
+    assert fired("surge") == [("jo", "visit", Firing.objects.unscoped().get().event_seq)]
 
 
 def test_email_templates_see_only_their_context(client, ou, jo):
@@ -301,7 +307,7 @@ def test_a_url_that_resolves_inward_at_send_time_is_refused(client, ou, jo, sett
     send_events(client, "jo", [("demo", 0)])
     settings.OUTBOUND_ALLOWED_NETWORKS = []
     deliver_all()
-    delivery = Delivery.objects.get()
+    delivery = Delivery.objects.unscoped().get()
     assert delivery.status == "failed"
     assert "loopback" in delivery.last_error
 
@@ -351,7 +357,7 @@ def test_a_surge_is_published_on_its_ous_live_channel(client, ou, jo, settings):
         for block in text.split("\n\n")
         if block.startswith("event: surge")
     ]
-    firing = Firing.objects.get()
+    firing = Firing.objects.unscoped().get()
     assert surges == [
         {
             "surge_id": firing.id, "trigger_id": trigger.public_id, "lead_id": "jo",
@@ -380,9 +386,9 @@ def test_decay_that_drops_a_lead_below_a_milestone_records_its_exit(client, ou, 
 
     decay_sweep(now=NOW + datetime.timedelta(days=1, hours=1))  # one step: 60 -> 40
 
-    exit_ = Firing.objects.get(kind="milestone_exited")
+    exit_ = Firing.objects.unscoped().get(kind="milestone_exited")
     assert (exit_.trigger_id, exit_.score, exit_.event_type) == (milestone.id, 40, "DECAY")
-    assert not Firing.objects.filter(trigger=low, kind="milestone_exited").exists()
+    assert not Firing.objects.unscoped().filter(trigger=low, kind="milestone_exited").exists()
     message = pubsub.get_message(timeout=2)
     assert message is not None
     assert "event: milestone_exited" in message["data"].decode()
@@ -419,7 +425,7 @@ def test_a_webhook_goes_to_the_address_that_was_checked(
     deliver_all()
     (request,) = webhook_receiver.wait_for(1)
     assert request.headers["host"] == f"hooks.example.test:{port}"
-    assert Delivery.objects.get().status == "delivered"
+    assert Delivery.objects.unscoped().get().status == "delivered"
 
 
 def test_emails_of_a_batch_share_one_smtp_connection(client, ou, jo, smtp_server):
@@ -431,7 +437,7 @@ def test_emails_of_a_batch_share_one_smtp_connection(client, ou, jo, smtp_server
         )  # fmt: skip
     send_events(client, "jo", [("demo", 0)])
     deliver_all()
-    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert set(Delivery.objects.unscoped().values_list("status", flat=True)) == {"delivered"}
     assert smtp_server.connections == 1
     assert len(smtp_server.messages) == 6
     assert (
@@ -450,6 +456,8 @@ def test_a_replay_over_events_older_than_the_trigger_leaves_it_unused(client, ou
     # before the trigger existed, so the trigger's one firing is still to come.
     send_events(client, "jo", [("visit", 10)])
     send_events(client, "jo", [("demo", 180), ("demo", 240)])  # 45, then 90: crosses
-    assert fired("milestone") == [("jo", "demo", Firing.objects.get(kind="milestone").event_seq)]
-    assert Firing.objects.get(kind="milestone").score == 90
-    assert Firing.objects.filter(trigger=trigger).count() == 2  # the exit and the firing
+    assert fired("milestone") == [
+        ("jo", "demo", Firing.objects.unscoped().get(kind="milestone").event_seq)
+    ]
+    assert Firing.objects.unscoped().get(kind="milestone").score == 90
+    assert Firing.objects.unscoped().filter(trigger=trigger).count() == 2  # the exit and the firing

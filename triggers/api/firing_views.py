@@ -406,7 +406,7 @@ class SurgeMetricsView(ApiView):
         """The OU named in the path when the caller may see it; not found otherwise, the way
         another tenant's objects are."""
         unit = org_unit_get(org=request.org, unit_id=unit_id)
-        access = ou_access_for(member=request.member, unit=unit) if unit is not None else None
+        access = ou_access_for(member=request.member, unit=unit)
         if access is None:
             raise NotFoundError()
         return access.unit

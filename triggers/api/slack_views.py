@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -145,7 +146,7 @@ ANY_STRING = {"type": "string", "pattern": NO_NUL}
 
 class SlackCallbackView(APIView):
     authentication_classes = []
-    permission_classes = []
+    permission_classes = [AllowAny]  # public: Slack redirects here; the OAuth state is checked
 
     class CallbackQuery(QueryParameters):
         state = StrictCharField(max_length=200)

@@ -109,7 +109,8 @@ def _send_claimed(delivery_ids: list[int]) -> None:
     """Email and Slack are sent one by one; webhook and Teams posts are prepared here (the
     database reads stay on this thread) and sent `HTTP_CONCURRENCY` at a time."""
     deliveries = list(
-        Delivery.objects.filter(id__in=delivery_ids)
+        Delivery.objects.unscoped()
+        .filter(id__in=delivery_ids)
         .select_related("firing", "firing__trigger", "firing__lead")
         .order_by("id")
     )
@@ -175,7 +176,7 @@ def _record_outcomes(
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        Delivery.objects.filter(
+        Delivery.objects.unscoped().filter(
             pk__in=[pk for pk, failure in outcomes.items() if failure is None]
         ).update(
             status=Delivery.Status.DELIVERED,
@@ -205,7 +206,7 @@ def _record_failure(delivery: Delivery, failure: DeliveryFailure) -> None:
         if failure.retry_after is not None:
             delay = max(delay, datetime.timedelta(seconds=failure.retry_after))
         fields["next_attempt_at"] = now + delay
-    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(**fields)
     logger.info(
         "delivery attempt failed",
         extra={
@@ -222,10 +223,10 @@ def _disable_webhook(delivery: Delivery, now: datetime.datetime) -> None:
     deliveries there included) until the URL is saved again."""
     trigger = delivery.firing.trigger
     with transaction.atomic():
-        Trigger.objects.filter(pk=trigger.pk, webhook_url=delivery.target).update(
+        Trigger.objects.unscoped().filter(pk=trigger.pk, webhook_url=delivery.target).update(
             webhook_disabled_at=now
         )
-        Delivery.objects.filter(
+        Delivery.objects.unscoped().filter(
             firing__trigger=trigger,
             channel=Delivery.Channel.WEBHOOK,
             target=delivery.target,

@@ -69,11 +69,12 @@ def unit_triggers(unit_ids: Iterable[str]) -> dict[str, UnitTriggers]:
 
 
 def load_unit_triggers(unit_id: str) -> UnitTriggers:
-    rows = list(Trigger.objects.filter(unit_id=unit_id, active=True).order_by("id"))
+    rows = list(Trigger.objects.for_ou(unit_id).filter(active=True).order_by("id"))
     return UnitTriggers(
         org_id=OrgUnit.objects.values_list("org_id", flat=True).get(pk=unit_id),
         triggers=engine_triggers(rows),
-        primary_ruleset_id=Ruleset.objects.filter(unit_id=unit_id, is_primary=True)
+        primary_ruleset_id=Ruleset.objects.for_ou(unit_id)
+        .filter(is_primary=True)
         .values_list("id", flat=True)
         .first(),
         targets={row.id: trigger_target(row) for row in rows},

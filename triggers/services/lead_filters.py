@@ -23,8 +23,10 @@ def _all_hold(facts: Mapping[str, Any], conditions: Iterable[Mapping[str, Any]])
 
 
 def lead_profile_facts(lead_pk: int) -> dict[str, Any]:
-    rows = LeadProfileScore.objects.filter(lead_id=lead_pk).values_list(
-        "ruleset_id", "ruleset__is_primary", "score"
+    rows = (
+        LeadProfileScore.objects.unscoped()
+        .filter(lead_id=lead_pk)
+        .values_list("ruleset_id", "ruleset__is_primary", "score")
     )
     facts: dict[str, Any] = {"score": 0}
     for ruleset_id, is_primary, score in rows:
@@ -40,7 +42,9 @@ def lead_passes_filters(
     profile_filters: Iterable[Mapping[str, Any]],
 ) -> bool:
     if lead_attribute_filters:
-        metadata = Lead.objects.filter(pk=lead_pk).values_list("metadata", flat=True).first()
+        metadata = (
+            Lead.objects.unscoped().filter(pk=lead_pk).values_list("metadata", flat=True).first()
+        )
         if not _all_hold(metadata or {}, lead_attribute_filters):
             return False
     return not profile_filters or _all_hold(lead_profile_facts(lead_pk), profile_filters)

@@ -57,7 +57,7 @@ def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> dict:
             if fired:
                 matched[lead_pk] = len(fired)
     listed = list(matched)[:MAX_LISTED_LEADS]
-    lead_ids = dict(Lead.objects.filter(pk__in=listed).values_list("pk", "lead_id"))
+    lead_ids = dict(Lead.objects.unscoped().filter(pk__in=listed).values_list("pk", "lead_id"))
     total = sum(matched.values())
     scope = f"lead {lead.lead_id}" if lead is not None else f"{len(lead_pks)} leads active"
     return {
@@ -73,8 +73,8 @@ def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> dict:
 
 def _recently_active_leads(unit_id: str, since: datetime.datetime) -> list[int]:
     return list(
-        EngagementEvent.objects.filter(
-            unit_id=unit_id,
+        EngagementEvent.objects.for_ou(unit_id)
+        .filter(
             occurred_at__gte=since,
             status=EngagementEvent.Status.PROCESSED,
         )

@@ -117,7 +117,7 @@ def slack_install_begin(*, unit: OrgUnit, member: Member) -> str:
     if app is None:
         raise SlackAppNotConfiguredError()
     now = timezone.now()
-    SlackOAuthState.objects.filter(unit=unit, expires_at__lte=now).delete()
+    SlackOAuthState.objects.for_ou(unit).filter(expires_at__lte=now).delete()
     state = SlackOAuthState.objects.create(
         state=secrets.token_urlsafe(32),
         unit=unit,
@@ -163,15 +163,21 @@ def slack_install_complete(*, state: str, code: str) -> SlackConnection:
 
 def slack_install_abandon(*, state: str) -> None:
     """The user declined on Slack's page: the state is spent all the same."""
-    SlackOAuthState.objects.filter(state=state).delete()
+    SlackOAuthState.objects.unscoped().filter(state=state).delete()
 
 
 def _oauth_state_consume(state: str) -> SlackOAuthState:
     oauth_state = (
-        SlackOAuthState.objects.select_related("unit", "member").filter(state=state).first()
+        SlackOAuthState.objects.unscoped()
+        .select_related("unit", "member")
+        .filter(state=state)
+        .first()
     )
     # Of concurrent uses of one state, only the one whose DELETE removed the row goes on.
-    if oauth_state is None or SlackOAuthState.objects.filter(state=state).delete()[0] == 0:
+    if (
+        oauth_state is None
+        or SlackOAuthState.objects.unscoped().filter(state=state).delete()[0] == 0
+    ):
         raise SlackInstallError("invalid_state")
     if oauth_state.expires_at <= timezone.now():
         raise SlackInstallError("invalid_state")
@@ -187,11 +193,13 @@ def _connection_store(unit: OrgUnit, granted: dict) -> SlackConnection:
         "bot_token_encrypted": encrypt_secret(granted["access_token"]),
     }
     with transaction.atomic():
-        previous = SlackConnection.objects.select_for_update().filter(unit=unit)
+        previous = SlackConnection.objects.for_ou(unit).select_for_update()
         previous_team = previous.values_list("team_id", flat=True).first()
         if previous_team != fields["team_id"]:  # a default target is an id of its workspace
             fields.update(default_target_kind="", default_target_id="")
-        connection, _ = SlackConnection.objects.update_or_create(unit=unit, defaults=fields)
+        connection, _ = SlackConnection.objects.for_ou(unit).update_or_create(
+            unit=unit, defaults=fields
+        )
     return connection
 
 
@@ -205,7 +213,7 @@ def _redirect_uri() -> str:
 def slack_status(*, unit: OrgUnit, installer: Member | None) -> SlackStatus:
     """The OU's connection. When there is none and the organization has a Slack app, an
     authorize URL (a new OAuth state) for `installer`, the caller when they may install."""
-    connection = SlackConnection.objects.filter(unit=unit).first()
+    connection = SlackConnection.objects.for_ou(unit).first()
     if connection is None:
         can_install = installer is not None and slack_app_configured(org=unit.org)
         return SlackStatus(
@@ -227,7 +235,7 @@ def slack_disconnect(*, unit: OrgUnit) -> None:
     """Forgets the OU's connection, and asks Slack to revoke its token (best effort: the
     connection is gone whatever Slack answers)."""
     with transaction.atomic():
-        connection = SlackConnection.objects.select_for_update().filter(unit=unit).first()
+        connection = SlackConnection.objects.for_ou(unit).select_for_update().first()
         if connection is None:
             return
         connection.delete()
@@ -266,7 +274,7 @@ def slack_test_message_send(*, unit: OrgUnit, kind: str, target_id: str, text: s
 
 
 def _connection_of(unit: OrgUnit) -> SlackConnection:
-    connection = SlackConnection.objects.filter(unit=unit).first()
+    connection = SlackConnection.objects.for_ou(unit).first()
     if connection is None:
         raise SlackNotConnectedError()
     return connection
@@ -280,7 +288,7 @@ def post_slack_message(
 ) -> str:
     """Posts to the OU's workspace (to its default target when none is given; to a user: in
     a DM with the bot) and returns the message's `ts`; raises SlackDeliveryError."""
-    connection = SlackConnection.objects.filter(unit_id=unit_id).first()
+    connection = SlackConnection.objects.for_ou(unit_id).first()
     if connection is None:
         raise SlackDeliveryError("The OU is not connected to Slack", retryable=False)
     if not (target_kind and target_id):

@@ -24,20 +24,20 @@ def _new_secret() -> str:
 
 
 def _locked_secret(unit_id: str) -> WebhookSecret:
-    row = WebhookSecret.objects.select_for_update().filter(unit_id=unit_id).first()
+    row = WebhookSecret.objects.for_ou(unit_id).select_for_update().first()
     if row is None:
         WebhookSecret.objects.bulk_create(
             [WebhookSecret(unit_id=unit_id, secret_encrypted=encrypt_secret(_new_secret()))],
             ignore_conflicts=True,
         )
-        row = WebhookSecret.objects.select_for_update().get(unit_id=unit_id)
+        row = WebhookSecret.objects.for_ou(unit_id).select_for_update().get()
     return row
 
 
 def signing_secrets(unit_id: str) -> list[str]:
     """The secrets a delivery is signed with now: the current one, and the previous one
     while a rotation overlaps."""
-    row = WebhookSecret.objects.filter(unit_id=unit_id).first()
+    row = WebhookSecret.objects.for_ou(unit_id).first()
     if row is None:
         with transaction.atomic():
             row = _locked_secret(unit_id)
