@@ -80,8 +80,6 @@ class DurableJob(models.Model):
         COMPLETED = "completed"
         FAILED = "failed"
 
-    IN_PROGRESS = (Status.PENDING, Status.RUNNING)
-
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Units of work (rows, leads) to do and done; total stays null until the run counted them.
     progress_total = models.PositiveIntegerField(null=True)
