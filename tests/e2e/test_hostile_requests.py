@@ -1,12 +1,12 @@
 """Hostile request targets against the production web server (gunicorn): the bytes are checked
 as the client sent them (gunicorn's RAW_URI), and the answer is the API's error shape."""
 
-import base64
 import http.client
 
 import pytest
 
 from leadvibe.embedded import free_port
+from tests.api_clients import credential_authorization
 from tests.e2e.processes import start_web, stop_process
 from tests.factories import make_credential
 
@@ -36,13 +36,8 @@ def web_port(server_env, tmp_path):
 def test_the_real_server_refuses_bytes_no_view_can_use(web_port, target, error):
     issued = make_credential()
     connection = http.client.HTTPConnection("127.0.0.1", web_port, timeout=30)
-    credentials = f"{issued.credential.client_id}:{issued.client_secret}"
-    connection.request("GET", target, headers={"Authorization": _basic(credentials)})
+    connection.request("GET", target, headers={"Authorization": credential_authorization(issued)})
     response = connection.getresponse()
     assert response.status == 400
     assert response.getheader("Content-Type") == "application/json"
     assert response.read() == (b'{"status": 400, "error": "%s"}' % error.encode())
-
-
-def _basic(credentials: str) -> str:
-    return "Basic " + base64.b64encode(credentials.encode()).decode()
