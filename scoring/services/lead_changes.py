@@ -44,6 +44,7 @@ from scoring.services.scoring_stage import leads_replay
 
 MAX_MERGE_SOURCES = 100
 
+
 def _metadata_changed(lead: Lead) -> None:
     """PUT or PATCH changed the lead's metadata."""
     lead_profile_changed(lead)
