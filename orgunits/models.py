@@ -100,7 +100,7 @@ class OUMembership(OUOwnedModel):
         VIEWER = "Viewer"
 
     # What each role may do, in increasing order of rights.
-    ROLE_RANK = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.OWNER: 3}
+    ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.OWNER: 3}
 
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
