@@ -610,12 +610,14 @@ def test_merging_a_merge_target_repoints_its_merged_leads(client):
     assert client.get("/api/v1/leads/b").json()["lead"]["merged_into"] == "c"
 
 
-def test_deleting_a_merge_target_deletes_the_leads_merged_into_it(client):
+def test_deleting_a_merge_target_deletes_the_leads_merged_into_it(client, hooks):
     lead_with_data(client, "target", "t@x.test")
     lead_with_data(client, "source", "s@x.test")
     merge(client, "target", ["source"])
     client.delete("/api/v1/leads/target")
     jobs_sweep_task()
+    # LEADS_DELETING named both leads while they still existed.
+    assert hooks[-1] == ("deleting", ["target", "source"])
     assert not Lead.objects.unscoped().exists()
     assert not EngagementEvent.objects.unscoped().exists()
     assert not LeadAlias.objects.unscoped().exists()
