@@ -19,7 +19,7 @@ Why each index exists:
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
-import scoring.models
+import orgunits.tenancy
 from django.conf import settings
 from django.db import migrations, models
 
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
             options={
                 'abstract': False,
             },
-            bases=(scoring.models.PublicIdMixin, models.Model),
+            bases=(orgunits.tenancy.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='DecayRule',
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
             options={
                 'abstract': False,
             },
-            bases=(scoring.models.PublicIdMixin, models.Model),
+            bases=(orgunits.tenancy.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='InorganicFilter',
@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
             options={
                 'abstract': False,
             },
-            bases=(scoring.models.PublicIdMixin, models.Model),
+            bases=(orgunits.tenancy.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Ruleset',
@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orgunits.orgunit')),
                 ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
-            bases=(scoring.models.PublicIdMixin, models.Model),
+            bases=(orgunits.tenancy.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Rule',
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
                 ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('ruleset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='scoring.ruleset')),
             ],
-            bases=(scoring.models.PublicIdMixin, models.Model),
+            bases=(orgunits.tenancy.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='LeadScore',
@@ -232,7 +232,7 @@ class Migration(migrations.Migration):
             options={
                 'indexes': [models.Index(fields=['unit', 'kind', 'min_score'], name='level_unit_kind')],
             },
-            bases=(scoring.models.PublicIdMixin, models.Model),
+            bases=(orgunits.tenancy.PublicIdMixin, models.Model),
         ),
         migrations.AddConstraint(
             model_name='ruleset',

@@ -2,7 +2,7 @@
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
-import scoring.models
+import orgunits.tenancy
 from django.conf import settings
 from django.db import migrations, models
 
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orgunits.orgunit')),
                 ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
-            bases=(scoring.models.PublicIdMixin, models.Model),
+            bases=(orgunits.tenancy.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Firing',

@@ -1,0 +1,58 @@
+"""Durable jobs of scoring (`leadvibe.jobs.DurableJob`, handlers in scoring.jobs): CSV
+imports, lead deletions and rescores."""
+
+from django.db import models
+
+from leadvibe.db import PrefixedIdField
+from leadvibe.jobs import DurableJob
+from orgunits.models import Member
+from orgunits.tenancy import OUOwnedModel, PublicIdMixin
+from scoring.models.config import Ruleset
+
+
+class ImportJob(DurableJob, OUOwnedModel):
+    """A CSV import (scoring.services.imports): progress counts data rows, failed included."""
+
+    MAX_ERRORS = 100
+
+    id = PrefixedIdField(prefix="imp")
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL)
+    file_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=1024)
+    rows_failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class LeadDeletion(DurableJob, OUOwnedModel):
+    """An asynchronous lead deletion (scoring.services.lead_changes); outlives the lead it
+    deleted."""
+
+    id = models.BigAutoField(primary_key=True)
+    lead_id = models.CharField(max_length=200)
+
+    class Meta(DurableJob.Meta):
+        indexes = [
+            *DurableJob.Meta.indexes,
+            models.Index(fields=["unit", "lead_id"], name="deletion_unit_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.status}"
+
+
+class RescoreJob(PublicIdMixin, DurableJob, OUOwnedModel):
+    """A rescore (scoring.services.rescore): the OU's leads replayed under the current
+    configuration (asked for by a client, or after events were deleted); progress counts
+    leads."""
+
+    ID_PREFIX = "rsj_"
+
+    id = models.BigAutoField(primary_key=True)
+    # The ruleset the rescore was asked for, if any (every ruleset is recomputed).
+    ruleset = models.ForeignKey(Ruleset, null=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Leads are done in key order; this is the last one done (a resumed job goes on from it).
+    last_lead_pk = models.BigIntegerField(default=0)
