@@ -1,1 +1,191 @@
-"""Models of the segments app (built by later issues)."""
+"""Segments: rule-built lists of an OU's leads (architecture.md §8), their rules, the stored
+membership, the membership's entry and exit events, the per-lead memory of event-metadata
+rules, and the membership recompute job.
+
+Every row belongs to one OU; reads start from `Model.objects.for_ou(ou)`. Membership rows and
+match flags hang off a lead and are written only by whoever holds the lead's lock
+(`scoring.services.lead_locks`), inside the transaction that changed what a rule reads.
+Membership events name the lead by key and id without a foreign key, so a deleted lead's
+`segment_exited` outlives it.
+"""
+
+from django.db import models
+
+from leadvibe.jobs import DurableJob
+from orgunits.models import Member, OrgUnit
+from orgunits.tenancy import ConfigModel, OUOwnedModel, PublicIdMixin
+from scoring.models import Lead
+
+
+class Segment(ConfigModel):
+    ID_PREFIX = "sg_"
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "created_at"], name="segment_unit_created")]
+
+
+class SegmentRule(ConfigModel):
+    """One condition of a segment; rules of one `logic_group` share its `logic_op` (AND: all
+    hold, OR: one does) and the groups are ANDed."""
+
+    ID_PREFIX = "sgr_"
+
+    class Type(models.TextChoices):
+        LEAD_METADATA = "lead_metadata"
+        EVENT_METADATA = "event_metadata"
+        ENGAGEMENT_LEVEL = "engagement_level"
+        PROFILE_LEVEL = "profile_level"
+        ACCOUNT_METADATA = "account_metadata"
+        ACCOUNT_LEVEL = "account_level"
+        ENGAGEMENT_SCORE = "engagement_score"
+
+    class Operator(models.TextChoices):
+        EQUALS = "equals"
+        NOT_EQUALS = "not_equals"
+        CONTAINS = "contains"
+        STARTS_WITH = "starts_with"
+        ENDS_WITH = "ends_with"
+        GREATER_THAN = "greater_than"
+        LESS_THAN = "less_than"
+        GREATER_THAN_OR_EQUAL = "greater_than_or_equal"
+        LESS_THAN_OR_EQUAL = "less_than_or_equal"
+        IS_EMPTY = "is_empty"
+        IS_NOT_EMPTY = "is_not_empty"
+
+    class LogicOp(models.TextChoices):
+        AND = "AND"
+        OR = "OR"
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="rules")
+    rule_name = models.CharField(max_length=200, blank=True, default="")
+    rule_type = models.CharField(max_length=20, choices=Type.choices)
+    field_name = models.CharField(max_length=200, blank=True, default="")
+    operator = models.CharField(max_length=24, choices=Operator.choices)
+    value = models.TextField(blank=True, default="")
+    event_type = models.CharField(max_length=100, blank=True, default="")  # "": any type
+    logic_group = models.IntegerField(default=0)
+    logic_op = models.CharField(max_length=3, choices=LogicOp.choices, default=LogicOp.AND)
+    order_index = models.IntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "segment"], name="segment_rule_unit_segment")]
+
+
+class SegmentMembership(OUOwnedModel):
+    """A lead in a segment since `entered_at`."""
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, db_index=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also the count's and the recompute diff's index.
+            models.UniqueConstraint(fields=["segment", "lead"], name="segment_membership_once"),
+        ]
+        indexes = [
+            # A lead's segments (GET /leads/{id}/segments, real-time diffs, deletion).
+            models.Index(fields=["lead"], name="segment_membership_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}/{self.lead_id}"
+
+
+class SegmentMembershipEvent(OUOwnedModel):
+    """A lead entered or left a segment, and why."""
+
+    class Kind(models.TextChoices):
+        ENTERED = "segment_entered"
+        EXITED = "segment_exited"
+
+    class Cause(models.TextChoices):
+        EVENT = "event"
+        DECAY = "decay"
+        METADATA = "metadata"
+        MERGE = "merge"
+        DELETED = "deleted"
+        RULES_CHANGED = "rules_changed"
+        ACTIVATED = "activated"
+
+    # Causes that are changes of the lead (segment triggers fire for these only).
+    LEAD_CAUSES = (Cause.EVENT, Cause.DECAY, Cause.METADATA, Cause.MERGE, Cause.DELETED)
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, db_index=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
+    # No foreign key: the exit of a deleted lead outlives it.
+    lead_pk = models.BigIntegerField()
+    lead_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    cause = models.CharField(max_length=16, choices=Cause.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # GET /segments/{id}/events, newest first.
+            models.Index(fields=["segment", "-at", "-id"], name="segment_event_segment_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}/{self.lead_id}: {self.kind} ({self.cause})"
+
+
+class SegmentEventMatch(OUOwnedModel):
+    """An `event_metadata` rule has matched one of the lead's unsuppressed events: the rule
+    holds for the lead from then on, so an event costs the rules of its type, never a rescan
+    of the lead's history."""
+
+    id = models.BigAutoField(primary_key=True)
+    rule = models.ForeignKey(SegmentRule, on_delete=models.CASCADE, db_index=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # no column: the unit names the organization
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "lead"], name="segment_event_match_once"),
+        ]
+        indexes = [models.Index(fields=["lead"], name="segment_event_match_lead")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.lead_id}"
+
+
+class SegmentRecompute(PublicIdMixin, DurableJob, OUOwnedModel):
+    """A recompute of one segment's membership after its rules changed or it was activated
+    (segments.services.recompute): leads in key order, a chunk per transaction; progress
+    counts leads. A newer job of the same segment supersedes it."""
+
+    ID_PREFIX = "sgj_"
+
+    class Cause(models.TextChoices):
+        RULES_CHANGED = "rules_changed"
+        ACTIVATED = "activated"
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, db_index=False)
+    cause = models.CharField(max_length=16, choices=Cause.choices)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The last lead done (a resumed job goes on after it).
+    last_lead_pk = models.BigIntegerField(default=0)
+    entered = models.PositiveIntegerField(default=0)
+    exited = models.PositiveIntegerField(default=0)
+
+    class Meta(DurableJob.Meta):
+        indexes = [
+            *DurableJob.Meta.indexes,
+            models.Index(fields=["segment", "-created_at"], name="segment_recompute_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id}: {self.status}"
