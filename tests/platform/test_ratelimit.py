@@ -2,7 +2,6 @@
 
 import logging
 import math
-import threading
 import time
 import uuid
 
@@ -16,6 +15,7 @@ from leadvibe.ratelimit import (
     rate_limit_key,
 )
 from leadvibe.redis_client import get_redis
+from tests.concurrency import run_in_threads
 
 
 def unique_key() -> str:
@@ -115,21 +115,11 @@ def test_bucket_is_a_hash_that_expires_when_idle():
 
 def test_concurrent_requests_never_spend_a_token_twice():
     policy, key = enforce(rps=0.001, burst=50), unique_key()
-    barrier = threading.Barrier(4)
-    allowed = []
-    lock = threading.Lock()
-
-    def worker():
-        barrier.wait()
-        mine = sum(rate_limit_check(policy=policy, key=key).allowed for _ in range(25))
-        with lock:
-            allowed.append(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    allowed = run_in_threads(
+        lambda _: sum(rate_limit_check(policy=policy, key=key).allowed for _ in range(25)),
+        count=4,
+        start_together=True,
+    )
     assert sum(allowed) == 50
 
 

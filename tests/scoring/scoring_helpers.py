@@ -26,6 +26,26 @@ def at_minute(minute: float) -> datetime.datetime:
     return ORIGIN + datetime.timedelta(minutes=minute)
 
 
+def config_spec(
+    *rulesets: list[tuple],
+    surge: tuple = ("standard", [], "2"),
+    inorganic_filters: tuple = (),
+    event_types: tuple = (),
+) -> dict:
+    """A configuration in the shape `store_config` takes: one active ruleset per argument
+    (its rules as `(event_type, weight, window, active)`), no attribute filters, sessions
+    idle after 30 minutes, scores floored at zero."""
+    return {
+        "rulesets": [{"rules": list(rules), "active": True} for rules in rulesets],
+        "attribute_filters": [],
+        "inorganic_filters": list(inorganic_filters),
+        "surge": surge,
+        "idle_minutes": 30,
+        "event_types": list(event_types),
+        "allow_negative": False,
+    }
+
+
 def store_config(unit, spec: dict) -> engine.ScoringConfig:
     """Writes `spec` (the shape the property test draws) as the OU's configuration and returns
     the engine configuration the pipeline will load for it."""

@@ -1,33 +1,16 @@
 """Configuration writes of one OU run one after the other, so the checks that read other rows
 hold under concurrent requests: one primary ruleset, levels that do not overlap."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from scoring.models import Level, Ruleset
+from tests.concurrency import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _at_once(count, send) -> list[int]:
-    start = threading.Barrier(count, timeout=10)
-    statuses = []
-
-    def run(n):
-        try:
-            start.wait()
-            statuses.append(send(n).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(statuses)
+    return sorted(run_in_threads(lambda n: send(n).status_code, count=count, start_together=True))
 
 
 def test_simultaneous_first_rulesets_leave_one_primary(client, ou):

@@ -1,42 +1,25 @@
 """Concurrent events naming the same new person resolve to one lead."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from scoring.models import EngagementEvent, Lead, LeadAlias
+from tests.concurrency import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_simultaneous_first_events_of_a_person_create_one_lead(client):
-    start = threading.Barrier(8, timeout=10)
-    statuses = []
-
     def send(n):
-        try:
-            start.wait()
-            response = client.post(
-                "/api/v1/events",
-                {
-                    "event_type": "signup",
-                    "aliases": [
-                        {"alias_kind": "email", "raw_value": "same@x.test"},
-                        {"alias_kind": "cookie", "raw_value": f"device-{n}"},
-                    ],
-                },
-                format="json",
-            )
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+        body = {
+            "event_type": "signup",
+            "aliases": [
+                {"alias_kind": "email", "raw_value": "same@x.test"},
+                {"alias_kind": "cookie", "raw_value": f"device-{n}"},
+            ],
+        }
+        return client.post("/api/v1/events", body, format="json").status_code
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_in_threads(send, count=8, start_together=True)
 
     assert statuses == [202] * 8
     assert Lead.objects.unscoped().count() == 1
@@ -49,8 +32,6 @@ def test_simultaneous_first_events_of_a_person_create_one_lead(client):
 def test_concurrent_batches_naming_the_same_new_people_all_land(client):
     """Four batches of 300 events over the same 200 new emails, sent at once: every event is
     stored, and each email ends up with exactly one lead."""
-    start = threading.Barrier(4, timeout=10)
-    answers = []
 
     def send(n):
         events = [
@@ -60,17 +41,9 @@ def test_concurrent_batches_naming_the_same_new_people_all_land(client):
             }
             for i in range(300)
         ]
-        try:
-            start.wait()
-            answers.append(client.post("/api/v1/events/batch", {"events": events}, format="json"))
-        finally:
-            connection.close()
+        return client.post("/api/v1/events/batch", {"events": events}, format="json")
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = run_in_threads(send, count=4, start_together=True)
 
     assert [a.status_code for a in answers] == [202] * 4
     assert all(a.json()["accepted"] == 300 for a in answers)

@@ -21,7 +21,7 @@ from scoring.services.rulesets import rule_update
 from scoring.services.scoring_stage import leads_replay
 from tests.api_clients import token_for
 from tests.factories import make_member, make_membership
-from tests.scoring.scoring_helpers import store_config
+from tests.scoring.scoring_helpers import config_spec, store_config
 from tests.streaming import (
     Sse,
     asgi_server,
@@ -31,18 +31,11 @@ from tests.streaming import (
     sse_blocks,
 )
 
-CONFIG = {
-    "rulesets": [
-        {"rules": [("page_view", 5, None, True)], "active": True},
-        {"rules": [("page_view", 2, None, True), ("demo", 7, None, True)], "active": True},
-    ],
-    "attribute_filters": [],
-    "inorganic_filters": [],
-    "surge": ("off", [], "1"),
-    "idle_minutes": 30,
-    "event_types": [],
-    "allow_negative": False,
-}
+CONFIG = config_spec(
+    [("page_view", 5, None, True)],
+    [("page_view", 2, None, True), ("demo", 7, None, True)],
+    surge=("off", [], "1"),
+)
 
 
 def _hours_ago(hours: int) -> datetime.datetime:

@@ -15,19 +15,16 @@ from scoring.services import pipeline
 from scoring.services.lead_changes import lead_deletion_request, lead_merge
 from scoring.services.leads import lead_create
 from tests.factories import make_unit
-from tests.scoring.scoring_helpers import expected_from_reference, new_event, store_config
+from tests.scoring.scoring_helpers import (
+    config_spec,
+    expected_from_reference,
+    new_event,
+    store_config,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CONFIG = {
-    "rulesets": [{"rules": [("visit", 3, None, True), ("demo", 10, None, True)], "active": True}],
-    "attribute_filters": [],
-    "inorganic_filters": [],
-    "surge": ("standard", [], "2"),
-    "idle_minutes": 30,
-    "event_types": [],
-    "allow_negative": False,
-}
+CONFIG = config_spec([("visit", 3, None, True), ("demo", 10, None, True)])
 
 
 def waiting_sessions() -> int:

@@ -9,6 +9,7 @@ from leadvibe.redis_client import get_redis
 from scoring.models import EngagementEvent
 from scoring.services import pipeline
 from scoring.services.lead_locks import leads_lock
+from tests.concurrency import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,17 +67,7 @@ def test_two_concurrent_workers_never_claim_the_same_event(client, monkeypatch):
 
     monkeypatch.setattr(pipeline, "score_batch", stage)
 
-    def worker():
-        try:
-            pipeline.process_pending_batch(batch_size=20)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(lambda _: pipeline.process_pending_batch(batch_size=20), count=2)
     assert len(claimed) == 40
     assert len(set(claimed)) == 40
     assert pipeline.pending_event_count() == 0

@@ -10,6 +10,7 @@ from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.scoring_config import scoring_config_changed
 from tests.scoring.scoring_helpers import (
+    config_spec,
     expected_from_reference,
     new_event,
     store_config,
@@ -18,15 +19,7 @@ from tests.scoring.scoring_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-CONFIG = {
-    "rulesets": [{"rules": [("demo", 10, None, True)], "active": True}],
-    "attribute_filters": [],
-    "inorganic_filters": [],
-    "surge": ("off", [], "1"),
-    "idle_minutes": 30,
-    "event_types": [],
-    "allow_negative": False,
-}
+CONFIG = config_spec([("demo", 10, None, True)], surge=("off", [], "1"))
 
 
 def test_rescore_replays_every_lead_under_the_current_rules(client, ou):

@@ -24,22 +24,16 @@ from scoring.selectors import lead_list
 from scoring.selectors.events import TimeWindow
 from scoring.selectors.lead_list import LeadListFilters, leads_list
 from scoring.services.pipeline import process_pending_events
-from tests.scoring.scoring_helpers import store_config
+from tests.scoring.scoring_helpers import config_spec, store_config
 
 pytestmark = pytest.mark.django_db
 
-CONFIG = {
-    "rulesets": [
-        {"rules": [("demo", 10, None, True), ("email_open", 3, None, True)], "active": True},
-        {"rules": [("demo", 30, None, True)], "active": True},
-    ],
-    "attribute_filters": [],
-    "inorganic_filters": [("page_view", 2, 10, False)],
-    "surge": ("standard", [], "2"),
-    "idle_minutes": 30,
-    "event_types": [("secret_type", True, "activate")],
-    "allow_negative": False,
-}
+CONFIG = config_spec(
+    [("demo", 10, None, True), ("email_open", 3, None, True)],
+    [("demo", 30, None, True)],
+    inorganic_filters=[("page_view", 2, 10, False)],
+    event_types=[("secret_type", True, "activate")],
+)
 
 
 def ago(**delta) -> str:

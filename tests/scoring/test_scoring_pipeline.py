@@ -1,18 +1,17 @@
 """Scoring through the pipeline as a client meets it: events ingested by the API, scored by the
 pipeline, merges and deletions (architecture.md §4.10)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from scoring.models import EngagementEvent, EventScore, LeadScore, LeadScoringState
 from scoring.services.decay_sweep import decay_sweep
 from scoring.services.lead_changes import lead_merge
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
+from tests.concurrency import run_in_threads
 from tests.scoring.scoring_helpers import (
     at_minute,
+    config_spec,
     decay_rule,
     expected_from_reference,
     new_event,
@@ -22,16 +21,7 @@ from tests.scoring.scoring_helpers import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CONFIG = {
-    "rulesets": [{"rules": [("demo", 10, None, True), ("email_open", 3, None, True)],
-                  "active": True}],
-    "attribute_filters": [],
-    "inorganic_filters": [],
-    "surge": ("standard", [], "2"),
-    "idle_minutes": 30,
-    "event_types": [],
-    "allow_negative": False,
-}  # fmt: skip
+CONFIG = config_spec([("demo", 10, None, True), ("email_open", 3, None, True)])
 
 
 def test_events_ingested_through_the_api_are_scored(client, ou):
@@ -138,22 +128,7 @@ def test_6_overlapping_decay_sweeps_record_each_step_once(ou):
     EngagementEvent.objects.bulk_create([new_event(lead, "demo", 0) for lead in leads])
     process_pending_events()
 
-    failures = []
-
-    def sweep():
-        try:
-            decay_sweep(now=at_minute(6.5 * DAY))
-        except Exception as exc:  # re-raised below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not failures
+    run_in_threads(lambda _: decay_sweep(now=at_minute(6.5 * DAY)), count=2)  # neither raises
     decay_sweep(now=at_minute(6.5 * DAY))  # whatever a locked lead skipped
     for lead in leads:
         assert len(decay_events(lead)) == 6  # days 1..6: 25 -> 7, each step changes a score

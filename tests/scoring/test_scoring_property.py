@@ -10,10 +10,8 @@ suppression reasons must equal what `score_stream` makes of the stored events.
 """
 
 import random
-import threading
 
 import pytest
-from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +19,7 @@ from scoring.models import EngagementEvent
 from scoring.services.decay_sweep import ou_decay_sweep
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_batch
+from tests.concurrency import run_in_threads
 from tests.factories import make_unit
 from tests.scoring.scoring_helpers import (
     at_minute,
@@ -87,24 +86,12 @@ events = st.lists(
 
 def drain(batch_size: int, workers: int) -> None:
     """Processes the queue with `workers` threads, each with its own database connection."""
-    failures = []
 
-    def work():
-        try:
-            while process_pending_batch(batch_size=batch_size):
-                pass
-        except Exception as exc:  # re-raised in the test's thread
-            failures.append(exc)
-        finally:
-            connection.close()
+    def work(_):
+        while process_pending_batch(batch_size=batch_size):
+            pass
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
+    run_in_threads(work, count=workers)
 
 
 @pytest.mark.django_db(transaction=True)

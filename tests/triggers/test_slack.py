@@ -3,17 +3,16 @@ app, an OU's OAuth install, its workspace reads, default target and test message
 `post_slack_message` with its errors classified for the delivery retries."""
 
 import datetime
-import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from leadvibe.embedded import free_port
 from leadvibe.secrets_at_rest import decrypt_secret, encrypt_secret
 from tests.api_clients import basic_client_for, jwt_client_for
+from tests.concurrency import run_in_threads
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from triggers.models import SlackApp, SlackConnection, SlackOAuthState
 from triggers.services.slack import SlackDeliveryError, post_slack_message, slack_app_set
@@ -197,21 +196,9 @@ def test_a_state_works_once(fake_slack, app, workspace, operator):
 def test_simultaneous_uses_of_a_state_let_one_through(fake_slack, app, workspace, unit, operator):
     authorize_url = operator.post("/api/v1/integrations/slack/install").json()["authorize_url"]
     back_from_slack = fake_slack.approve(authorize_url)
-    start = threading.Barrier(6, timeout=10)
-    answers = []
-
-    def use_state():
-        try:
-            start.wait()
-            answers.append(spa_query(callback(APIClient(), back_from_slack)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=use_state) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = run_in_threads(
+        lambda _: spa_query(callback(APIClient(), back_from_slack)), count=6, start_together=True
+    )
 
     assert sorted(answer["slack"] for answer in answers) == ["connected"] + ["error"] * 5
     assert {answer.get("reason") for answer in answers} == {None, "invalid_state"}
