@@ -25,9 +25,9 @@ from scoring.api.profile_views import (
     ruleset_documented,
     rulesets_documented,
 )
+from scoring.fit.selectors import ACCOUNT
 from scoring.models import AccountRuleset
 from scoring.selectors.config import abm_enabled
-from scoring.selectors.profile import ACCOUNT
 
 ABM_NOTE = " 403 unless the organization has `abm_enabled`."
 

@@ -25,6 +25,7 @@ from leadvibe.api.parsers import JSONParser
 from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_SCORE_BOUND
+from scoring.fit.selectors import account_fit_get, lead_profile_get
 from scoring.selectors.events import time_window
 from scoring.selectors.lead_list import EXACT_COUNT_LIMIT, SORTS, LeadListFilters, leads_list
 from scoring.selectors.leads import (
@@ -34,7 +35,6 @@ from scoring.selectors.leads import (
     lead_get,
     leads_search,
 )
-from scoring.selectors.profile import account_fit_get, lead_profile_get
 from scoring.services.lead_changes import (
     KEEP_ACCOUNT,
     MAX_MERGE_SOURCES,

@@ -17,17 +17,17 @@ from scoring.api.config_fields import MAX_WEIGHT, PublicKeyField, WholeNumberFie
 from scoring.api.config_fields import partial_serializer as partial
 from scoring.api.config_views import ConfigObjectOutput
 from scoring.engine.conditions import OPERATORS
-from scoring.models import FieldMappingConfig, ProfileRuleset
-from scoring.selectors.profile import (
+from scoring.fit.selectors import (
     PROFILE,
     fit_mappings_list,
     fit_rules_list,
     fit_rulesets_list,
     metadata_properties,
 )
-from scoring.services import profile_config
-from scoring.services.profile_config import MAX_RULES_PER_RULESET
-from scoring.services.profile_scoring import profile_mappings_apply
+from scoring.fit.services import config as profile_config
+from scoring.fit.services.config import MAX_RULES_PER_RULESET
+from scoring.fit.services.scores import profile_mappings_apply
+from scoring.models import FieldMappingConfig, ProfileRuleset
 
 MAX_ORDER = 1_000_000
 

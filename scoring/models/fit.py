@@ -37,6 +37,8 @@ class FitRule(ConfigModel):
     comparison_value = models.TextField(blank=True, default="")
     weight = models.IntegerField()
     ui_order = models.IntegerField(default=0)
+    # Each concrete rule's `ruleset` foreign key, to the ruleset model of its kind.
+    ruleset_id: int
 
     class Meta:
         abstract = True

@@ -34,12 +34,12 @@ from scoring.extension_points import (
     LeadsDeleting,
     LeadsMerged,
 )
+from scoring.fit.services.scores import lead_profile_changed, lead_profile_merged
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
 from scoring.services.events import metadata_check, metadata_encode
 from scoring.services.lead_locks import scoring_states_lock
 from scoring.services.leads import account_get_or_create
-from scoring.services.profile_scoring import lead_profile_changed, lead_profile_merged
 from scoring.services.scoring_stage import leads_replay
 
 MAX_MERGE_SOURCES = 100

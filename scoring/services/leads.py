@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from leadvibe.exceptions import ConflictError
 from orgunits.models import OrgUnit
 from scoring.extension_points import LEAD_METADATA_CHANGED, LeadMetadataChanged
+from scoring.fit.services.scores import lead_profile_created
 from scoring.models import Account, Lead
-from scoring.services.profile_scoring import lead_profile_created
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 
 from scoring import engine
 from scoring.extension_points import SCORED_BATCH, ScoredBatch, ScoredLead
+from scoring.fit.services.scores import batch_fit_scores_update
 from scoring.models import EngagementEvent
 from scoring.services.engine_config import (
     SQL_TIMESTAMP_FROM_US,
@@ -32,7 +33,6 @@ from scoring.services.engine_config import (
     to_us,
 )
 from scoring.services.lead_locks import leads_lock
-from scoring.services.profile_scoring import batch_fit_scores_update
 from scoring.services.score_updates import ScoreChange, score_updates_publish
 
 SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, transaction
 
 from scoring.engine.profile import profile_scores
+from scoring.fit.selectors import PROFILE, fit_config_load
 from scoring.models import EngagementEvent, Lead, LeadProfileScore
-from scoring.selectors.profile import PROFILE, fit_config_load
 from scoring.services.pipeline import process_pending_batch, process_pending_events
 
 pytestmark = pytest.mark.django_db(transaction=True)

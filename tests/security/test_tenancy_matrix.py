@@ -9,8 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from scoring.fit.selectors import ACCOUNT, PROFILE
+from scoring.fit.services.config import (
+    fit_mapping_create,
+    fit_rule_create,
+    fit_ruleset_create,
+)
 from scoring.models import EngagementEvent, Level
-from scoring.selectors.profile import ACCOUNT, PROFILE
 from scoring.services.decays import decay_create
 from scoring.services.events import EventInput, event_ingest
 from scoring.services.filters import attribute_filter_create, inorganic_filter_create
@@ -19,11 +24,6 @@ from scoring.services.lead_changes import lead_update
 from scoring.services.leads import lead_create
 from scoring.services.orders import order_create
 from scoring.services.pipeline import process_pending_events
-from scoring.services.profile_config import (
-    fit_mapping_create,
-    fit_rule_create,
-    fit_ruleset_create,
-)
 from scoring.services.rulesets import rule_create, ruleset_create
 from tests.api_clients import jwt_client_for
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit

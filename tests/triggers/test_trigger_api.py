@@ -9,12 +9,12 @@ import io
 
 import pytest
 
+from scoring.fit.selectors import PROFILE
+from scoring.fit.services.config import fit_ruleset_create
 from scoring.models import ScoringConfigVersion
-from scoring.selectors.profile import PROFILE
 from scoring.services.events import EventInput, event_ingest
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
-from scoring.services.profile_config import fit_ruleset_create
 from scoring.services.rulesets import rule_create, ruleset_create
 from tests.api_clients import member_client_for
 from tests.factories import make_unit
@@ -185,6 +185,25 @@ def test_pattern_crud(client):
         3600,
     )
     call(client, "delete", path, status=204)
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "field"),
+    [
+        ("pattern", {"conditions": [{"event_type": "demo"}]}, "conditions"),
+        ("pattern", {"conditions": [{}]}, "conditions"),
+        ("sequence", {"profile_filters": [{"field": "profile_score"}]}, "profile_filters"),
+        (
+            "sequence",
+            {"lead_attribute_filters": [{"operator": "exists"}]},
+            "lead_attribute_filters",
+        ),
+    ],
+)
+def test_an_update_refuses_nested_objects_missing_their_required_fields(client, kind, body, field):
+    trigger = created(client, kind, MINIMAL[kind])
+    path = f"{ROUTES[kind]}/{trigger['trigger_id']}"
+    assert field in refused(client, "put", path, body)["details"]
 
 
 def test_surge_trigger_has_exactly_one_of_webhook_and_emails(client):

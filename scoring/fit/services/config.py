@@ -16,8 +16,7 @@ from django.db import transaction
 
 from leadvibe.exceptions import ConflictError
 from orgunits.models import Member, OrgUnit
-from scoring.models import FieldMappingConfig, FitRule, FitRuleset
-from scoring.selectors.profile import (
+from scoring.fit.selectors import (
     NUMERIC_CONDITIONS,
     VALUELESS_CONDITIONS,
     FitKind,
@@ -26,7 +25,8 @@ from scoring.selectors.profile import (
     fit_ruleset_get,
     fit_rulesets_list,
 )
-from scoring.services.profile_scoring import fit_scores_drop, fit_scores_recompute
+from scoring.fit.services.scores import fit_scores_drop, fit_scores_recompute
+from scoring.models import FieldMappingConfig, FitRule, FitRuleset
 from scoring.services.scoring_config import (
     config_invalid,
     config_object_create,

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from orgunits.models import OrgUnit
 from scoring.engine.profile import apply_field_mappings, profile_scores
 from scoring.extension_points import LEAD_METADATA_CHANGED, LeadMetadataChanged, ScoredLead
+from scoring.fit.selectors import ACCOUNT, PROFILE, FitConfig, FitKind, fit_config_load
 from scoring.models import (
     Account,
     EngagementEvent,
@@ -41,7 +42,6 @@ from scoring.models import (
     Lead,
     ScoringConfigVersion,
 )
-from scoring.selectors.profile import ACCOUNT, PROFILE, FitConfig, FitKind, fit_config_load
 from scoring.services.engine_config import ConfigVersionCache
 
 RECOMPUTE_CHUNK = 2000
@@ -225,7 +225,7 @@ def _rows_by_unit(
     ]
 
 
-def _mapped(metadata: dict, events: Iterable[EngagementEvent], mappings) -> dict:
+def _mapped(metadata: dict, events: Iterable["EngagementEvent | _StoredEvent"], mappings) -> dict:
     for event in events:
         updated = apply_field_mappings(metadata, event.metadata, mappings)
         if updated is not None:

@@ -52,8 +52,8 @@ class FitKind:
     ruleset_model: type[FitRuleset]
     rule_model: type[FitRule]
     mapping_model: type[FieldMappingConfig]
-    score_model: type
-    subject_model: type
+    score_model: type[LeadProfileScore] | type[AccountScore]
+    subject_model: type[Lead] | type[Account]
     subject_column: str  # the score table's column naming the lead or account
     level_kind: str
 
