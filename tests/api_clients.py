@@ -35,6 +35,11 @@ def bearer_authorization(member: Member) -> str:
     return f"Bearer {token_for(member)}"
 
 
+def log_in(client: APIClient, *, email: str, password: str):
+    """POST /auth/login as a member signs in; the response, whatever it is."""
+    return client.post("/api/v1/auth/login", {"email": email, "password": password}, format="json")
+
+
 def basic_client_for(issued: IssuedCredential) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=credential_authorization(issued))

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from scoring.models import EngagementEvent
-from tests.api_clients import basic_authorization
+from tests.api_clients import basic_authorization, log_in
 from tests.factories import make_member, make_membership, make_unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.orgunits.urls_for_tests")]
@@ -14,9 +14,7 @@ PASSWORD = "correct horse battery"
 
 
 def login(api_client, email: str) -> str:
-    response = api_client.post(
-        "/api/v1/auth/login", {"email": email, "password": PASSWORD}, format="json"
-    )
+    response = log_in(api_client, email=email, password=PASSWORD)
     assert response.status_code == 200, response.content
     return response.json()["access"]
 
@@ -115,9 +113,7 @@ def test_jwt_only_routes_refuse_basic_with_403(basic_client):
 
 def test_refresh_rotates_the_refresh_token(api_client):
     make_member(email="ann@acme.test", password=PASSWORD)
-    pair = api_client.post(
-        "/api/v1/auth/login", {"email": "ann@acme.test", "password": PASSWORD}, format="json"
-    ).json()
+    pair = log_in(api_client, email="ann@acme.test", password=PASSWORD).json()
     refreshed = api_client.post("/api/v1/auth/refresh", {"refresh": pair["refresh"]}, format="json")
     assert refreshed.status_code == 200
     assert set(refreshed.json()) == {"access", "refresh"}

@@ -3,7 +3,7 @@
 import pytest
 
 from leadvibe.audit import audit_log_flush
-from tests.api_clients import jwt_client_for
+from tests.api_clients import jwt_client_for, log_in
 from tests.factories import make_member, make_membership, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -68,11 +68,7 @@ def test_members_cannot_change_the_rate_limit_policy():
 
 def test_a_used_refresh_token_cannot_be_replayed(api_client):
     make_member(email="ann@acme.test", password="long-password")
-    pair = api_client.post(
-        "/api/v1/auth/login",
-        {"email": "ann@acme.test", "password": "long-password"},
-        format="json",
-    ).json()
+    pair = log_in(api_client, email="ann@acme.test", password="long-password").json()
     first = api_client.post("/api/v1/auth/refresh", {"refresh": pair["refresh"]}, format="json")
     assert first.status_code == 200
     replay = api_client.post("/api/v1/auth/refresh", {"refresh": pair["refresh"]}, format="json")

@@ -3,6 +3,7 @@
 import pytest
 from django.test import override_settings
 
+from tests.api_clients import log_in
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -87,18 +88,11 @@ def test_a_crash_is_500_json_never_an_html_page(path, debug, settings):
 
 def test_login_with_wrong_password_is_401_json(api_client):
     make_member(email="ann@example.com", password="right-password")
-    response = api_client.post(
-        "/api/v1/auth/login", {"email": "ann@example.com", "password": "wrong"}, format="json"
-    )
-    assert_error(response, 401)
+    assert_error(log_in(api_client, email="ann@example.com", password="wrong"), 401)
 
 
 def test_login_returns_jwt_pair(api_client):
     make_member(email="ann@example.com", password="right-password")
-    response = api_client.post(
-        "/api/v1/auth/login",
-        {"email": "ann@example.com", "password": "right-password"},
-        format="json",
-    )
+    response = log_in(api_client, email="ann@example.com", password="right-password")
     assert response.status_code == 200
     assert set(response.json()) == {"access", "refresh"}

@@ -339,47 +339,49 @@ def test_bom_header_case_ignored_columns_blank_lines_and_multiline_cells(client,
     ]
 
 
+def email_row(event_type: str, **cells: str) -> list[str]:
+    """A row of `event_type` for a@x.test with `cells` (by header name) filled in."""
+    row = dict.fromkeys(HEADER, "") | {"event_type": event_type, "email": "a@x.test"} | cells
+    return [row[name] for name in HEADER]
+
+
 def test_metadata_that_json_reads_but_postgres_would_refuse_is_a_row_error(client, ou):
+    refused_metadata = ['{"v": NaN}', '{"v": 1e999}', '{"v": "\\u0000"}', '{"v": "\\ud800"}']
     rows = [
-        ["a", "", "", '{"v": NaN}', "a@x.test", "", ""],
-        ["b", "", "", '{"v": 1e999}', "a@x.test", "", ""],
-        ["c", "", "", '{"v": "\\u0000"}', "a@x.test", "", ""],
-        ["d", "", "", '{"v": "\\ud800"}', "a@x.test", "", ""],
-        ["e", "", "", '{"v": "\\\\u0000 is text", "w": "\\u00e9"}', "a@x.test", "", ""],
-        ["f", "\x00", "", "", "", "", ""],
-        ["g", "", "", "", "", "", "ck\x00"],
+        *(
+            email_row(name, metadata=cell)
+            for name, cell in zip("abcd", refused_metadata, strict=True)
+        ),
+        email_row("e", metadata='{"v": "\\\\u0000 is text", "w": "\\u00e9"}'),
+        email_row("f", lead_id="\x00", email=""),
+        email_row("g", email="", cookie="ck\x00"),
     ]
     job = imported(client, csv_bytes(rows))
     assert job["status"] == "completed"
     assert [(e["row"], e["column"]) for e in job["errors"]] == [
-        (2, "metadata"),
-        (3, "metadata"),
-        (4, "metadata"),
-        (5, "metadata"),
-        (7, "lead_id"),
-        (8, "cookie"),
-    ]
+        *((row, "metadata") for row in (2, 3, 4, 5)), (7, "lead_id"), (8, "cookie"),
+    ]  # fmt: skip
     stored = EngagementEvent.objects.unscoped().get(unit=ou)
     assert stored.metadata == {"v": "\\u0000 is text", "w": "é"}
 
 
 def test_a_timestamp_out_of_range_is_one_row_error_and_the_other_rows_are_stored(client, ou):
-    rows = [
-        ["a", "", "2025-01-01T00:00:00Z", "", "a@x.test", "", ""],
-        ["b", "", "0001-01-01T00:00:00+14:00", "", "a@x.test", "", ""],
-        ["c", "", "9999-12-31T23:59:59-14:00", "", "a@x.test", "", ""],
-        ["d", "", "0001-01-01T00:00:00Z", "", "a@x.test", "", ""],
-        ["e", "", "1969-12-31T23:59:59Z", "", "a@x.test", "", ""],
-        ["f", "", "1970-01-01T00:00:00Z", "", "a@x.test", "", ""],
+    stamps = [
+        "2025-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "1970-01-01T00:00:00Z",
     ]
-    job = imported(client, csv_bytes(rows))
+    job = imported(
+        client,
+        csv_bytes([email_row(n, timestamp=t) for n, t in zip("abcdef", stamps, strict=True)]),
+    )
     assert job["status"] == "completed"
     assert (job["rows_succeeded"], job["rows_failed"]) == (2, 4)
     assert [(e["row"], e["column"]) for e in job["errors"]] == [
-        (3, "timestamp"),
-        (4, "timestamp"),
-        (5, "timestamp"),
-        (6, "timestamp"),
+        (r, "timestamp") for r in (3, 4, 5, 6)
     ]
     assert all("1970-01-01T00:00:00Z" in e["message"] for e in job["errors"])
     stored = EngagementEvent.objects.for_ou(ou).values_list("event_type", flat=True)

@@ -104,28 +104,27 @@ def _with_parameters(pattern: str, value: str) -> str:
 
 
 ROUTES_WITH_PARAMETERS = [route for route in ALL_ROUTES if _parameters(route[1])]
+# (routes, the value of each path parameter, the query string): a hostile path value in every
+# route that has a parameter, a hostile query string on every route.
+HOSTILE_REQUESTS = [
+    *(
+        pytest.param(ROUTES_WITH_PARAMETERS, value, "", id=f"path-{name}")
+        for name, value in HOSTILE_PATH_VALUES.items()
+    ),
+    *(
+        pytest.param(ALL_ROUTES, "unknown", f"?{query}", id=f"query-{name}")
+        for name, query in HOSTILE_QUERIES.items()
+    ),
+]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("value", HOSTILE_PATH_VALUES.values(), ids=HOSTILE_PATH_VALUES.keys())
-def test_hostile_path_values_never_answer_5xx(value, hostile_caller):
-    problems = [
-        _problem(method, path, _send(hostile_caller, method, path))
-        for _, pattern, callback in ROUTES_WITH_PARAMETERS
-        for path in [_with_parameters(pattern, value)]
-        for method in methods_of(callback)
-    ]
-    problems = [problem for problem in problems if problem]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("query", HOSTILE_QUERIES.values(), ids=HOSTILE_QUERIES.keys())
-def test_hostile_query_values_never_answer_5xx(query, hostile_caller):
+@pytest.mark.parametrize(("routes", "path_value", "query"), HOSTILE_REQUESTS)
+def test_hostile_path_and_query_values_never_answer_5xx(routes, path_value, query, hostile_caller):
     problems = [
         _problem(method, url, _send(hostile_caller, method, url))
-        for _, pattern, callback in ALL_ROUTES
-        for url in [f"{_with_parameters(pattern, 'unknown')}?{query}"]
+        for _, pattern, callback in routes
+        for url in [_with_parameters(pattern, path_value) + query]
         for method in methods_of(callback)
     ]
     problems = [problem for problem in problems if problem]

@@ -5,19 +5,7 @@ microseconds."""
 
 from decimal import Decimal
 
-from scoring.engine import (
-    DECAY_EVENT_TYPE,
-    AttributeFilter,
-    Condition,
-    EngineEvent,
-    EventTypePolicy,
-    InorganicFilter,
-    Rule,
-    Ruleset,
-    ScoringConfig,
-    SurgePolicy,
-    score_stream,
-)
+from scoring import engine
 from scoring.engine.levels import LevelRange, default_levels, level_for, overlapping
 from scoring.engine.profile import (
     FieldMapping,
@@ -28,18 +16,18 @@ from scoring.engine.profile import (
 )
 
 MINUTE = 60_000_000
-OFF = SurgePolicy.preset("off", idle_reset_us=30 * MINUTE)
-STANDARD = SurgePolicy.preset("standard", idle_reset_us=30 * MINUTE)
+OFF = engine.SurgePolicy.preset("off", idle_reset_us=30 * MINUTE)
+STANDARD = engine.SurgePolicy.preset("standard", idle_reset_us=30 * MINUTE)
 
 
 def T(minutes: float) -> int:
     return int(minutes * MINUTE)
 
 
-def events(*specs) -> list[EngineEvent]:
+def events(*specs) -> list[engine.EngineEvent]:
     """(minute, event_type[, metadata]) each; seq in the given order."""
     return [
-        EngineEvent(seq=n, event_type=spec[0 + 1], occurred_at=T(spec[0]),
+        engine.EngineEvent(seq=n, event_type=spec[0 + 1], occurred_at=T(spec[0]),
                     metadata=spec[2] if len(spec) > 2 else {})
         for n, spec in enumerate(specs, start=1)
     ]  # fmt: skip
@@ -51,19 +39,21 @@ def deltas(outcomes, ruleset_id=1) -> list[int]:
     ]
 
 
-def config(*rules, surge=OFF, **fields) -> ScoringConfig:
-    return ScoringConfig(rulesets=(Ruleset(1, tuple(rules)),), surge=surge, **fields)
+def config(*rules, surge=OFF, **fields) -> engine.ScoringConfig:
+    return engine.ScoringConfig(rulesets=(engine.Ruleset(1, tuple(rules)),), surge=surge, **fields)
 
 
 def test_rules_of_every_active_ruleset_score_on_their_own_and_windows_bound_them():
-    marketing = Ruleset(1, (Rule(11, "email_open", 5), Rule(12, "email_open", 2),
-                            Rule(13, "page_view", 3, start_at=T(10), end_at=T(20))))  # fmt: skip
-    sales = Ruleset(2, (Rule(21, "email_open", -4),))
-    paused = Ruleset(3, (Rule(31, "email_open", 100),), active=False)
-    cfg = ScoringConfig(rulesets=(marketing, sales, paused), surge=OFF, allow_negative=True)
+    marketing = engine.Ruleset(1, (
+        engine.Rule(11, "email_open", 5), engine.Rule(12, "email_open", 2),
+        engine.Rule(13, "page_view", 3, start_at=T(10), end_at=T(20)),
+    ))  # fmt: skip
+    sales = engine.Ruleset(2, (engine.Rule(21, "email_open", -4),))
+    paused = engine.Ruleset(3, (engine.Rule(31, "email_open", 100),), active=False)
+    cfg = engine.ScoringConfig(rulesets=(marketing, sales, paused), surge=OFF, allow_negative=True)
     # page_view at 5 (before the window), 10 (start, inside), 20 (end, outside); EMAIL_OPEN
     # differs in case and matches nothing.
-    state, outcomes = score_stream(
+    state, outcomes = engine.score_stream(
         events((1, "email_open"), (5, "page_view"), (10, "page_view"), (20, "page_view"),
                (40, "EMAIL_OPEN")),
         cfg,
@@ -76,15 +66,15 @@ def test_rules_of_every_active_ruleset_score_on_their_own_and_windows_bound_them
 
 def test_1_event_types_hidden_observe_decide():
     cfg = config(
-        Rule(1, "page_view", 10), Rule(2, "bot_ping", 10), Rule(3, "crm_sync", 10),
-        Rule(4, "webinar", 10),
+        engine.Rule(1, "page_view", 10), engine.Rule(2, "bot_ping", 10),
+        engine.Rule(3, "crm_sync", 10), engine.Rule(4, "webinar", 10),
         event_types={
-            "bot_ping": EventTypePolicy(hidden=True),
-            "crm_sync": EventTypePolicy(scope="observe"),
-            "webinar": EventTypePolicy(scope="decide"),
+            "bot_ping": engine.EventTypePolicy(hidden=True),
+            "crm_sync": engine.EventTypePolicy(scope="observe"),
+            "webinar": engine.EventTypePolicy(scope="decide"),
         },
     )  # fmt: skip
-    state, outcomes = score_stream(
+    state, outcomes = engine.score_stream(
         events((0, "page_view"), (1, "bot_ping"), (2, "crm_sync"), (3, "webinar")), cfg
     )
     assert deltas(outcomes) == [10, 0, 0, 10]
@@ -94,13 +84,20 @@ def test_1_event_types_hidden_observe_decide():
 
 
 def test_2_attribute_filters_suppress_when_every_condition_matches():
-    internal = AttributeFilter(
+    internal = engine.AttributeFilter(
         1,
-        (Condition("email_domain", "equals", "ACME.com"), Condition("path", "starts_with", "/a")),
+        (
+            engine.Condition("email_domain", "equals", "ACME.com"),
+            engine.Condition("path", "starts_with", "/a"),
+        ),
         event_type="page_view",
     )
-    cfg = config(Rule(1, "page_view", 10), Rule(2, "email_open", 4), attribute_filters=(internal,))
-    _, outcomes = score_stream(
+    cfg = config(
+        engine.Rule(1, "page_view", 10),
+        engine.Rule(2, "email_open", 4),
+        attribute_filters=(internal,),
+    )
+    _, outcomes = engine.score_stream(
         events(
             (0, "page_view", {"email_domain": "acme.com", "path": "/admin"}),  # both: suppressed
             (1, "page_view", {"email_domain": "acme.com", "path": "/pricing"}),  # one only
@@ -114,9 +111,9 @@ def test_2_attribute_filters_suppress_when_every_condition_matches():
 
 def test_3_inorganic_filter_suppresses_past_the_threshold_in_a_rolling_window():
     # More than 3 page views within 10 minutes is inorganic.
-    velocity = InorganicFilter(1, "page_view", count_threshold=3, window_us=T(10))
-    cfg = config(Rule(1, "page_view", 5), inorganic_filters=(velocity,))
-    _, outcomes = score_stream(
+    velocity = engine.InorganicFilter(1, "page_view", count_threshold=3, window_us=T(10))
+    cfg = config(engine.Rule(1, "page_view", 5), inorganic_filters=(velocity,))
+    _, outcomes = engine.score_stream(
         events((0, "page_view"), (1, "page_view"), (2, "page_view"), (3, "page_view"),
                (9.5, "page_view"), (12.5, "page_view"), (30, "page_view")),
         cfg,
@@ -130,11 +127,11 @@ def test_3_inorganic_filter_suppresses_past_the_threshold_in_a_rolling_window():
 
 
 def test_3_grouped_burst_keeps_the_first_and_takes_back_the_2nd_to_nth():
-    velocity = InorganicFilter(
+    velocity = engine.InorganicFilter(
         1, "page_view", count_threshold=3, window_us=T(10), group_events=True
     )
-    cfg = config(Rule(1, "page_view", 5), inorganic_filters=(velocity,))
-    state, outcomes = score_stream(
+    cfg = config(engine.Rule(1, "page_view", 5), inorganic_filters=(velocity,))
+    state, outcomes = engine.score_stream(
         events((0, "page_view"), (1, "page_view"), (2, "page_view"), (3, "page_view"),
                (4, "page_view"), (13, "page_view"), (30, "page_view")),
         cfg,
@@ -152,8 +149,8 @@ def test_3_grouped_burst_keeps_the_first_and_takes_back_the_2nd_to_nth():
 
 
 def test_4_standard_surge_five_events_in_one_session():
-    cfg = config(Rule(1, "page_view", 10), surge=STANDARD)
-    state, outcomes = score_stream(
+    cfg = config(engine.Rule(1, "page_view", 10), surge=STANDARD)
+    state, outcomes = engine.score_stream(
         events((0, "page_view"), (5, "page_view"), (10, "page_view"), (15, "page_view"),
                (20, "page_view")),
         cfg,
@@ -171,12 +168,12 @@ def test_4_standard_surge_five_events_in_one_session():
 
 
 def test_4_sessions_reset_after_the_idle_gap_and_custom_bands_are_capped():
-    custom = SurgePolicy.preset(
+    custom = engine.SurgePolicy.preset(
         "custom", idle_reset_us=T(30), bands=[(2, "1.5"), (3, "3")], cap=Decimal("2")
     )
-    cfg = config(Rule(1, "page_view", 7), Rule(2, "unsubscribe", -5), surge=custom,
+    cfg = config(engine.Rule(1, "page_view", 7), engine.Rule(2, "unsubscribe", -5), surge=custom,
                  allow_negative=True)  # fmt: skip
-    _, outcomes = score_stream(
+    _, outcomes = engine.score_stream(
         events((0, "page_view"), (29, "page_view"), (58, "page_view"), (88, "page_view"),
                (100, "unsubscribe")),
         cfg,
@@ -188,29 +185,32 @@ def test_4_sessions_reset_after_the_idle_gap_and_custom_bands_are_capped():
 
 
 def test_5_floor_records_the_applied_delta_unless_negative_scores_are_allowed():
-    rules = (Rule(1, "email_open", 3), Rule(2, "unsubscribe", -10))
+    rules = (engine.Rule(1, "email_open", 3), engine.Rule(2, "unsubscribe", -10))
     stream = events((0, "email_open"), (1, "unsubscribe"), (2, "email_open"))
-    floored_state, floored = score_stream(stream, config(*rules))
+    floored_state, floored = engine.score_stream(stream, config(*rules))
     assert deltas(floored) == [3, -3, 3]
     assert [(s.before, s.after) for o in floored for s in o.scores] == [(0, 3), (3, 0), (0, 3)]
     assert floored[1].scores[0].weight == -10
-    negative_state, negative = score_stream(stream, config(*rules, allow_negative=True))
+    negative_state, negative = engine.score_stream(stream, config(*rules, allow_negative=True))
     assert deltas(negative) == [3, -10, 3]
     assert (floored_state.scores, negative_state.scores) == ({1: 3}, {1: -4})
 
 
 def test_6_decay_events_lower_every_active_ruleset_under_the_floor():
-    cfg = ScoringConfig(
-        rulesets=(Ruleset(1, (Rule(1, "demo", 30),)), Ruleset(2, (Rule(2, "demo", 8),))),
+    cfg = engine.ScoringConfig(
+        rulesets=(
+            engine.Ruleset(1, (engine.Rule(1, "demo", 30),)),
+            engine.Ruleset(2, (engine.Rule(2, "demo", 8),)),
+        ),
         surge=OFF,
     )
     decay = {"decay_rule_id": 9, "decrease": 10}
     stream = [
-        EngineEvent(1, "demo", T(0)),
-        EngineEvent(2, DECAY_EVENT_TYPE, T(60), decay, system=True),
-        EngineEvent(3, DECAY_EVENT_TYPE, T(120), decay, system=True),
+        engine.EngineEvent(1, "demo", T(0)),
+        engine.EngineEvent(2, engine.DECAY_EVENT_TYPE, T(60), decay, system=True),
+        engine.EngineEvent(3, engine.DECAY_EVENT_TYPE, T(120), decay, system=True),
     ]
-    state, outcomes = score_stream(stream, cfg)
+    state, outcomes = engine.score_stream(stream, cfg)
     # 30 -> 20 -> 10 in ruleset 1; 8 -> 0 then nothing to lower (not recorded) in ruleset 2.
     assert [(s.ruleset_id, s.kind, s.delta, s.after) for s in outcomes[1].scores] == [
         (1, "decay", -10, 20), (2, "decay", -8, 0),
