@@ -16,7 +16,6 @@ Built to stay fast over millions of leads:
 """
 
 import datetime
-import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from leadvibe.sql import jsonb_loaded
 from orgunits.models import OrgUnit
 from scoring.engine.levels import level_for
 from scoring.models import Lead, LeadDeletion, LeadScore, LeadScoringState, Ruleset
@@ -363,5 +363,5 @@ def _explain_rows(sql: str, params) -> int:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         (plan,) = cursor.fetchone()
-    plan = json.loads(plan) if isinstance(plan, str) else plan
+    plan = jsonb_loaded(plan)
     return int(plan[0]["Plan"]["Plan Rows"])

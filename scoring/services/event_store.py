@@ -29,6 +29,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 
 from leadvibe.db import lost_lock_conflict
 from leadvibe.exceptions import ApplicationError, ConflictError, NotFoundError
+from leadvibe.sql import advisory_xact_lock
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion
 from scoring.services.leads import new_lead_id
@@ -115,10 +116,7 @@ def run_retrying_races(ou: OrgUnit, store: Callable[[], Result]) -> Result:
             if attempt == 1:
                 return store()
             with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_LOCK_NAMESPACE, ou.id]
-                    )
+                advisory_xact_lock(namespace=_LOCK_NAMESPACE, key=ou.id)
                 return store()
         except (IntegrityError, OperationalError, _AliasTaken) as exc:
             if not _is_race(exc):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from leadvibe.live import LiveEvent, publish_live_events_of_units
-from scoring.models import Ruleset
+from scoring.models import Lead, Ruleset
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +27,8 @@ def score_updates_publish(changes: Sequence[ScoreChange]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT l.id, l.lead_id, r.id FROM scoring_lead l "
-            "LEFT JOIN scoring_ruleset r ON r.unit_id = l.unit_id AND r.is_primary "
+            f"SELECT l.id, l.lead_id, r.id FROM {Lead._meta.db_table} l "  # noqa: S608
+            f"LEFT JOIN {Ruleset._meta.db_table} r ON r.unit_id = l.unit_id AND r.is_primary "
             "WHERE l.id = ANY(%s)",
             [[change.lead_pk for change in changes]],
         )

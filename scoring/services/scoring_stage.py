@@ -22,10 +22,11 @@ from functools import partial
 
 from django.db import connection, transaction
 
+from leadvibe.sql import jsonb_loaded, rows_upsert
 from scoring import engine
 from scoring.extension_points import SCORED_BATCH, ScoredBatch, ScoredLead
 from scoring.fit.services.scores import batch_fit_scores_update
-from scoring.models import EngagementEvent
+from scoring.models import EngagementEvent, EventScore, LeadScore, LeadScoringState
 from scoring.services.engine_config import (
     SQL_TIMESTAMP_FROM_US,
     from_us,
@@ -36,6 +37,11 @@ from scoring.services.lead_locks import leads_lock
 from scoring.services.score_updates import ScoreChange, score_updates_publish
 
 SYSTEM_SOURCE = EngagementEvent.Source.SYSTEM
+
+_EVENTS = EngagementEvent._meta.db_table
+_EVENT_SCORES = EventScore._meta.db_table
+_LEAD_SCORES = LeadScore._meta.db_table
+_STATES = LeadScoringState._meta.db_table
 
 
 def engine_event(event: EngagementEvent) -> engine.EngineEvent:
@@ -137,7 +143,8 @@ def leads_replay(*, unit_id: str, lead_pks: list[int], dropped: Sequence[int] = 
     if dropped:
         with connection.cursor() as cursor:
             cursor.execute(
-                "DELETE FROM scoring_leadscoringstate WHERE lead_id = ANY(%s)", [list(dropped)]
+                f"DELETE FROM {_STATES} WHERE lead_id = ANY(%s)",  # noqa: S608 - our table
+                [list(dropped)],
             )
     transaction.on_commit(partial(score_updates_publish, changes), robust=True)
 
@@ -159,28 +166,22 @@ def _lock_states(lead_units: dict[int, str]) -> tuple[dict[int, dict], dict[int,
     """Locks the leads' state rows (made when missing), in lead order; their scoring states
     and hook states."""
     lead_pks = sorted(lead_units)
+    rows_upsert(
+        LeadScoringState,
+        rows=[{"lead_id": pk, "unit_id": lead_units[pk], "state": {}} for pk in lead_pks],
+        conflict=["lead_id"],
+        now={"updated_at"},
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO scoring_leadscoringstate (lead_id, unit_id, state, updated_at) "
-            "SELECT lead, unit, '{}'::jsonb, now() "
-            "FROM unnest(%s::bigint[], %s::varchar[]) AS t(lead, unit) "
-            "ON CONFLICT (lead_id) DO NOTHING",
-            [lead_pks, [lead_units[pk] for pk in lead_pks]],
-        )
-        cursor.execute(
-            "SELECT lead_id, state, hook_state FROM scoring_leadscoringstate "
+            f"SELECT lead_id, state, hook_state FROM {_STATES} "  # noqa: S608 - our table
             "WHERE lead_id = ANY(%s) ORDER BY lead_id FOR UPDATE",
             [lead_pks],
         )
         rows = cursor.fetchall()
-    # Raw cursors hand jsonb over as text (Django's loader), the ORM would parse it.
-    states = {lead_pk: _json(state) for lead_pk, state, _ in rows}
-    hook_states = {lead_pk: _json(hooks) for lead_pk, _, hooks in rows if hooks is not None}
+    states = {lead_pk: jsonb_loaded(state) for lead_pk, state, _ in rows}
+    hook_states = {lead_pk: jsonb_loaded(hooks) for lead_pk, _, hooks in rows if hooks is not None}
     return states, hook_states
-
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass
@@ -220,7 +221,12 @@ class _Writes:
         for ruleset_id, score in state.scores.items():
             if replay or stored_scores.get(ruleset_id) != score:
                 self.lead_scores.append(
-                    {"lead": lead_pk, "ruleset": ruleset_id, "unit": unit_id, "score": score}
+                    {
+                        "lead_id": lead_pk,
+                        "ruleset_id": ruleset_id,
+                        "unit_id": unit_id,
+                        "score": score,
+                    }
                 )
         last_at, last_seq = state.last_key if state.last_key else (None, None)
         self.states.append(
@@ -238,34 +244,30 @@ class _Writes:
     def flush(self) -> None:
         with connection.cursor() as cursor:
             if self.replayed:
-                for table in ("scoring_eventscore", "scoring_leadscore"):
+                for table in (_EVENT_SCORES, _LEAD_SCORES):
                     cursor.execute(
-                        f"DELETE FROM {table} WHERE lead_id = ANY(%s)",  # noqa: S608 - constant
+                        f"DELETE FROM {table} WHERE lead_id = ANY(%s)",  # noqa: S608 - our tables
                         [self.replayed],
                     )
             if self.score_rows:
                 with cursor.connection.cursor().copy(
-                    "COPY scoring_eventscore (event_id, lead_id, ruleset_id, unit_id, kind, "
+                    f"COPY {_EVENT_SCORES} (event_id, lead_id, ruleset_id, unit_id, kind, "
                     "rule_ids, weight, multiplier, delta, score_before, score_after, "
                     "occurred_at, created_at) FROM STDIN"
                 ) as copy:
                     for row in self.score_rows:
                         copy.write_row((*row, "now"))
-            # Rows travel as one JSON document: psycopg adapts big Python arrays of text
-            # element by element, json.dumps does it in C.
-            if self.lead_scores:
-                cursor.execute(
-                    "INSERT INTO scoring_leadscore (lead_id, ruleset_id, unit_id, score, "
-                    "updated_at) SELECT lead, ruleset, unit, score, now() "
-                    "FROM jsonb_to_recordset(%s::jsonb) "
-                    "AS v(lead bigint, ruleset bigint, unit varchar, score int) "
-                    "ON CONFLICT (lead_id, ruleset_id) DO UPDATE "
-                    "SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at",
-                    [json.dumps(self.lead_scores)],
-                )
+            rows_upsert(
+                LeadScore,
+                rows=self.lead_scores,
+                conflict=["lead_id", "ruleset_id"],
+                update=["score", "updated_at"],
+                now={"updated_at"},
+            )
+            # Rows travel as one JSON document, as in leadvibe.sql.
             if self.reasons:
                 cursor.execute(
-                    "UPDATE scoring_engagementevent AS e SET suppression_reason = v.reason "
+                    f"UPDATE {_EVENTS} AS e SET suppression_reason = v.reason "  # noqa: S608
                     "FROM jsonb_to_recordset(%s::jsonb) AS v(seq bigint, reason varchar) "
                     "WHERE e.seq = v.seq AND e.suppression_reason IS DISTINCT FROM v.reason",
                     [json.dumps([{"seq": k, "reason": v} for k, v in self.reasons.items()])],
@@ -277,7 +279,7 @@ class _Writes:
 
 
 _STATES_UPDATE = f"""
-UPDATE scoring_leadscoringstate AS s
+UPDATE {_STATES} AS s
 SET state = v.state, last_event_at = {SQL_TIMESTAMP_FROM_US.format("v.last_at")},
     last_event_seq = v.last_seq, last_activity_at = {SQL_TIMESTAMP_FROM_US.format("v.activity")},
     last_event_type = v.event_type, hook_state = COALESCE(v.hooks, s.hook_state),

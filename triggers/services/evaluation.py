@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from leadvibe.live import publish_live_events_of_units
 from leadvibe.queueing import send_task_or_leave_to_sweep
+from leadvibe.sql import jsonb_loaded, rows_upsert
 from orgunits.models import OrgUnit
 from scoring.extension_points import DecayApplied, ScoredBatch
 from scoring.models import Ruleset
@@ -37,7 +38,7 @@ from scoring.services.engine_config import (
     to_us,
 )
 from triggers import engine
-from triggers.models import Delivery, Trigger
+from triggers.models import Delivery, Firing, Trigger
 from triggers.services.lead_filters import lead_passes_filters
 
 SECOND_US = 1_000_000
@@ -270,10 +271,10 @@ def evaluate_scored_leads(batch: ScoredBatch) -> None:
 
 
 # Returns the columns `_write_firings` reads, in order.
-_INSERT_FIRINGS = """
-INSERT INTO triggers_firing (org_id, unit_id, trigger_id, lead_id, kind, occurrence, event_seq,
-                             event_type, channel, score, occurred_at, event_received_at,
-                             payload, created_at)
+_INSERT_FIRINGS = f"""
+INSERT INTO {Firing._meta.db_table} (
+    org_id, unit_id, trigger_id, lead_id, kind, occurrence, event_seq, event_type, channel, score,
+    occurred_at, event_received_at, payload, created_at)
 SELECT v.org, v.unit, v.trigger, v.lead, v.kind, v.occurrence, v.seq, v.event_type, v.channel,
        v.score, v.occurred_at, coalesce(v.received_at, now()), v.payload, now()
 FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, trigger bigint, lead bigint,
@@ -285,17 +286,7 @@ ORDER BY v.trigger, v.lead, v.kind, v.occurrence
 ON CONFLICT (trigger_id, lead_id, kind, occurrence) DO NOTHING
 RETURNING id, trigger_id, unit_id, org_id, kind, lead_id, event_type, channel, occurred_at,
           payload
-"""
-
-_INSERT_DELIVERIES = """
-INSERT INTO triggers_delivery (org_id, unit_id, firing_id, channel, target, target_kind,
-                               status, attempts, last_error, next_attempt_at, created_at,
-                               updated_at)
-SELECT v.org, v.unit, v.firing, v.channel, v.target, v.target_kind, 'pending', 0, '',
-       now(), now(), now()
-FROM jsonb_to_recordset(%s::jsonb) AS v(org varchar, unit varchar, firing bigint,
-                                        channel varchar, target varchar, target_kind varchar)
-"""
+"""  # noqa: S608 - our table
 
 # Which firings notify: a lead dropping below a milestone is recorded and streamed only.
 _NOTIFYING = {engine.MILESTONE, engine.SEQUENCE, engine.PATTERN, engine.SURGE}
@@ -318,7 +309,7 @@ def _write_firings(
         occurred_at, payload = row[8:]
         lead_id = lead_ids[lead_pk]
         if kind == engine.MILESTONE_EXITED:
-            detail = json.loads(payload)
+            detail = jsonb_loaded(payload)
             live_events[unit_id].append(
                 milestone_exited_event(
                     firing_id, trigger_id, lead_id, detail["score"], detail["threshold"],
@@ -335,7 +326,7 @@ def _write_firings(
                         "lead_id": lead_id,
                         "event_type": event_type,
                         "channel": channel,
-                        "count": json.loads(payload).get("count"),
+                        "count": jsonb_loaded(payload).get("count"),
                         "occurred_at": occurred_at.isoformat(),
                     },
                 )
@@ -344,18 +335,19 @@ def _write_firings(
             continue
         deliveries += [
             {
-                "org": org_id,
-                "unit": unit_id,
-                "firing": firing_id,
+                "org_id": org_id,
+                "unit_id": unit_id,
+                "firing_id": firing_id,
                 "channel": channel,
                 "target": address,
                 "target_kind": target_kind,
+                "status": Delivery.Status.PENDING,
+                "attempts": 0,
+                "last_error": "",
             }
             for channel, address, target_kind in targets[trigger_id].destinations
         ]
-    if deliveries:
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_DELIVERIES, [json.dumps(deliveries)])
+    rows_upsert(Delivery, rows=deliveries, now={"next_attempt_at", "created_at", "updated_at"})
     transaction.on_commit(lambda: _after_commit(bool(deliveries), live_events))
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from leadvibe.sql import jsonb_loaded, rows_upsert
 from orgunits.models import OrgUnit
 from scoring.engine.profile import apply_field_mappings, profile_scores
 from scoring.extension_points import LEAD_METADATA_CHANGED, LeadMetadataChanged, ScoredLead
@@ -76,25 +77,18 @@ def _scores_upsert(
     so concurrent writers lock rows in the same order); returns how many changed. Without
     `overwrite`, only missing scores are written: for scores computed from metadata read
     without a lock, which a concurrent writer holding the lock may be replacing."""
-    rows = sorted(rows)
-    if not rows:
-        return 0
-    table = kind.score_model._meta.db_table
     column = kind.subject_column
-    on_conflict = (
-        "DO UPDATE SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at "
-        f"WHERE {table}.score IS DISTINCT FROM EXCLUDED.score"
-        if overwrite
-        else "DO NOTHING"
+    return rows_upsert(
+        kind.score_model,
+        rows=[
+            {column: pk, "ruleset_id": ruleset_pk, "unit_id": unit_id, "score": score}
+            for pk, ruleset_pk, unit_id, score in rows
+        ],
+        conflict=[column, "ruleset_id"],
+        update=["score", "updated_at"] if overwrite else [],
+        only_changed=True,
+        now={"updated_at"},
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({column}, ruleset_id, unit_id, score, updated_at) "  # noqa: S608
-            "SELECT *, now() FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::int[]) "
-            f"ON CONFLICT ({column}, ruleset_id) {on_conflict}",
-            [list(column_values) for column_values in zip(*rows, strict=True)],
-        )
-        return cursor.rowcount
 
 
 def _scored_rows(
@@ -124,9 +118,9 @@ def _metadata_write(kind: FitKind, metadata: dict[int, dict]) -> None:
         )
 
 
-def _loaded(value) -> dict:
-    # Raw cursors hand jsonb over as text (Django's loader); the ORM parses it.
-    value = json.loads(value) if isinstance(value, str) else value
+def _loaded(value: object) -> dict:
+    """Metadata read through a raw cursor; anything but an object reads as none."""
+    value = jsonb_loaded(value)
     return value if isinstance(value, dict) else {}
 
 
