@@ -4,12 +4,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 import requests
+
+from leadvibe.process_commands import (
+    celery_worker_command,
+    stream_server_command,
+    web_server_command,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,17 +45,7 @@ def start_process(command: list[str], *, env: dict, log_dir: Path, name: str):
 
 
 def start_web(*, env: dict, port: int, log_dir: Path, workers: int = 2):
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        str(PROJECT_ROOT / "leadvibe" / "gunicorn_conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-    ]
+    command = web_server_command(bind=f"127.0.0.1:{port}", workers=workers)
     process = start_process(command, env=env, log_dir=log_dir, name="web")
     wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
     return process
@@ -57,36 +53,16 @@ def start_web(*, env: dict, port: int, log_dir: Path, workers: int = 2):
 
 def start_stream(*, env: dict, port: int, log_dir: Path):
     """The live-stream process: gunicorn with one uvicorn worker (ASGI)."""
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        str(PROJECT_ROOT / "leadvibe" / "gunicorn_stream_conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-    ]
+    command = stream_server_command(bind=f"127.0.0.1:{port}")
     process = start_process(command, env=env, log_dir=log_dir, name="stream")
     wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
     return process
 
 
 def start_worker(*, env: dict, log_dir: Path):
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "leadvibe",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "1",
-        "--without-mingle",
-        "--without-gossip",
-    ]
-    return start_process(command, env=env, log_dir=log_dir, name="worker")
+    return start_process(
+        celery_worker_command(concurrency=1), env=env, log_dir=log_dir, name="worker"
+    )
 
 
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -103,6 +79,16 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> N
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
+
+
+def wait_until(condition: Callable[[], object], *, timeout: float = 30, every: float = 0.2) -> bool:
+    """Whether `condition` came true within `timeout` seconds, asked every `every` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:

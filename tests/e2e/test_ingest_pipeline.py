@@ -1,13 +1,11 @@
 """Ingestion through the production web server, processed by a real Celery worker."""
 
-import time
-
 import pytest
 import requests
 
 from leadvibe.embedded import RedisServer, free_port
 from scoring.models import EngagementEvent
-from tests.e2e.processes import start_web, start_worker, stop_process
+from tests.e2e.processes import start_web, start_worker, stop_process, wait_until
 from tests.factories import make_credential
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,15 +18,6 @@ def credential():
 
 def auth(issued):
     return (issued.credential.client_id, issued.client_secret)
-
-
-def wait_until(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_ingested_events_are_processed_by_the_worker(server_env, tmp_path, credential):

@@ -15,22 +15,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from scoring.models import EngagementEvent, ImportJob
 from scoring.services.imports import CHUNK_ROWS, import_job_create
-from tests.e2e.processes import start_worker, stop_process
+from tests.e2e.processes import start_worker, stop_process, wait_until
 from tests.factories import make_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROWS = 60_000
 LEASE_SECONDS = 2
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_an_import_whose_worker_was_killed_is_resumed_and_stores_every_row_once(
@@ -53,7 +44,7 @@ def test_an_import_whose_worker_was_killed_is_resumed_and_stores_every_row_once(
 
     worker = start_worker(env=env, log_dir=tmp_path)
     try:
-        assert wait_until(lambda: job_row.get().progress_done >= CHUNK_ROWS, timeout=60)
+        assert wait_until(lambda: job_row.get().progress_done >= CHUNK_ROWS, timeout=60, every=0.02)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
     finally:

@@ -2,7 +2,6 @@
 merge answers 200, never a 5xx deadlock, and once the worker has drained the queue the
 merged lead's scores are what a replay of all its events gives."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,36 +9,19 @@ import requests
 
 from leadvibe.embedded import free_port
 from scoring.models import EngagementEvent, Lead, LeadScore
-from tests.e2e.processes import start_web, start_worker, stop_process
+from tests.e2e.processes import start_web, start_worker, stop_process, wait_until
 from tests.factories import make_credential, make_unit
-from tests.scoring.scoring_helpers import expected_from_reference, store_config
+from tests.scoring.scoring_helpers import config_spec, expected_from_reference, store_config
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CONFIG = {
-    "rulesets": [
-        {"rules": [("page_view", 2, None, True), ("form_submit", 7, None, True)], "active": True},
-        {"rules": [("page_view", 1, None, True), ("demo", 20, None, True)], "active": True},
-    ],
-    "attribute_filters": [],
-    "inorganic_filters": [],
-    "surge": ("standard", [], "2"),
-    "idle_minutes": 30,
-    "event_types": [],
-    "allow_negative": False,
-}
+CONFIG = config_spec(
+    [("page_view", 2, None, True), ("form_submit", 7, None, True)],
+    [("page_view", 1, None, True), ("demo", 20, None, True)],
+)
 MERGES = 100
 CLIENTS = 4
 EVENTS_PER_LEAD = ("page_view", "form_submit", "demo")
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_merging_leads_right_after_their_events_never_deadlocks(server_env, tmp_path):

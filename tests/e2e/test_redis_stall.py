@@ -16,8 +16,8 @@ from leadvibe.embedded import RedisServer, free_port
 from leadvibe.models import AuditLogEntry
 from leadvibe.redis_client import get_redis
 from scoring.models import EngagementEvent
-from tests.e2e.processes import start_web, start_worker, stop_process
-from tests.e2e.test_ingest_pipeline import auth, wait_until
+from tests.e2e.processes import start_web, start_worker, stop_process, wait_until
+from tests.e2e.test_ingest_pipeline import auth
 from tests.factories import make_credential
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,9 +13,10 @@ from leadvibe.embedded import RedisServer
 from scoring.models import EngagementEvent, EventScore
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import ring_doorbell
-from tests.e2e.processes import start_worker, stop_process
+from tests.e2e.processes import start_worker, stop_process, wait_until
 from tests.factories import make_unit
 from tests.scoring.scoring_helpers import (
+    config_spec,
     expected_from_reference,
     new_event,
     store_config,
@@ -24,30 +25,13 @@ from tests.scoring.scoring_helpers import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CONFIG = {
-    "rulesets": [
-        {"rules": [("a", 5, None, True), ("b", -2, None, True), ("c", 3, None, True)],
-         "active": True},
-        {"rules": [("a", 1, None, True), ("c", 10, None, True)], "active": True},
-    ],
-    "attribute_filters": [],
-    "inorganic_filters": [("c", 2, 5, True)],
-    "surge": ("standard", [], "2"),
-    "idle_minutes": 30,
-    "event_types": [],
-    "allow_negative": False,
-}  # fmt: skip
+CONFIG = config_spec(
+    [("a", 5, None, True), ("b", -2, None, True), ("c", 3, None, True)],
+    [("a", 1, None, True), ("c", 10, None, True)],
+    inorganic_filters=[("c", 2, 5, True)],
+)
 EVENTS = 6000
 LEADS = 60
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_worker_killed_mid_batch_leaves_every_event_scored_once(server_env, tmp_path):
@@ -67,7 +51,9 @@ def test_a_worker_killed_mid_batch_leaves_every_event_scored_once(server_env, tm
     worker = start_worker(env=server_env, log_dir=tmp_path)
     try:
         ring_doorbell()
-        assert wait_until(lambda: pending.count() < EVENTS, timeout=60), "worker never started"
+        assert wait_until(lambda: pending.count() < EVENTS, timeout=60, every=0.05), (
+            "worker never started"
+        )
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
     finally:
@@ -80,7 +66,7 @@ def test_a_worker_killed_mid_batch_leaves_every_event_scored_once(server_env, tm
     try:
         time.sleep(1.1)  # the doorbell's debounce window of the first ring
         ring_doorbell()
-        assert wait_until(lambda: not pending.exists(), timeout=120)
+        assert wait_until(lambda: not pending.exists(), timeout=120, every=0.05)
     finally:
         stop_process(worker)
 
@@ -113,7 +99,7 @@ def test_with_redis_down_the_workers_own_sweep_scores_new_events(server_env, tmp
             [new_event(lead, "a", 0), new_event(lead, "c", 1), new_event(lead, "a", 2)]
         )
         pending = EngagementEvent.objects.for_ou(unit).filter(status="pending")
-        assert wait_until(lambda: not pending.exists(), timeout=15)
+        assert wait_until(lambda: not pending.exists(), timeout=15, every=0.05)
     finally:
         stop_process(worker)
     scores, _, _ = stored_scoring(lead)

@@ -9,21 +9,12 @@ from standardwebhooks.webhooks import Webhook
 
 from scoring.models import EngagementEvent
 from scoring.services.leads import lead_create
-from tests.e2e.processes import start_worker, stop_process
+from tests.e2e.processes import start_worker, stop_process, wait_until
 from tests.triggers.trigger_helpers import at, connect_slack, make_trigger, primary_ruleset
 from triggers.models import Delivery, Firing
 from triggers.services.webhook_secret import reveal_webhook_secret
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(condition, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def ingest(client, lead_id: str, events: list) -> None:
@@ -89,15 +80,27 @@ def test_a_real_worker_fires_and_delivers_every_kind_once(
         # (crosses 40 and 50; 2 visits: pattern), visit 8 -> 62 (3 visits in 120 s: surge).
         ingest(client, "jo", [("visit", 0), ("pricing", 10), ("demo", 20), ("visit", 30),
                               ("visit", 40)])  # fmt: skip
-        wait_until(lambda: Delivery.objects.unscoped().filter(status="delivered").count() == 8)
+        assert wait_until(
+            lambda: Delivery.objects.unscoped().filter(status="delivered").count() == 8,
+            timeout=60,
+            every=0.05,
+        )
         # unsubscribe -75 -> 0 (exits both milestones), demo 45 (crosses 40 within the 1 h
         # cooldown), demo 45 -> 90 (crosses 50, which fires once).
         ingest(client, "jo", [("unsubscribe", 300), ("demo", 310), ("demo", 320)])
-        wait_until(lambda: Firing.objects.unscoped().filter(kind="milestone_exited").count() == 2)
+        assert wait_until(
+            lambda: Firing.objects.unscoped().filter(kind="milestone_exited").count() == 2,
+            timeout=60,
+            every=0.05,
+        )
         # A late event: the worker replays the lead's whole history (the crossings move to
         # the demo at 20 s); no event fires twice, nothing new is sent.
         ingest(client, "jo", [("pricing", 5)])
-        wait_until(lambda: not EngagementEvent.objects.unscoped().filter(status="pending").exists())
+        assert wait_until(
+            lambda: not EngagementEvent.objects.unscoped().filter(status="pending").exists(),
+            timeout=60,
+            every=0.05,
+        )
         time.sleep(2)  # what a wrongly fired delivery would take to arrive
     finally:
         stop_process(worker)

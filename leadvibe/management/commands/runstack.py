@@ -13,11 +13,9 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -25,6 +23,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from leadvibe import embedded
 from leadvibe.metrics_dir import reset_metrics_dir
+from leadvibe.process_commands import (
+    celery_beat_command,
+    celery_worker_command,
+    stream_server_command,
+    web_server_command,
+)
 
 _READY_TIMEOUT_SECONDS = 90
 _STOP_TIMEOUT_SECONDS = 20
@@ -95,51 +99,10 @@ class Command(BaseCommand):
         env = {**os.environ, "PORT": str(port), "LEADVIBE_KEEP_METRICS": "1"}
         data_dir = embedded.default_data_dir().resolve()
         commands = {
-            "web": [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(Path(settings.BASE_DIR) / "leadvibe" / "gunicorn_conf.py"),
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(web_workers),
-            ],
-            "stream": [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(Path(settings.BASE_DIR) / "leadvibe" / "gunicorn_stream_conf.py"),
-                "--bind",
-                f"{host}:{stream_port}",
-            ],
-            "worker": [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "leadvibe",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--without-mingle",
-            ],
-            "beat": [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "leadvibe",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(data_dir / "celerybeat-schedule"),
-            ],
+            "web": web_server_command(bind=f"{host}:{port}", workers=web_workers),
+            "stream": stream_server_command(bind=f"{host}:{stream_port}"),
+            "worker": celery_worker_command(concurrency=2, gossip=True),
+            "beat": celery_beat_command(schedule=data_dir / "celerybeat-schedule"),
         }
         return {
             name: subprocess.Popen(
