@@ -77,6 +77,32 @@ class Trigger(ConfigModel):
 
     class Meta:
         indexes = [models.Index(fields=["unit", "kind"], name="trigger_unit_kind")]
+        # What each kind cannot work without (the API asks for the same). NULL passes a
+        # CHECK, hence the explicit `isnull=False` beside comparisons.
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="milestone") | Q(score_threshold__isnull=False),
+                name="trigger_milestone_has_threshold",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="sequence") | ~Q(event_steps=[]),
+                name="trigger_sequence_has_steps",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="pattern") | ~Q(conditions=[]),
+                name="trigger_pattern_has_conditions",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="surge")
+                | Q(threshold_count__isnull=False, threshold_count__gte=1),
+                name="trigger_surge_has_threshold_count",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="milestone")
+                | Q(window_seconds__isnull=False, window_seconds__gte=1),
+                name="trigger_windowed_kinds_have_a_window",
+            ),
+        ]
 
 
 class Firing(OUOwnedModel):

@@ -3,7 +3,7 @@ inorganic and attribute filters, the surge policy, levels, event-type settings, 
 version every configuration write bumps."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from orgunits.models import OrgUnit
 from orgunits.tenancy import ConfigModel, OUOwnedModel
@@ -95,6 +95,18 @@ class SurgePolicy(OUOwnedModel):
     multiplier_cap = models.DecimalField(max_digits=3, decimal_places=2, default=2)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(multiplier_cap__gte=1, multiplier_cap__lte=3),
+                name="surge_policy_multiplier_cap_1_to_3",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mode="custom") | ~Q(bands=[]),
+                name="surge_policy_custom_mode_has_bands",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.mode}"
 
@@ -114,6 +126,14 @@ class Level(ConfigModel):
 
     class Meta:
         indexes = [models.Index(fields=["unit", "kind", "min_score"], name="level_unit_kind")]
+        # Ranges are inclusive. That the levels of a kind do not overlap spans rows: the
+        # service checks it under the OU's configuration lock (scoring.services.levels).
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_score__isnull=True) | Q(max_score__gte=F("min_score")),
+                name="level_max_score_at_least_min_score",
+            ),
+        ]
 
 
 class EventTypeSetting(OUOwnedModel):
