@@ -6,6 +6,8 @@ A body field reads only the JSON type the OpenAPI document gives it: DRF's own C
 document does not state.
 """
 
+import copy
+
 from rest_framework import serializers
 
 from leadvibe.timefmt import TimestampOutOfRange, parse_rfc3339, to_rfc3339
@@ -52,3 +54,15 @@ class RFC3339DateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         return to_rfc3339(value) if value else None
+
+
+class WholeItemsField(serializers.ListField):
+    """A list of nested objects, each validated whole also in a partial update (a PUT that
+    changes only the fields it is given): DRF lets the root serializer's `partial` skip the
+    required fields and defaults of every field below it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # A copy is unbound (DRF rebuilds a field from its arguments): its own root, which is
+        # never partial.
+        self.child = copy.deepcopy(self.child)

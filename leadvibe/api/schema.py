@@ -4,6 +4,7 @@ refuses in it."""
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_patched_serializer
 from rest_framework import serializers
 
 # DRF refuses NUL characters in any string, and trims Python's str.strip() whitespace before
@@ -53,6 +54,15 @@ class ErrorDocumentingAutoSchema(AutoSchema):
                     },
                 }
         return responses
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if is_patched_serializer(serializer, direction):
+            # A field a partial update leaves out keeps its value: no default applies.
+            for field_schema in schema.get("properties", {}).values():
+                for alternative in [field_schema, *field_schema.get("oneOf", [])]:
+                    alternative.pop("default", None)
+        return schema
 
 
 def error_responses(descriptions: dict[str, str]) -> dict:

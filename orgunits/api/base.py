@@ -7,8 +7,11 @@ below it read `request.org`, `request.ou`, `request.ou_access` and never look a 
 themselves.
 """
 
+from typing import Any
+
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from leadvibe.api.throttling import RateLimitedViewMixin
@@ -58,7 +61,7 @@ class ApiView(RateLimitedViewMixin, APIView):
     #: reachable whatever the policy is).
     org_admins_not_rate_limited = False
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         member = request.user if isinstance(request.user, Member) else None
         client = request.user if isinstance(request.user, ApiClient) else None

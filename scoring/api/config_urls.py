@@ -1,12 +1,17 @@
 from django.urls import path
 
+from leadvibe.api.config_resource import config_resource_urls
 from scoring.api import config_views, level_views, rescore_views, settings_views
 
 # `filters/attributes` comes before `filters/<filter_id>`, which would take it as an id; the
 # event-type routes with a suffix come before the bare one, whose path parameter takes slashes.
 urlpatterns = [
-    path("rulesets", config_views.RulesetsView.as_view(), name="rulesets"),
-    path("rulesets/<str:ruleset_id>", config_views.RulesetView.as_view(), name="ruleset"),
+    *config_resource_urls(
+        config_views.RULESETS,
+        "rulesets",
+        item_parameter="ruleset_id",
+        names=("rulesets", "ruleset"),
+    ),
     path(
         "rulesets/<str:ruleset_id>/rules",
         config_views.RulesetRulesView.as_view(),
@@ -17,39 +22,41 @@ urlpatterns = [
         rescore_views.RulesetRescoreView.as_view(),
         name="ruleset-rescore",
     ),
-    path("rules", config_views.RulesView.as_view(), name="rules"),
-    path("rules/<str:rule_id>", config_views.RuleView.as_view(), name="rule"),
-    path("decays", config_views.DecaysView.as_view(), name="decays"),
-    path("decays/<str:decay_id>", config_views.DecayView.as_view(), name="decay"),
-    path(
+    *config_resource_urls(
+        config_views.RULES, "rules", item_parameter="rule_id", names=("rules", "rule")
+    ),
+    *config_resource_urls(
+        config_views.DECAYS, "decays", item_parameter="decay_id", names=("decays", "decay")
+    ),
+    *config_resource_urls(
+        config_views.ATTRIBUTE_FILTERS,
         "filters/attributes",
-        config_views.AttributeFiltersView.as_view(),
-        name="attribute-filters",
+        item_parameter="filter_id",
+        names=("attribute-filters", "attribute-filter"),
     ),
-    path(
-        "filters/attributes/<str:filter_id>",
-        config_views.AttributeFilterView.as_view(),
-        name="attribute-filter",
+    *config_resource_urls(
+        config_views.INORGANIC_FILTERS,
+        "filters",
+        item_parameter="filter_id",
+        names=("filters", "filter"),
     ),
-    path("filters", config_views.InorganicFiltersView.as_view(), name="filters"),
-    path("filters/<str:filter_id>", config_views.InorganicFilterView.as_view(), name="filter"),
-    path("levels/engagement", level_views.EngagementLevelsView.as_view(), name="levels-engagement"),
-    path(
-        "levels/engagement/<str:level_id>",
-        level_views.EngagementLevelView.as_view(),
-        name="level-engagement",
+    *config_resource_urls(
+        level_views.ENGAGEMENT_LEVELS,
+        "levels/engagement",
+        item_parameter="level_id",
+        names=("levels-engagement", "level-engagement"),
     ),
-    path("levels/profile", level_views.ProfileLevelsView.as_view(), name="levels-profile"),
-    path(
-        "levels/profile/<str:level_id>",
-        level_views.ProfileLevelView.as_view(),
-        name="level-profile",
+    *config_resource_urls(
+        level_views.PROFILE_LEVELS,
+        "levels/profile",
+        item_parameter="level_id",
+        names=("levels-profile", "level-profile"),
     ),
-    path("levels/account", level_views.AccountLevelsView.as_view(), name="levels-account"),
-    path(
-        "levels/account/<str:level_id>",
-        level_views.AccountLevelView.as_view(),
-        name="level-account",
+    *config_resource_urls(
+        level_views.ACCOUNT_LEVELS,
+        "levels/account",
+        item_parameter="level_id",
+        names=("levels-account", "level-account"),
     ),
     path(
         "settings/ou/surge-policy",

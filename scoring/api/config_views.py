@@ -1,5 +1,5 @@
-"""Scoring configuration routes: rulesets and their rules, decay rules, inorganic (velocity)
-filters and attribute (metadata) filters.
+"""Scoring configuration resources: rulesets and their rules, decay rules, inorganic
+(velocity) filters and attribute (metadata) filters, declared as `ConfigResource`s.
 
 Objects are named by public ids (`rs_`, `rl_`, `dc_`, `if_`, `af_` and a number); an id of
 another OU answers 404. Viewers read, Operators write; every write bumps the OU's
@@ -10,18 +10,18 @@ fields it is given.
 import math
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
-from orgunits.api.base import ApiView
-from scoring.api.config_fields import (
-    MAX_WEIGHT,
-    EventTypeField,
-    PublicKeyField,
-    WholeNumberField,
-    partial_serializer,
+from leadvibe.api.config_resource import ConfigObjectOutput, ConfigResource, ResourceDocs
+from leadvibe.api.fields import (
+    RFC3339DateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    WholeItemsField,
 )
+from orgunits.api.base import ApiView
+from scoring.api.config_fields import MAX_WEIGHT, EventTypeField, PublicKeyField, WholeNumberField
 from scoring.engine.conditions import OPERATORS
 from scoring.models import AttributeFilter, DecayRule, InorganicFilter, Ruleset
 from scoring.selectors.config import (
@@ -39,17 +39,6 @@ MAX_CONDITION_LIST = 100
 MAX_CONDITION_TEXT = 1000
 MAX_WINDOW_MS = 366 * 24 * 3600 * 1000
 VALUELESS_CONDITIONS = ("exists", "not_exists")
-
-
-class ConfigObjectOutput(serializers.Serializer):
-    org_id = StrictCharField()
-    unit_id = StrictCharField()
-    created_at = RFC3339DateTimeField()
-    updated_at = RFC3339DateTimeField()
-    created_by = StrictCharField(
-        source="created_by_id", allow_null=True, help_text="Member id; null for API credentials"
-    )
-    updated_by = StrictCharField(source="updated_by_id", allow_null=True)
 
 
 # --- Rulesets -------------------------------------------------------------------------------
@@ -75,63 +64,25 @@ class RulesetInput(serializers.Serializer):
     active = StrictBooleanField(default=True, help_text="Inactive rulesets do not score")
 
 
-RulesetUpdateInput = partial_serializer(RulesetInput, "RulesetUpdateInput")
-
-
-class RulesetsView(ApiView):
-    @extend_schema(
-        responses=RulesetOutput(many=True),
-        summary="List scoring rulesets (OU-scoped)",
-        description="The OU's rulesets, oldest first.",
-    )
-    def get(self, request):
-        return Response(RulesetOutput(rulesets_list(ou=request.ou), many=True).data)
-
-    @extend_schema(
-        request=RulesetInput,
-        responses={201: RulesetOutput},
-        summary="Create a scoring ruleset (OU-scoped)",
-        description="409 when the OU has a ruleset of this name already.",
-    )
-    def post(self, request):
-        data = RulesetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ruleset = rulesets.ruleset_create(
-            ou=request.ou, member=request.member, **data.validated_data
-        )
-        return Response(RulesetOutput(ruleset).data, status=status.HTTP_201_CREATED)
-
-
-class RulesetView(ApiView):
-    @extend_schema(
-        request=RulesetUpdateInput,
-        responses=RulesetOutput,
-        summary="Update a scoring ruleset (OU-scoped)",
-        description=(
-            "Fields left out keep their values. `is_primary: true` moves the primary role "
-            "here; `is_primary: false` on the primary ruleset is a 400 (make another one "
-            "primary instead)."
-        ),
-    )
-    def put(self, request, ruleset_id):
-        data = RulesetUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ruleset = rulesets.ruleset_update(
-            ou=request.ou, member=request.member, ruleset_id=ruleset_id, **data.validated_data
-        )
-        return Response(RulesetOutput(ruleset).data)
-
-    @extend_schema(
-        responses={204: None},
-        summary="Delete a scoring ruleset (OU-scoped)",
-        description=(
-            "Deletes its rules and its scores. When it was the primary ruleset, the oldest "
-            "remaining one becomes primary."
-        ),
-    )
-    def delete(self, request, ruleset_id):
-        rulesets.ruleset_delete(ou=request.ou, ruleset_id=ruleset_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+RULESETS = ConfigResource(
+    name="Ruleset",
+    base=ApiView,
+    input=RulesetInput,
+    output=RulesetOutput,
+    selector=rulesets_list,
+    create=rulesets.ruleset_create,
+    update=rulesets.ruleset_update,
+    delete=rulesets.ruleset_delete,
+    docs=ResourceDocs(
+        noun="scoring ruleset",
+        on_list="The OU's rulesets, oldest first.",
+        on_create="409 when the OU has a ruleset of this name already.",
+        on_update="`is_primary: true` moves the primary role here; `is_primary: false` on the "
+        "primary ruleset is a 400 (make another one primary instead).",
+        on_delete="Deletes its rules and its scores. When it was the primary ruleset, the "
+        "oldest remaining one becomes primary.",
+    ),
+)
 
 
 # --- Rules ----------------------------------------------------------------------------------
@@ -174,60 +125,29 @@ class RuleInput(serializers.Serializer):
     )
 
 
-RuleUpdateInput = partial_serializer(RuleInput, "RuleUpdateInput")
-
 RULE_WINDOW = (
     "A rule adds its weight to each event of its type (case-sensitive) whose time lies in "
     "`[start_at, end_at)`; 400 unless start_at < end_at."
 )
 
 
-class RulesView(ApiView):
-    @extend_schema(
-        responses=RuleOutput(many=True),
-        summary="List scoring rules (OU-scoped)",
-        description="All rules of the OU, by ruleset, oldest first.",
-    )
-    def get(self, request):
-        return Response(RuleOutput(rules_list(ou=request.ou), many=True).data)
-
-    @extend_schema(
-        request=RuleInput,
-        responses={201: RuleOutput},
-        summary="Create a scoring rule (OU-scoped)",
-        description=RULE_WINDOW,
-    )
-    def post(self, request):
-        data = RuleInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        rule = rulesets.rule_create(ou=request.ou, member=request.member, **data.validated_data)
-        return Response(RuleOutput(rule).data, status=status.HTTP_201_CREATED)
-
-
-class RuleView(ApiView):
-    @extend_schema(
-        request=RuleUpdateInput,
-        responses=RuleOutput,
-        summary="Update a scoring rule (OU-scoped)",
-        description=f"Fields left out keep their values; `ruleset_id` moves the rule. "
-        f"{RULE_WINDOW}",
-    )
-    def put(self, request, rule_id):
-        data = RuleUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        rule = rulesets.rule_update(
-            ou=request.ou, member=request.member, rule_id=rule_id, **data.validated_data
-        )
-        return Response(RuleOutput(rule).data)
-
-    @extend_schema(
-        responses={204: None},
-        summary="Delete a scoring rule (OU-scoped)",
-        description="Points it gave stay until the ruleset is rescored.",
-    )
-    def delete(self, request, rule_id):
-        rulesets.rule_delete(ou=request.ou, rule_id=rule_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+RULES = ConfigResource(
+    name="Rule",
+    base=ApiView,
+    input=RuleInput,
+    output=RuleOutput,
+    selector=rules_list,
+    create=rulesets.rule_create,
+    update=rulesets.rule_update,
+    delete=rulesets.rule_delete,
+    docs=ResourceDocs(
+        noun="scoring rule",
+        on_list="All rules of the OU, by ruleset, oldest first.",
+        about=RULE_WINDOW,
+        on_update="`ruleset_id` moves the rule.",
+        on_delete="Points it gave stay until the ruleset is rescored.",
+    ),
+)
 
 
 class RulesetRulesView(ApiView):
@@ -261,8 +181,6 @@ class DecayInput(serializers.Serializer):
     )
 
 
-DecayUpdateInput = partial_serializer(DecayInput, "DecayUpdateInput")
-
 DECAY_RULE = (
     "While a lead has no unsuppressed event, every full `inactive_for` `unit`s since its last "
     "one lower its score in each active ruleset by `decrease` (never below 0 unless the "
@@ -270,51 +188,21 @@ DECAY_RULE = (
 )
 
 
-class DecaysView(ApiView):
-    @extend_schema(
-        responses=DecayOutput(many=True),
-        summary="List score decay rules (OU-scoped)",
-        description=DECAY_RULE,
-    )
-    def get(self, request):
-        return Response(DecayOutput(decays_list(ou=request.ou), many=True).data)
-
-    @extend_schema(
-        request=DecayInput,
-        responses={201: DecayOutput},
-        summary="Create a score decay rule (OU-scoped)",
-        description=DECAY_RULE,
-    )
-    def post(self, request):
-        data = DecayInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        decay = decays.decay_create(ou=request.ou, member=request.member, **data.validated_data)
-        return Response(DecayOutput(decay).data, status=status.HTTP_201_CREATED)
-
-
-class DecayView(ApiView):
-    @extend_schema(
-        request=DecayUpdateInput,
-        responses=DecayOutput,
-        summary="Update a score decay rule (OU-scoped)",
-        description="Fields left out keep their values.",
-    )
-    def put(self, request, decay_id):
-        data = DecayUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        decay = decays.decay_update(
-            ou=request.ou, member=request.member, decay_id=decay_id, **data.validated_data
-        )
-        return Response(DecayOutput(decay).data)
-
-    @extend_schema(
-        responses={204: None},
-        summary="Delete a score decay rule (OU-scoped)",
-        description="Points it already took stay taken.",
-    )
-    def delete(self, request, decay_id):
-        decays.decay_delete(ou=request.ou, decay_id=decay_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+DECAYS = ConfigResource(
+    name="Decay",
+    base=ApiView,
+    input=DecayInput,
+    output=DecayOutput,
+    selector=decays_list,
+    create=decays.decay_create,
+    update=decays.decay_update,
+    delete=decays.decay_delete,
+    docs=ResourceDocs(
+        noun="score decay rule",
+        about=DECAY_RULE,
+        on_delete="Points it already took stay taken.",
+    ),
+)
 
 
 # --- Inorganic (velocity) filters -----------------------------------------------------------
@@ -341,8 +229,6 @@ class InorganicFilterInput(serializers.Serializer):
     )
 
 
-InorganicFilterUpdateInput = partial_serializer(InorganicFilterInput, "InorganicFilterUpdateInput")
-
 INORGANIC_RULE = (
     "When more than `count_threshold` of a lead's events of `event_type` fall within "
     "`time_window_ms` (the event itself included), the event is suppressed: kept, scored 0. "
@@ -350,51 +236,17 @@ INORGANIC_RULE = (
 )
 
 
-class InorganicFiltersView(ApiView):
-    @extend_schema(
-        responses=InorganicFilterOutput(many=True),
-        summary="List inorganic filters (OU-scoped)",
-        description=INORGANIC_RULE,
-    )
-    def get(self, request):
-        return Response(
-            InorganicFilterOutput(inorganic_filters_list(ou=request.ou), many=True).data
-        )
-
-    @extend_schema(
-        request=InorganicFilterInput,
-        responses={201: InorganicFilterOutput},
-        summary="Create an inorganic filter (OU-scoped)",
-        description=INORGANIC_RULE,
-    )
-    def post(self, request):
-        data = InorganicFilterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        created = filters.inorganic_filter_create(
-            ou=request.ou, member=request.member, **data.validated_data
-        )
-        return Response(InorganicFilterOutput(created).data, status=status.HTTP_201_CREATED)
-
-
-class InorganicFilterView(ApiView):
-    @extend_schema(
-        request=InorganicFilterUpdateInput,
-        responses=InorganicFilterOutput,
-        summary="Update an inorganic filter (OU-scoped)",
-        description="Fields left out keep their values.",
-    )
-    def put(self, request, filter_id):
-        data = InorganicFilterUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        updated = filters.inorganic_filter_update(
-            ou=request.ou, member=request.member, filter_id=filter_id, **data.validated_data
-        )
-        return Response(InorganicFilterOutput(updated).data)
-
-    @extend_schema(responses={204: None}, summary="Delete an inorganic filter (OU-scoped)")
-    def delete(self, request, filter_id):
-        filters.inorganic_filter_delete(ou=request.ou, filter_id=filter_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+INORGANIC_FILTERS = ConfigResource(
+    name="InorganicFilter",
+    base=ApiView,
+    input=InorganicFilterInput,
+    output=InorganicFilterOutput,
+    selector=inorganic_filters_list,
+    create=filters.inorganic_filter_create,
+    update=filters.inorganic_filter_update,
+    delete=filters.inorganic_filter_delete,
+    docs=ResourceDocs(noun="inorganic filter", about=INORGANIC_RULE),
+)
 
 
 # --- Attribute (metadata) filters -----------------------------------------------------------
@@ -463,7 +315,7 @@ class AttributeFilterInput(serializers.Serializer):
     event_type = EventTypeField(
         allow_null=True, default=None, help_text="Only events of this type; null: any type"
     )
-    conditions = serializers.ListField(
+    conditions = WholeItemsField(
         child=ConditionInput(),
         min_length=1,
         max_length=MAX_CONDITIONS,
@@ -471,8 +323,6 @@ class AttributeFilterInput(serializers.Serializer):
     )
     active = StrictBooleanField(default=True)
 
-
-AttributeFilterUpdateInput = partial_serializer(AttributeFilterInput, "AttributeFilterUpdateInput")
 
 ATTRIBUTE_RULE = (
     "An active filter suppresses an event (of its `event_type`, or of any type when null) "
@@ -482,48 +332,18 @@ ATTRIBUTE_RULE = (
 )
 
 
-class AttributeFiltersView(ApiView):
-    @extend_schema(
-        responses=AttributeFilterOutput(many=True),
-        summary="List attribute filters (OU-scoped)",
-        description=ATTRIBUTE_RULE,
-    )
-    def get(self, request):
-        return Response(
-            AttributeFilterOutput(attribute_filters_list(ou=request.ou), many=True).data
-        )
-
-    @extend_schema(
-        request=AttributeFilterInput,
-        responses={201: AttributeFilterOutput},
-        summary="Create an attribute filter (OU-scoped)",
-        description=ATTRIBUTE_RULE,
-    )
-    def post(self, request):
-        data = AttributeFilterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        created = filters.attribute_filter_create(
-            ou=request.ou, member=request.member, **data.validated_data
-        )
-        return Response(AttributeFilterOutput(created).data, status=status.HTTP_201_CREATED)
-
-
-class AttributeFilterView(ApiView):
-    @extend_schema(
-        request=AttributeFilterUpdateInput,
-        responses=AttributeFilterOutput,
-        summary="Update an attribute filter (OU-scoped)",
-        description="Fields left out keep their values; `conditions` replaces them all.",
-    )
-    def put(self, request, filter_id):
-        data = AttributeFilterUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        updated = filters.attribute_filter_update(
-            ou=request.ou, member=request.member, filter_id=filter_id, **data.validated_data
-        )
-        return Response(AttributeFilterOutput(updated).data)
-
-    @extend_schema(responses={204: None}, summary="Delete an attribute filter (OU-scoped)")
-    def delete(self, request, filter_id):
-        filters.attribute_filter_delete(ou=request.ou, filter_id=filter_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+ATTRIBUTE_FILTERS = ConfigResource(
+    name="AttributeFilter",
+    base=ApiView,
+    input=AttributeFilterInput,
+    output=AttributeFilterOutput,
+    selector=attribute_filters_list,
+    create=filters.attribute_filter_create,
+    update=filters.attribute_filter_update,
+    delete=filters.attribute_filter_delete,
+    docs=ResourceDocs(
+        noun="attribute filter",
+        about=ATTRIBUTE_RULE,
+        on_update="`conditions` replaces them all.",
+    ),
+)

@@ -331,9 +331,16 @@ def test_attribute_filter_crud(client):
         "not a list",
     ],
 )
-def test_invalid_attribute_filter_conditions_are_400(client, conditions):
+def test_invalid_attribute_filter_conditions_are_400_on_create_and_update(client, conditions):
     body = refused(client, "post", "/filters/attributes", {"name": "F", "conditions": conditions})
     assert "conditions" in body["details"]
+    kept = [{"property": "a", "condition": "exists", "value": None}]
+    existing = created(client, "/filters/attributes", {"name": "F", "conditions": kept})
+    path = f"/filters/attributes/{existing['filter_id']}"
+    # An update changes only the fields it is given, but a condition it gives is whole.
+    body = refused(client, "put", path, {"conditions": conditions})
+    assert "conditions" in body["details"]
+    assert listed(client, "/filters/attributes")[0]["conditions"] == kept
 
 
 # --- Levels ---------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 from django.urls import path
 
+from leadvibe.api.config_resource import config_resource_urls
 from triggers.api import firing_views, trigger_views, webhook_secret_views
 
-# `.../events` routes come before `.../<trigger_id>`, which would take `events` as an id.
+# `.../events` routes come before a kind's item route `.../<trigger_id>`, which would take
+# `events` as an id.
 urlpatterns = [
-    path("triggers/patterns", trigger_views.PatternsView.as_view(), name="trigger-patterns"),
-    path(
-        "triggers/patterns/<str:trigger_id>",
-        trigger_views.PatternView.as_view(),
-        name="trigger-pattern",
+    *config_resource_urls(
+        trigger_views.PATTERNS,
+        "triggers/patterns",
+        item_parameter="trigger_id",
+        names=("trigger-patterns", "trigger-pattern"),
     ),
-    path("triggers/milestones", trigger_views.MilestonesView.as_view(), name="trigger-milestones"),
     path(
         "triggers/milestones/events",
         firing_views.MilestoneEventsView.as_view(),
@@ -21,17 +22,17 @@ urlpatterns = [
         firing_views.MilestoneEventsExportView.as_view(),
         name="trigger-milestone-events-export",
     ),
-    path(
-        "triggers/milestones/<str:trigger_id>",
-        trigger_views.MilestoneView.as_view(),
-        name="trigger-milestone",
+    *config_resource_urls(
+        trigger_views.MILESTONES,
+        "triggers/milestones",
+        item_parameter="trigger_id",
+        names=("trigger-milestones", "trigger-milestone"),
     ),
     path(
         "triggers/milestones/<str:trigger_id>/simulate",
         trigger_views.MilestoneSimulateView.as_view(),
         name="trigger-milestone-simulate",
     ),
-    path("triggers/sequences", trigger_views.SequencesView.as_view(), name="trigger-sequences"),
     path(
         "triggers/sequences/events",
         firing_views.SequenceEventsView.as_view(),
@@ -42,10 +43,11 @@ urlpatterns = [
         firing_views.SequenceEventsExportView.as_view(),
         name="trigger-sequence-events-export",
     ),
-    path(
-        "triggers/sequences/<str:trigger_id>",
-        trigger_views.SequenceView.as_view(),
-        name="trigger-sequence",
+    *config_resource_urls(
+        trigger_views.SEQUENCES,
+        "triggers/sequences",
+        item_parameter="trigger_id",
+        names=("trigger-sequences", "trigger-sequence"),
     ),
     path(
         "triggers/sequences/<str:trigger_id>/simulate",
@@ -53,11 +55,11 @@ urlpatterns = [
         name="trigger-sequence-simulate",
     ),
     path("triggers/deliveries", firing_views.DeliveriesView.as_view(), name="trigger-deliveries"),
-    path("surge/triggers", trigger_views.SurgeTriggersView.as_view(), name="surge-triggers"),
-    path(
-        "surge/triggers/<str:trigger_id>",
-        trigger_views.SurgeTriggerView.as_view(),
-        name="surge-trigger",
+    *config_resource_urls(
+        trigger_views.SURGE_TRIGGERS,
+        "surge/triggers",
+        item_parameter="trigger_id",
+        names=("surge-triggers", "surge-trigger"),
     ),
     path(
         "surge/triggers/<str:trigger_id>/simulate",

@@ -9,21 +9,19 @@ only the fields it is given. Every write bumps the OU's configuration version, w
 pick up before their next batch.
 """
 
-from dataclasses import dataclass
-
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
-from orgunits.api.base import ApiView
-from scoring.api.config_fields import (
-    MAX_SCORE_BOUND,
-    EventTypeField,
-    WholeNumberField,
-    partial_serializer,
+from leadvibe.api.config_resource import ConfigObjectOutput, ConfigResource, ResourceDocs
+from leadvibe.api.fields import (
+    RFC3339DateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    WholeItemsField,
 )
-from scoring.api.config_views import ConfigObjectOutput
+from orgunits.api.base import ApiView
+from scoring.api.config_fields import MAX_SCORE_BOUND, EventTypeField, WholeNumberField
 from triggers.api.trigger_fields import (
     MAX_COUNT,
     BlankAsNullField,
@@ -168,7 +166,7 @@ class SequenceInput(TriggerInput):
         default=Trigger.FireMode.ONCE,
         help_text="`once`: once per lead; `always`: each time the sequence completes anew",
     )
-    profile_filters = serializers.ListField(
+    profile_filters = WholeItemsField(
         child=LeadFilterInput(),
         max_length=MAX_LEAD_FILTERS,
         default=list,
@@ -176,7 +174,7 @@ class SequenceInput(TriggerInput):
         f"completes: `field` is `{PRIMARY_PROFILE_SCORE}` (the primary profile score) or a "
         "profile ruleset id (`prs_<n>`, its score)",
     )
-    lead_attribute_filters = serializers.ListField(
+    lead_attribute_filters = WholeItemsField(
         child=LeadFilterInput(),
         max_length=MAX_LEAD_FILTERS,
         default=list,
@@ -200,7 +198,7 @@ class SequenceOutput(TriggerOutput):
 class PatternInput(TriggerInput):
     window_seconds = WindowSecondsField()
     window_unit = WindowUnitField(default=Trigger.WindowUnit.SECONDS)
-    conditions = serializers.ListField(
+    conditions = WholeItemsField(
         child=PatternConditionSerializer(),
         min_length=1,
         max_length=MAX_CONDITIONS,
@@ -261,117 +259,85 @@ SimulationOutput = inline_serializer(
 # --- Views ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TriggerKind:
-    kind: str
-    name: str  # of its views and serializers
-    noun: str
-    input: type[serializers.Serializer]
-    update_input: type[serializers.Serializer]
-    output: type[serializers.Serializer]
-    rules: str
+def _triggers(
+    kind: str, name: str, input: type[TriggerInput], output: type[TriggerOutput], rules: str
+) -> ConfigResource:
+    noun = f"{kind} trigger"
+    return ConfigResource(
+        name=name,
+        base=ApiView,
+        input=input,
+        output=output,
+        selector=triggers_list,
+        create=trigger_create,
+        update=trigger_update,
+        delete=trigger_delete,
+        docs=ResourceDocs(
+            noun=noun,
+            on_list=f"The OU's {noun}s, oldest first.",
+            about=rules,
+            on_create=WRITE_ERRORS,
+            on_update=f"{WRITE_ERRORS} Saving `webhook_url` again resumes deliveries to a URL "
+            "that answered 410.",
+            on_delete="Deletes what it fired (its emitted events) and their deliveries.",
+        ),
+        scope={"kind": kind},
+    )
 
 
-MILESTONES = TriggerKind(
+WRITE_ERRORS = (
+    "`webhook_url` and `teams_target_id` must be http(s) URLs whose host resolves to public "
+    "addresses; email templates must compile; a Slack or Teams target kind needs its id."
+)
+MILESTONES = _triggers(
     Kind.MILESTONE,
     "Milestone",
-    "milestone trigger",
     MilestoneInput,
-    partial_serializer(MilestoneInput, "MilestoneUpdateInput"),
     MilestoneOutput,
     "Fires when an event (of `event_type`, or of any type) moves the lead's primary score "
     "from below `score_threshold` to at or above it; `once` fires on the first crossing, "
     "`always` on each, at most once per `cooldown_seconds`. Dropping back below is recorded "
     "as a `milestone_exited` event (listed, not notified).",
 )
-SEQUENCES = TriggerKind(
+SEQUENCES = _triggers(
     Kind.SEQUENCE,
     "Sequence",
-    "sequence trigger",
     SequenceInput,
-    partial_serializer(SequenceInput, "SequenceUpdateInput"),
     SequenceOutput,
     "Fires when the lead's events contain every step within `window_seconds` (in order when "
     "`ordered`) and the lead passes the filters. Requests name the steps `event_types`; "
     "responses `event_steps`. `webhook_url` is optional (the spec requires it): a sequence may "
     "notify by email, Slack or Teams only, or just be listed.",
 )
-PATTERNS = TriggerKind(
+PATTERNS = _triggers(
     Kind.PATTERN,
     "Pattern",
-    "pattern trigger",
     PatternInput,
-    partial_serializer(PatternInput, "PatternUpdateInput"),
     PatternOutput,
     "Fires when, within `window_seconds`, the lead has at least `min_count` events of each "
     "condition's type (and metadata), then starts counting anew.",
 )
-SURGE_TRIGGERS = TriggerKind(
+SURGE_TRIGGERS = _triggers(
     Kind.SURGE,
     "SurgeTrigger",
-    "surge trigger",
     SurgeTriggerInput,
-    partial_serializer(SurgeTriggerInput, "SurgeTriggerUpdateInput"),
     SurgeTriggerOutput,
     "Fires when the lead's scored events (of `event_type`, or of any type) within the rolling "
     "window reach `threshold_count`, once per burst; each firing is a surge event. Exactly "
     "one of `webhook_url` and `emails` is required (400 otherwise); Slack and Teams targets "
     "may be added to it.",
 )
-WRITE_ERRORS = (
-    " `webhook_url` and `teams_target_id` must be http(s) URLs whose host resolves to public "
-    "addresses; email templates must compile; a Slack or Teams target kind needs its id."
-)
-
-
-class TriggersView(ApiView):
-    trigger_kind: TriggerKind
-
-    def get(self, request):
-        triggers = triggers_list(ou=request.ou, kind=self.trigger_kind.kind)
-        return Response(self.trigger_kind.output(triggers, many=True).data)
-
-    def post(self, request):
-        data = self.trigger_kind.input(data=request.data)
-        data.is_valid(raise_exception=True)
-        trigger = trigger_create(
-            ou=request.ou,
-            member=request.member,
-            kind=self.trigger_kind.kind,
-            **data.validated_data,
-        )
-        return Response(self.trigger_kind.output(trigger).data, status=status.HTTP_201_CREATED)
-
-
-class TriggerView(ApiView):
-    trigger_kind: TriggerKind
-
-    def put(self, request, trigger_id):
-        data = self.trigger_kind.update_input(data=request.data)
-        data.is_valid(raise_exception=True)
-        trigger = trigger_update(
-            ou=request.ou,
-            member=request.member,
-            kind=self.trigger_kind.kind,
-            trigger_id=trigger_id,
-            **data.validated_data,
-        )
-        return Response(self.trigger_kind.output(trigger).data)
-
-    def delete(self, request, trigger_id):
-        trigger_delete(ou=request.ou, kind=self.trigger_kind.kind, trigger_id=trigger_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TriggerSimulateView(ApiView):
-    trigger_kind: TriggerKind
+    trigger_kind: str
 
     def post(self, request, trigger_id):
         data = SimulateInput(data=request.data)
         data.is_valid(raise_exception=True)
         simulation = trigger_simulate(
             ou=request.ou,
-            kind=self.trigger_kind.kind,
+            kind=self.trigger_kind,
             trigger_id=trigger_id,
             lead_id=data.validated_data.get("lead_id"),
             days=data.validated_data["days"],
@@ -379,45 +345,12 @@ class TriggerSimulateView(ApiView):
         return Response(simulation)
 
 
-def trigger_views(trigger_kind: TriggerKind) -> tuple[type[ApiView], type[ApiView]]:
-    """The list and detail views of one kind of trigger, documented."""
-    noun, plural, output = trigger_kind.noun, f"{trigger_kind.noun}s", trigger_kind.output
-    listing = extend_schema_view(
-        get=extend_schema(
-            responses=output(many=True),
-            summary=f"List {plural} (OU-scoped)",
-            description=f"The OU's {plural}, oldest first. {trigger_kind.rules}",
-        ),
-        post=extend_schema(
-            request=trigger_kind.input,
-            responses={201: output},
-            summary=f"Create a {noun} (OU-scoped)",
-            description=f"{trigger_kind.rules}{WRITE_ERRORS}",
-        ),
-    )(type(f"{trigger_kind.name}sView", (TriggersView,), {"trigger_kind": trigger_kind}))
-    detail = extend_schema_view(
-        put=extend_schema(
-            request=trigger_kind.update_input,
-            responses=output,
-            summary=f"Update a {noun} (OU-scoped)",
-            description=f"Fields left out keep their values.{WRITE_ERRORS} Saving "
-            "`webhook_url` again resumes deliveries to a URL that answered 410.",
-        ),
-        delete=extend_schema(
-            responses={204: None},
-            summary=f"Delete a {noun} (OU-scoped)",
-            description="Deletes what it fired (its emitted events) and their deliveries.",
-        ),
-    )(type(f"{trigger_kind.name}View", (TriggerView,), {"trigger_kind": trigger_kind}))
-    return listing, detail
-
-
-def simulate_view(trigger_kind: TriggerKind) -> type[ApiView]:
+def simulate_view(resource: ConfigResource) -> type[ApiView]:
     return extend_schema_view(
         post=extend_schema(
             request=SimulateInput,
             responses=SimulationOutput,
-            summary=f"Simulate a {trigger_kind.noun} (OU-scoped)",
+            summary=f"Simulate a {resource.docs.noun} (OU-scoped)",
             description=(
                 "What the trigger would have fired over the last `days` days: for one lead, or "
                 "for the leads active in the period, scored with the current configuration "
@@ -427,17 +360,13 @@ def simulate_view(trigger_kind: TriggerKind) -> type[ApiView]:
         ),
     )(
         type(
-            f"{trigger_kind.name}SimulateView",
+            f"{resource.name}SimulateView",
             (TriggerSimulateView,),
-            {"trigger_kind": trigger_kind},
+            {"trigger_kind": resource.scope["kind"]},
         )
     )
 
 
-MilestonesView, MilestoneView = trigger_views(MILESTONES)
-SequencesView, SequenceView = trigger_views(SEQUENCES)
-PatternsView, PatternView = trigger_views(PATTERNS)
-SurgeTriggersView, SurgeTriggerView = trigger_views(SURGE_TRIGGERS)
 MilestoneSimulateView = simulate_view(MILESTONES)
 SequenceSimulateView = simulate_view(SEQUENCES)
 SurgeTriggerSimulateView = simulate_view(SURGE_TRIGGERS)
