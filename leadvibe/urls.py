@@ -7,6 +7,7 @@ from leadvibe.api import views
 api_patterns = [
     path("", include("orgunits.api.urls")),
     path("", include("scoring.api.urls")),
+    path("", include("segments.api.urls")),
     path("", include("triggers.api.urls")),
 ]
 

@@ -171,6 +171,28 @@ ROUTES = {
     "secret": ObjectOf("ou", kwargs=lambda w: {"secret_id": w.a2.credential.id}),
     # The live stream of the OU named by `ouId` (a query parameter: GET sends the body so).
     "stream": ObjectOf("org", kwargs=lambda w: {}, body=lambda w: {"ouId": w.b.unit.id}),
+    "segments": Listing(config_ids("segment")),
+    "segment": config_object("segment", "segment_id", body=lambda w: {"name": "taken over"}),
+    "segment-preview": OwnData(status=405),
+    "segment-count": config_object("segment", "segment_id"),
+    "segment-leads": config_object("segment", "segment_id"),
+    "segment-leads-export": config_object("segment", "segment_id"),
+    "segment-events": config_object("segment", "segment_id"),
+    "segment-recompute": config_object("segment", "segment_id"),
+    "segment-rules": config_object(
+        "segment",
+        "segment_id",
+        body=lambda w: {"rule_type": "lead_metadata", "field_name": "x", "operator": "is_empty"},
+    ),
+    "segment-rule": ObjectOf(
+        "ou",
+        kwargs=lambda w: {
+            "segment_id": w.a2.config["segment"].public_id,
+            "rule_id": w.a2.config["segment_rule"].public_id,
+        },
+        body=lambda w: {"rule_name": "taken over"},
+    ),
+    "lead-segments": ObjectOf("ou", kwargs=lambda w: {"lead_id": w.a2.lead.lead_id}),
     "rulesets": Listing(config_ids("ruleset")),
     "ruleset": config_object("ruleset", "ruleset_id", body=lambda w: {"name": "taken over"}),
     "ruleset-rules": config_object("ruleset", "ruleset_id"),

@@ -25,6 +25,8 @@ from scoring.services.leads import lead_create
 from scoring.services.orders import order_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.rulesets import rule_create, ruleset_create
+from segments.services.config import segment_create, segment_rule_create
+from segments.services.membership import memberships_refresh
 from tests.api_clients import jwt_client_for
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
@@ -117,7 +119,20 @@ def _tenant(org, role="Owner", member_role="member"):
     tenant = Tenant(org, unit, member, make_credential(unit).credential, lead, event, order)
     tenant.config = _scoring_config(unit, event.event_type)
     tenant.config.update(_fit_config(unit, lead))
+    tenant.config.update(_segment_config(unit, lead))
     return tenant
+
+
+def _segment_config(unit, lead) -> dict:
+    """A segment whose rule holds for the tenant's lead, which is a member (and a recompute
+    job, which the rule started)."""
+    segment = segment_create(ou=unit, member=None, name=f"sg-{unit.id}")
+    rule = segment_rule_create(
+        ou=unit, member=None, segment_id=segment.public_id, rule_type="lead_metadata",
+        field_name="ou", operator="equals", value=unit.id,
+    )  # fmt: skip
+    memberships_refresh(unit_id=unit.id, lead_pks=[lead.pk], cause="metadata")
+    return {"segment": segment, "segment_rule": rule}
 
 
 def _scoring_config(unit, event_type) -> dict:

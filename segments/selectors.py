@@ -1,0 +1,416 @@
+"""Reads of segments: the configuration, the stored membership and its events, and the SQL
+back end's evaluation of rules over an OU's leads (preview, recompute).
+
+Objects are addressed by public id (`sg_12`, `sgr_3`); another OU's id is not found (404).
+Counts and member pages read the membership table, never the leads; a segment whose
+recompute job is unfinished answers from the membership as it stands, with `recomputing`.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from leadvibe.exceptions import NotFoundError
+from orgunits.models import OrgUnit
+from scoring.engine.levels import LevelRange, level_for
+from scoring.models import (
+    Account,
+    AccountRuleset,
+    AccountScore,
+    EngagementEvent,
+    Lead,
+    LeadProfileScore,
+    LeadScore,
+    Level,
+    ProfileRuleset,
+)
+from scoring.selectors.config import config_object_get, levels_list
+from scoring.selectors.leads import lead_get
+from scoring.selectors.scores import primary_ruleset
+from segments.models import (
+    Segment,
+    SegmentEventMatch,
+    SegmentMembership,
+    SegmentMembershipEvent,
+    SegmentRecompute,
+    SegmentRule,
+)
+from segments.rules import LeadFacts, LevelSets, RuleSpec, SqlSources, segment_sql
+
+UNFINISHED = (SegmentRecompute.Status.PENDING, SegmentRecompute.Status.RUNNING)
+PREVIEW_SAMPLE = 20
+
+
+# --- Configuration ------------------------------------------------------------------------
+
+
+def segments_list(*, ou: OrgUnit) -> QuerySet[Segment]:
+    """The OU's segments, oldest first, each with `lead_count` and `recomputing`."""
+    counts = (
+        SegmentMembership.objects.for_ou(ou)
+        .filter(segment=OuterRef("pk"))
+        .values("segment")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return (
+        Segment.objects.for_ou(ou)
+        .annotate(
+            lead_count=Coalesce(Subquery(counts), 0),
+            recomputing=Exists(
+                SegmentRecompute.objects.for_ou(ou).filter(
+                    segment=OuterRef("pk"), status__in=UNFINISHED
+                )
+            ),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def segment_get(*, ou: OrgUnit, segment_id: str) -> Segment:
+    return config_object_get(Segment, ou=ou, public_id=segment_id)
+
+
+def segment_rules_list(*, ou: OrgUnit, segment_id: str) -> QuerySet[SegmentRule]:
+    segment = segment_get(ou=ou, segment_id=segment_id)
+    return SegmentRule.objects.for_ou(ou).filter(segment=segment).order_by("order_index", "id")
+
+
+def segment_rule_get(*, ou: OrgUnit, segment_id: str, rule_id: str) -> SegmentRule:
+    segment = segment_get(ou=ou, segment_id=segment_id)
+    rule = config_object_get(SegmentRule, ou=ou, public_id=rule_id)
+    if rule.segment_id != segment.pk:
+        raise NotFoundError()
+    return rule
+
+
+def rule_spec(rule: SegmentRule) -> RuleSpec:
+    return RuleSpec(
+        rule_type=rule.rule_type,
+        operator=rule.operator,
+        field_name=rule.field_name,
+        value=rule.value,
+        event_type=rule.event_type,
+        logic_group=rule.logic_group,
+        logic_op=rule.logic_op,
+        key=rule.pk,
+    )
+
+
+def active_rule_specs(*, unit_id: str, segment_pks: Sequence[int]) -> dict[int, list[RuleSpec]]:
+    """The active rules of the segments, by segment."""
+    rules: dict[int, list[RuleSpec]] = {pk: [] for pk in segment_pks}
+    for rule in (
+        SegmentRule.objects.for_ou(unit_id)
+        .filter(segment_id__in=segment_pks, active=True)
+        .order_by("order_index", "id")
+    ):
+        rules[rule.segment_id].append(rule_spec(rule))
+    return rules
+
+
+def segment_recompute_latest(*, ou: OrgUnit, segment_id: str) -> SegmentRecompute:
+    segment = segment_get(ou=ou, segment_id=segment_id)
+    job = SegmentRecompute.objects.for_ou(ou).filter(segment=segment).order_by("-id").first()
+    if job is None:
+        raise NotFoundError("This segment has not been recomputed")
+    return job
+
+
+def segment_recomputing(*, segment: Segment) -> bool:
+    return (
+        SegmentRecompute.objects.for_ou(segment.unit_id)
+        .filter(segment=segment, status__in=UNFINISHED)
+        .exists()
+    )
+
+
+# --- Evaluation context and the SQL back end ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentContext:
+    """What rules of an OU are evaluated against besides the lead: levels and the primary
+    rulesets whose scores the level and score rules read."""
+
+    unit_id: str
+    levels: LevelSets
+    engagement_ruleset: int | None
+    profile_ruleset: int | None
+    account_ruleset: int | None
+
+
+def segment_context(*, unit_id: str) -> SegmentContext:
+    def levels(kind: str) -> tuple[LevelRange, ...]:
+        return tuple(
+            LevelRange(level.name, level.min_score, level.max_score)
+            for level in levels_list(ou=unit_id, kind=kind)  # type: ignore[arg-type]
+        )
+
+    primary = primary_ruleset(ou=unit_id)  # type: ignore[arg-type]
+    return SegmentContext(
+        unit_id=unit_id,
+        levels=LevelSets(
+            engagement=levels(Level.Kind.ENGAGEMENT),
+            profile=levels(Level.Kind.PROFILE),
+            account=levels(Level.Kind.ACCOUNT),
+        ),
+        engagement_ruleset=primary.pk if primary else None,
+        profile_ruleset=_enabled_primary(ProfileRuleset, unit_id),
+        account_ruleset=_enabled_primary(AccountRuleset, unit_id),
+    )
+
+
+def _enabled_primary(
+    model: type[ProfileRuleset] | type[AccountRuleset], unit_id: str
+) -> int | None:
+    return (
+        model.objects.for_ou(unit_id)
+        .filter(is_primary=True, enabled=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _sources(*, from_matches: bool = True) -> SqlSources:
+    return SqlSources(
+        lead_key="l.id",
+        lead_metadata="l.metadata",
+        account_metadata="a.metadata",
+        engagement_score="es.score",
+        profile_score="ps.score",
+        account_score="acs.score",
+        events_table=EngagementEvent._meta.db_table,
+        matches_table=SegmentEventMatch._meta.db_table,
+        event_rules_from_matches=from_matches,
+    )
+
+
+def _leads_joined(context: SegmentContext, *, merged: bool = False) -> tuple[str, list[Any]]:
+    """The OU's leads (alias `l`; unmerged ones unless `merged`) with what the rules read of
+    them."""
+    sql = (
+        f"FROM {Lead._meta.db_table} l "
+        f"LEFT JOIN {Account._meta.db_table} a ON a.id = l.account_id "
+        f"LEFT JOIN {LeadScore._meta.db_table} es ON es.lead_id = l.id AND es.ruleset_id = %s "
+        f"LEFT JOIN {LeadProfileScore._meta.db_table} ps "
+        "ON ps.lead_id = l.id AND ps.ruleset_id = %s "
+        f"LEFT JOIN {AccountScore._meta.db_table} acs "
+        "ON acs.account_id = l.account_id AND acs.ruleset_id = %s "
+        "WHERE l.unit_id = %s"
+    )
+    if not merged:
+        sql += " AND l.merged_into_id IS NULL"
+    params = [
+        context.engagement_ruleset,
+        context.profile_ruleset,
+        context.account_ruleset,
+        context.unit_id,
+    ]
+    return sql, params
+
+
+def members_evaluated(
+    *,
+    context: SegmentContext,
+    rules: Sequence[RuleSpec],
+    lead_pk_range: tuple[int, int] | None = None,
+    from_matches: bool = True,
+) -> list[int]:
+    """The keys of the leads the rules hold for (in `(after, up_to]` when given), by SQL."""
+    condition, condition_params = segment_sql(
+        rules, context.levels, _sources(from_matches=from_matches)
+    )
+    joined, params = _leads_joined(context)
+    sql = f"SELECT l.id {joined} AND {condition}"
+    params = [*params, *condition_params]
+    if lead_pk_range is not None:
+        sql += " AND l.id > %s AND l.id <= %s"
+        params.extend(lead_pk_range)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY l.id", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Preview:
+    count: int
+    sample: list[Lead]
+
+
+def segment_preview(*, ou: OrgUnit, rules: Sequence[RuleSpec]) -> Preview:
+    """What a segment of these rules would hold now, read from the leads and events (the
+    rules are not saved, so they have no match flags)."""
+    context = segment_context(unit_id=ou.pk)
+    condition, condition_params = segment_sql(rules, context.levels, _sources(from_matches=False))
+    joined, params = _leads_joined(context)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) {joined} AND {condition}",
+            [*params, *condition_params],
+        )
+        count = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT l.id {joined} AND {condition} "
+            "ORDER BY es.score DESC NULLS LAST, l.id LIMIT %s",
+            [*params, *condition_params, PREVIEW_SAMPLE],
+        )
+        pks = [row[0] for row in cursor.fetchall()]
+    leads = Lead.objects.for_ou(ou).in_bulk(pks)
+    return Preview(count=count, sample=[leads[pk] for pk in pks if pk in leads])
+
+
+@dataclass(frozen=True)
+class FactsRow:
+    lead_pk: int
+    lead_id: str
+    merged: bool
+    facts: LeadFacts
+
+
+def lead_facts(*, context: SegmentContext, lead_pks: Sequence[int]) -> list[FactsRow]:
+    """What the rules read of these leads (the predicate back end's input), merged ones
+    included (they belong to no segment)."""
+    joined, params = _leads_joined(context, merged=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id, l.lead_id, l.merged_into_id IS NOT NULL, l.metadata, a.metadata, "
+            f"es.score, ps.score, acs.score {joined} AND l.id = ANY(%s)",
+            [*params, list(lead_pks)],
+        )
+        rows = cursor.fetchall()
+    matched: dict[int, set[int]] = {}
+    for rule_pk, lead_pk in (
+        SegmentEventMatch.objects.for_ou(context.unit_id)
+        .filter(lead_id__in=lead_pks)
+        .values_list("rule_id", "lead_id")
+    ):
+        matched.setdefault(lead_pk, set()).add(rule_pk)
+    return [
+        FactsRow(
+            lead_pk=pk,
+            lead_id=lead_id,
+            merged=merged,
+            facts=LeadFacts(
+                metadata=metadata or {},
+                account_metadata=account_metadata,
+                engagement_score=engagement,
+                profile_score=profile,
+                account_score=account,
+                matched_rules=frozenset(matched.get(pk, ())),
+            ),
+        )
+        for pk, lead_id, merged, metadata, account_metadata, engagement, profile, account in rows
+    ]
+
+
+# --- Membership reads ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    count: int
+    recomputing: bool
+
+
+def segment_count(*, ou: OrgUnit, segment_id: str) -> SegmentCount:
+    segment = segment_get(ou=ou, segment_id=segment_id)
+    return SegmentCount(
+        count=SegmentMembership.objects.for_ou(ou).filter(segment=segment).count(),
+        recomputing=segment_recomputing(segment=segment),
+    )
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    lead_id: str
+    score: int
+    engagement_level: str | None
+    profile_level: str | None
+    entered_at: Any
+
+
+def _member_rows(
+    context: SegmentContext, segment: Segment, *, offset: int, limit: int | None
+) -> Iterator[MemberRow]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.lead_id, es.score, ps.score, m.entered_at "  # noqa: S608
+            f"FROM {SegmentMembership._meta.db_table} m "
+            f"JOIN {Lead._meta.db_table} l ON l.id = m.lead_id "
+            f"LEFT JOIN {LeadScore._meta.db_table} es ON es.lead_id = l.id AND es.ruleset_id = %s "
+            f"LEFT JOIN {LeadProfileScore._meta.db_table} ps "
+            "ON ps.lead_id = l.id AND ps.ruleset_id = %s "
+            "WHERE m.segment_id = %s "
+            "ORDER BY COALESCE(es.score, 0) DESC, l.id LIMIT %s OFFSET %s",
+            [context.engagement_ruleset, context.profile_ruleset, segment.pk, limit, offset],
+        )
+        for lead_id, score, profile, entered_at in cursor:
+            yield MemberRow(
+                lead_id=lead_id,
+                score=score or 0,
+                engagement_level=(
+                    level_for(score, context.levels.engagement) if score is not None else None
+                ),
+                profile_level=(
+                    level_for(profile, context.levels.profile) if profile is not None else None
+                ),
+                entered_at=entered_at,
+            )
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    rows: list[MemberRow]
+    total: int
+    recomputing: bool
+
+
+def segment_members_page(*, ou: OrgUnit, segment_id: str, offset: int, limit: int) -> MembersPage:
+    """Members by primary score, highest first."""
+    segment = segment_get(ou=ou, segment_id=segment_id)
+    context = segment_context(unit_id=ou.pk)
+    return MembersPage(
+        rows=list(_member_rows(context, segment, offset=offset, limit=limit)),
+        total=SegmentMembership.objects.for_ou(ou).filter(segment=segment).count(),
+        recomputing=segment_recomputing(segment=segment),
+    )
+
+
+def segment_members_export(*, ou: OrgUnit, segment_id: str) -> Iterator[MemberRow]:
+    segment = segment_get(ou=ou, segment_id=segment_id)
+    return _member_rows(segment_context(unit_id=ou.pk), segment, offset=0, limit=None)
+
+
+def lead_segments(*, ou: OrgUnit, lead_id: str) -> QuerySet[SegmentMembership]:
+    lead = lead_get(ou=ou, lead_id=lead_id)
+    return (
+        SegmentMembership.objects.for_ou(ou)
+        .filter(lead=lead)
+        .select_related("segment")
+        .order_by("entered_at", "id")
+    )
+
+
+def segment_events(
+    *,
+    ou: OrgUnit,
+    segment_id: str,
+    kind: str | None = None,
+    start: Any = None,
+    end: Any = None,
+) -> QuerySet[SegmentMembershipEvent]:
+    """The segment's entries and exits, newest first, in `[start, end)` when given."""
+    segment = segment_get(ou=ou, segment_id=segment_id)
+    events = SegmentMembershipEvent.objects.for_ou(ou).filter(segment=segment)
+    if kind:
+        events = events.filter(kind=kind)
+    if start is not None:
+        events = events.filter(at__gte=start)
+    if end is not None:
+        events = events.filter(at__lt=end)
+    return events.order_by("-at", "-id")

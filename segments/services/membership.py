@@ -1,0 +1,289 @@
+"""Real-time membership (architecture.md §8): the segments subscriber of scoring's extension
+points keeps `SegmentMembership` and the event-metadata match flags current in the
+transaction that changed what a rule reads, and records each entry and exit as a
+`SegmentMembershipEvent` with its cause.
+
+Per payload, per OU, set-based: one read of the OU's active segments and rules, one of the
+touched leads' facts (metadata, scores, match flags), one of their memberships; the per-lead
+predicate decides; then one insert of entries, one delete of exits, one insert of events. A
+scored event costs the active `event_metadata` rules of its type: a matching unsuppressed
+event sets the rule's flag for the lead, and the flag is what the rule reads from then on.
+
+Locks: the producer holds the leads (scoring.services.lead_locks); membership and flag rows
+of a lead are written only under its lock, so no lock is taken here.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from scoring.extension_points import (
+    DecayApplied,
+    LeadMetadataChanged,
+    LeadsDeleting,
+    LeadsMerged,
+    ScoredBatch,
+    ScoredLead,
+)
+from scoring.models import EngagementEvent
+from segments.models import (
+    Segment,
+    SegmentEventMatch,
+    SegmentMembership,
+    SegmentMembershipEvent,
+    SegmentRule,
+)
+from segments.rules import (
+    ENGAGEMENT_LEVEL,
+    ENGAGEMENT_SCORE,
+    EVENT_METADATA,
+    RuleSpec,
+    event_match_sql,
+    event_rule_matches,
+    segment_predicate,
+)
+from segments.selectors import active_rule_specs, lead_facts, segment_context
+
+Cause = SegmentMembershipEvent.Cause
+Kind = SegmentMembershipEvent.Kind
+_MATCHES = SegmentEventMatch._meta.db_table
+_SCORE_RULE_TYPES = frozenset({ENGAGEMENT_LEVEL, ENGAGEMENT_SCORE})
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    segment_pk: int
+    lead_pk: int
+    lead_id: str
+    entered: bool
+
+
+def membership_changes_apply(
+    *, unit_id: str, changes: Sequence[MembershipChange], cause: str
+) -> None:
+    """Store entries and exits and record them as events."""
+    if not changes:
+        return
+    now = timezone.now()
+    entered = [c for c in changes if c.entered]
+    exited = [c for c in changes if not c.entered]
+    SegmentMembership.objects.bulk_create(
+        [
+            SegmentMembership(
+                unit_id=unit_id, segment_id=c.segment_pk, lead_id=c.lead_pk, entered_at=now
+            )
+            for c in entered
+        ],
+        ignore_conflicts=True,
+    )
+    if exited:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {SegmentMembership._meta.db_table} m "  # noqa: S608
+                "USING unnest(%s::bigint[], %s::bigint[]) AS x(segment_id, lead_id) "
+                "WHERE m.segment_id = x.segment_id AND m.lead_id = x.lead_id",
+                [[c.segment_pk for c in exited], [c.lead_pk for c in exited]],
+            )
+    SegmentMembershipEvent.objects.bulk_create(
+        [
+            SegmentMembershipEvent(
+                unit_id=unit_id,
+                segment_id=c.segment_pk,
+                lead_pk=c.lead_pk,
+                lead_id=c.lead_id,
+                kind=Kind.ENTERED if c.entered else Kind.EXITED,
+                cause=cause,
+                at=now,
+            )
+            for c in changes
+        ]
+    )
+
+
+def memberships_refresh(
+    *,
+    unit_id: str,
+    lead_pks: Collection[int],
+    cause: str,
+    rule_types: frozenset[str] | None = None,
+) -> None:
+    """Re-evaluate the OU's active segments (those with a rule of `rule_types`, when given)
+    for these leads, and apply the difference."""
+    if not lead_pks:
+        return
+    segments = _active_segments(unit_id, rule_types)
+    current: dict[int, set[int]] = defaultdict(set)
+    for segment_pk, lead_pk in (
+        SegmentMembership.objects.for_ou(unit_id)
+        .filter(lead_id__in=lead_pks, segment_id__in=segments)
+        .values_list("segment_id", "lead_id")
+    ):
+        current[lead_pk].add(segment_pk)
+    if not segments:
+        return
+    context = segment_context(unit_id=unit_id)
+    predicates = {pk: segment_predicate(rules, context.levels) for pk, rules in segments.items()}
+    changes = []
+    for row in lead_facts(context=context, lead_pks=list(lead_pks)):
+        for segment_pk, holds in predicates.items():
+            member = not row.merged and holds(row.facts)
+            if member != (segment_pk in current[row.lead_pk]):
+                changes.append(MembershipChange(segment_pk, row.lead_pk, row.lead_id, member))
+    membership_changes_apply(unit_id=unit_id, changes=changes, cause=cause)
+
+
+def _active_segments(unit_id: str, rule_types: frozenset[str] | None) -> dict[int, list[RuleSpec]]:
+    segment_pks = list(
+        Segment.objects.for_ou(unit_id).filter(active=True).values_list("pk", flat=True)
+    )
+    rules = active_rule_specs(unit_id=unit_id, segment_pks=segment_pks)
+    if rule_types is None:
+        return rules
+    return {
+        pk: specs
+        for pk, specs in rules.items()
+        if any(rule.rule_type in rule_types for rule in specs)
+    }
+
+
+def _active_event_rules(unit_id: str) -> list[RuleSpec]:
+    segment_pks = Segment.objects.for_ou(unit_id).filter(active=True).values("pk")
+    rules = (
+        SegmentRule.objects.for_ou(unit_id)
+        .filter(segment_id__in=segment_pks, rule_type=EVENT_METADATA, active=True)
+        .order_by("id")
+    )
+    return [
+        RuleSpec(
+            rule_type=rule.rule_type,
+            operator=rule.operator,
+            field_name=rule.field_name,
+            value=rule.value,
+            event_type=rule.event_type,
+            key=rule.pk,
+        )
+        for rule in rules
+    ]
+
+
+# --- Match flags of event-metadata rules ----------------------------------------------------
+
+
+def _matches_of_scored(lead: ScoredLead, rules: Sequence[RuleSpec]) -> set[tuple[int, int]]:
+    """The flags the lead's scored events set: an unsuppressed, non-system event meeting the
+    rule. `scored_events` is the whole history on a replay, so the flags are complete then."""
+    by_type: dict[str, list[RuleSpec]] = defaultdict(list)
+    for rule in rules:
+        by_type[rule.event_type].append(rule)
+    matches = set()
+    for event, outcome in zip(lead.scored_events, lead.outcomes, strict=True):
+        if event.system or outcome.suppression_reason is not None:
+            continue
+        for rule in (*by_type.get(event.event_type, ()), *by_type.get("", ())):
+            if rule.key is not None and event_rule_matches(
+                rule, event_type=event.event_type, metadata=event.metadata
+            ):
+                matches.add((rule.key, lead.lead_pk))
+    return matches
+
+
+def _matches_insert(unit_id: str, matches: Iterable[tuple[int, int]]) -> None:
+    SegmentEventMatch.objects.bulk_create(
+        [SegmentEventMatch(unit_id=unit_id, rule_id=r, lead_id=lead) for r, lead in matches],
+        ignore_conflicts=True,
+    )
+
+
+def event_matches_rebuild(
+    *, unit_id: str, rules: Sequence[RuleSpec], lead_pks: Sequence[int] | None = None
+) -> None:
+    """Set the rules' flags from the stored events (of these leads, or of the whole OU),
+    clearing those of the leads given first."""
+    if lead_pks is not None:
+        SegmentEventMatch.objects.for_ou(unit_id).filter(lead_id__in=lead_pks).delete()
+    table = EngagementEvent._meta.db_table
+    with connection.cursor() as cursor:
+        for rule in rules:
+            params: list[Any] = [rule.key, unit_id]
+            condition = event_match_sql(rule, event_alias="e", sql_params=params)
+            scope = ""
+            if lead_pks is not None:
+                scope = " AND e.lead_id = ANY(%s)"
+                params.append(list(lead_pks))
+            cursor.execute(
+                f"INSERT INTO {_MATCHES} (rule_id, lead_id, unit_id) "  # noqa: S608
+                f"SELECT DISTINCT %s::bigint, e.lead_id, e.unit_id FROM {table} e "
+                f"WHERE e.unit_id = %s AND {condition}{scope} "
+                "ON CONFLICT (rule_id, lead_id) DO NOTHING",
+                params,
+            )
+
+
+# --- Extension point subscribers -------------------------------------------------------------
+
+
+def segments_on_scored_batch(batch: ScoredBatch) -> None:
+    """SCORED_BATCH: flags from the batch's events, then the leads' membership (cause
+    `event`)."""
+    by_unit: dict[str, list[ScoredLead]] = defaultdict(list)
+    for lead in batch.leads:
+        by_unit[lead.unit_id].append(lead)
+    for unit_id, leads in by_unit.items():
+        rules = _active_event_rules(unit_id)
+        if rules:
+            replayed = [lead.lead_pk for lead in leads if lead.replayed]
+            if replayed:
+                SegmentEventMatch.objects.for_ou(unit_id).filter(lead_id__in=replayed).delete()
+            _matches_insert(unit_id, {m for lead in leads for m in _matches_of_scored(lead, rules)})
+        # The batch's mappings (`remapped_lead_pks`) only change leads of the batch.
+        memberships_refresh(
+            unit_id=unit_id, lead_pks={lead.lead_pk for lead in leads}, cause=Cause.EVENT
+        )
+
+
+def segments_on_decay(payload: DecayApplied) -> None:
+    """DECAY_APPLIED: scores fell; segments reading scores or engagement levels (cause
+    `decay`)."""
+    memberships_refresh(
+        unit_id=payload.unit_id,
+        lead_pks={lead.lead_pk for lead in payload.leads},
+        cause=Cause.DECAY,
+        rule_types=_SCORE_RULE_TYPES,
+    )
+
+
+def segments_on_metadata_changed(payload: LeadMetadataChanged) -> None:
+    memberships_refresh(unit_id=payload.unit_id, lead_pks=payload.lead_pks, cause=Cause.METADATA)
+
+
+def segments_on_merged(payload: LeadsMerged) -> None:
+    """LEADS_MERGED: the sources leave every segment; the target, holding their events now,
+    is re-evaluated with its flags rebuilt from its events (cause `merge`)."""
+    rules = _active_event_rules(payload.unit_id)
+    event_matches_rebuild(
+        unit_id=payload.unit_id, rules=rules, lead_pks=[payload.target_pk, *payload.source_pks]
+    )
+    memberships_refresh(
+        unit_id=payload.unit_id,
+        lead_pks={payload.target_pk, *payload.source_pks},
+        cause=Cause.MERGE,
+    )
+
+
+def segments_on_deleting(payload: LeadsDeleting) -> None:
+    """LEADS_DELETING: the leads leave every segment (cause `deleted`) before their rows go."""
+    rows = (
+        SegmentMembership.objects.for_ou(payload.unit_id)
+        .filter(lead_id__in=payload.lead_pks)
+        .values_list("segment_id", "lead_id", "lead__lead_id")
+    )
+    membership_changes_apply(
+        unit_id=payload.unit_id,
+        changes=[MembershipChange(s, pk, lead_id, entered=False) for s, pk, lead_id in rows],
+        cause=Cause.DELETED,
+    )
+    SegmentEventMatch.objects.for_ou(payload.unit_id).filter(lead_id__in=payload.lead_pks).delete()
