@@ -32,7 +32,7 @@ from scoring.models.fit import (
 )
 from scoring.models.jobs import ImportJob, LeadDeletion, RescoreJob
 from scoring.models.leads import Account, Lead, LeadAlias
-from scoring.models.scores import EventScore, LeadScore, LeadScoringState
+from scoring.models.scores import EventScore, LeadScore, LeadScoringState, RulesetScore
 
 __all__ = [
     "Account",
@@ -64,6 +64,7 @@ __all__ = [
     "RescoreJob",
     "Rule",
     "Ruleset",
+    "RulesetScore",
     "ScoringConfigVersion",
     "SurgePolicy",
 ]

@@ -4,9 +4,9 @@ account metadata, the field mappings that fill that metadata from events, and th
 from django.db import models
 from django.db.models import Q
 
-from orgunits.models import OrgUnit
-from orgunits.tenancy import ConfigModel, OUOwnedModel
+from orgunits.tenancy import ConfigModel
 from scoring.models.leads import Account, Lead
+from scoring.models.scores import RulesetScore
 
 
 class FitRuleset(ConfigModel):
@@ -98,17 +98,11 @@ class AccountMapping(FieldMappingConfig):
     ID_PREFIX = "am_"
 
 
-class LeadProfileScore(OUOwnedModel):
-    """A lead's score in one enabled profile ruleset: a row per lead and ruleset, like
-    LeadScore, so lead lists can sort and filter by it with an index."""
+class LeadProfileScore(RulesetScore):
+    """A lead's score in one enabled profile ruleset."""
 
-    id = models.BigAutoField(primary_key=True)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     ruleset = models.ForeignKey(ProfileRuleset, on_delete=models.CASCADE, db_index=False)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
-    org = None  # type: ignore[assignment]  # no column: the unit names the organization
-    score = models.IntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -122,16 +116,11 @@ class LeadProfileScore(OUOwnedModel):
         return f"{self.lead_id}/{self.ruleset_id}: {self.score}"
 
 
-class AccountScore(OUOwnedModel):
+class AccountScore(RulesetScore):
     """An account's score in one enabled account ruleset."""
 
-    id = models.BigAutoField(primary_key=True)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
     ruleset = models.ForeignKey(AccountRuleset, on_delete=models.CASCADE, db_index=False)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
-    org = None  # type: ignore[assignment]  # no column: the unit names the organization
-    score = models.IntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

@@ -37,14 +37,24 @@ class LeadScoringState(OUOwnedModel):
         return str(self.lead_id)
 
 
-class LeadScore(OUOwnedModel):
+class RulesetScore(OUOwnedModel):
+    """A subject's (lead's, account's) score in one ruleset: a row per subject and ruleset, so
+    lists can sort and filter by it with an index. A concrete score adds the subject and
+    ruleset foreign keys, unique together, and its ranking index."""
+
     id = models.BigAutoField(primary_key=True)
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
-    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
     org = None  # type: ignore[assignment]  # no column: the unit names the organization
     score = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class LeadScore(RulesetScore):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, db_index=False)
 
     class Meta:
         constraints = [
