@@ -6,6 +6,7 @@ Counts and member pages read the membership table, never the leads; a segment wh
 recompute job is unfinished answers from the membership as it stands, with `recomputing`.
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -296,8 +297,8 @@ def lead_facts(*, context: SegmentContext, lead_pks: Sequence[int]) -> list[Fact
             lead_id=lead_id,
             merged=merged,
             facts=LeadFacts(
-                metadata=metadata or {},
-                account_metadata=account_metadata,
+                metadata=_json(metadata) or {},
+                account_metadata=_json(account_metadata),
                 engagement_score=engagement,
                 profile_score=profile,
                 account_score=account,
@@ -306,6 +307,11 @@ def lead_facts(*, context: SegmentContext, lead_pks: Sequence[int]) -> list[Fact
         )
         for pk, lead_id, merged, metadata, account_metadata, engagement, profile, account in rows
     ]
+
+
+def _json(value: str | None) -> Any:
+    """A jsonb column read by raw SQL (Django's connection reads jsonb as text)."""
+    return None if value is None else json.loads(value)
 
 
 # --- Membership reads ---------------------------------------------------------------------
