@@ -36,10 +36,24 @@ from django.utils import timezone
 from orgunits.models import OrgUnit
 from scoring.engine.config import SECOND_US
 from scoring.extension_points import DECAY_APPLIED, DecayApplied, DecayedLead
-from scoring.models import DecayRule, LeadScoringState, Ruleset
+from scoring.models import (
+    DecayRule,
+    EngagementEvent,
+    EventScore,
+    Lead,
+    LeadScore,
+    LeadScoringState,
+    Ruleset,
+)
 from scoring.services.engine_config import SQL_TIMESTAMP_FROM_US, SQL_US_FROM_TIMESTAMP, to_us
 
 CHUNK = 20_000
+
+_EVENTS = EngagementEvent._meta.db_table
+_EVENT_SCORES = EventScore._meta.db_table
+_LEADS = Lead._meta.db_table
+_LEAD_SCORES = LeadScore._meta.db_table
+_STATES = LeadScoringState._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -112,9 +126,9 @@ def _sweep_chunk(lead_ids: list[int], params: dict) -> tuple[int, int]:
     params = {**params, "leads": lead_ids}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.lead_id FROM scoring_leadscoringstate s "
-            "JOIN scoring_lead l ON l.id = s.lead_id WHERE s.lead_id = ANY(%(leads)s) "
-            "AND s.lead_id NOT IN (SELECT lead_id FROM scoring_engagementevent "
+            f"SELECT s.lead_id FROM {_STATES} s "  # noqa: S608 - our tables
+            f"JOIN {_LEADS} l ON l.id = s.lead_id WHERE s.lead_id = ANY(%(leads)s) "
+            f"AND s.lead_id NOT IN (SELECT lead_id FROM {_EVENTS} "
             "  WHERE status = 'pending' AND unit_id = %(unit)s) "
             "ORDER BY s.lead_id FOR NO KEY UPDATE OF l SKIP LOCKED FOR UPDATE OF s SKIP LOCKED",
             params,
@@ -162,7 +176,7 @@ WITH rules AS (
            s.state -> 'last_decay_at' AS decayed,
            {SQL_US_FROM_TIMESTAMP.format("s.last_activity_at")} AS act,
            coalesce({SQL_US_FROM_TIMESTAMP.format("s.last_event_at")}, 0) AS last_t
-    FROM scoring_leadscoringstate s
+    FROM {_STATES} s
     WHERE s.lead_id = ANY(%(leads)s) AND s.last_activity_at IS NOT NULL
 ), steps AS (
     SELECT due.lead_id, due.scores, due.last_t, r.rule_id, r.decrease,
@@ -187,14 +201,14 @@ WITH rules AS (
     WHERE %(negative)s OR top - (cum - decrease) > 0
     ORDER BY lead_id, t, rule_id
 )
-SELECT kept.*, nextval(pg_get_serial_sequence('scoring_engagementevent', 'seq')) AS seq
+SELECT kept.*, nextval(pg_get_serial_sequence('{_EVENTS}', 'seq')) AS seq
 FROM kept
 """  # noqa: S608 - constant fragments, values bound
 
 _WRITE_SQL = [
     # The DECAY events: processed, except late ones, which the pipeline replays.
     f"""
-    INSERT INTO scoring_engagementevent
+    INSERT INTO {_EVENTS}
         (seq, org_id, unit_id, lead_id, event_type, occurred_at, received_at, channel,
          metadata, source, status)
     SELECT seq, %(org)s, %(unit)s, lead_id, 'DECAY', {SQL_TIMESTAMP_FROM_US.format("t")},
@@ -208,7 +222,7 @@ _WRITE_SQL = [
     "DELETE FROM decay_steps WHERE late",
     # What each step did to each active ruleset, from the score before the sweep.
     f"""
-    INSERT INTO scoring_eventscore
+    INSERT INTO {_EVENT_SCORES}
         (event_id, lead_id, ruleset_id, unit_id, kind, rule_ids, weight, multiplier, delta,
          score_before, score_after, occurred_at, created_at)
     SELECT d.seq, d.lead_id, a.ruleset_id, %(unit)s, 'decay', '{{}}', -d.decrease, 1,
@@ -230,18 +244,18 @@ _WRITE_SQL = [
     """,
     # New scores of every active ruleset (the engine keeps one for each after a DECAY).
     f"""
-    UPDATE scoring_leadscore ls
+    UPDATE {_LEAD_SCORES} ls
     SET score = {_floored("ls.score - t.total")}, updated_at = now()
     FROM decay_totals t
     WHERE ls.lead_id = t.lead_id AND ls.ruleset_id = ANY(%(active)s)
       AND ls.score <> {_floored("ls.score - t.total")}
     """,  # noqa: S608 - constant fragments, values bound
     f"""
-    INSERT INTO scoring_leadscore (lead_id, ruleset_id, unit_id, score, updated_at)
+    INSERT INTO {_LEAD_SCORES} (lead_id, ruleset_id, unit_id, score, updated_at)
     SELECT t.lead_id, a.ruleset_id, %(unit)s, {_floored("0 - t.total")}, now()
     FROM decay_totals t CROSS JOIN unnest(%(active)s::bigint[]) AS a(ruleset_id)
     WHERE NOT EXISTS (
-        SELECT 1 FROM scoring_leadscore ls
+        SELECT 1 FROM {_LEAD_SCORES} ls
         WHERE ls.lead_id = t.lead_id AND ls.ruleset_id = a.ruleset_id
     )
     ON CONFLICT (lead_id, ruleset_id) DO NOTHING
@@ -251,7 +265,7 @@ _WRITE_SQL = [
 # The engine's state: scores, last decay per rule, last applied event; returns the fields of
 # each lead's DecayedLead, in order.
 _STATES_UPDATE_SQL = f"""
-    UPDATE scoring_leadscoringstate s
+    UPDATE {_STATES} s
     SET state = s.state || jsonb_build_object(
             'scores', t.scores || (
                 SELECT jsonb_object_agg(

@@ -62,18 +62,18 @@ class DeliveryFailure(Exception):
     endpoint_gone: bool = False  # 410: stop sending to this URL for the trigger
 
 
-_CLAIM = """
-UPDATE triggers_delivery d
+_CLAIM = f"""
+UPDATE {Delivery._meta.db_table} d
 SET next_attempt_at = now() + %(lease)s, attempts = d.attempts + 1, updated_at = now()
 WHERE d.id IN (
-    SELECT id FROM triggers_delivery
+    SELECT id FROM {Delivery._meta.db_table}
     WHERE status = 'pending' AND next_attempt_at <= now()
     ORDER BY next_attempt_at
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 )
 RETURNING d.id
-"""
+"""  # noqa: S608 - our table
 
 
 def _claim(limit: int) -> list[int]:
