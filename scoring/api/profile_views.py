@@ -7,18 +7,20 @@ for accounts); an id of another OU answers 404. Viewers read, Operators write. P
 only the fields it is given. A change of rules recomputes the scores before it answers.
 """
 
+from typing import NamedTuple
+
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
+from leadvibe.api.config_resource import ConfigObjectOutput, ConfigResource, ResourceDocs
 from leadvibe.api.fields import StrictBooleanField, StrictCharField
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_WEIGHT, PublicKeyField, WholeNumberField
-from scoring.api.config_fields import partial_serializer as partial
-from scoring.api.config_views import ConfigObjectOutput
 from scoring.engine.conditions import OPERATORS
 from scoring.fit.selectors import (
     PROFILE,
+    FitKind,
     fit_mappings_list,
     fit_rules_list,
     fit_rulesets_list,
@@ -27,7 +29,7 @@ from scoring.fit.selectors import (
 from scoring.fit.services import config as profile_config
 from scoring.fit.services.config import MAX_RULES_PER_RULESET
 from scoring.fit.services.scores import profile_mappings_apply
-from scoring.models import FieldMappingConfig, ProfileRuleset
+from scoring.models import FieldMappingConfig
 
 MAX_ORDER = 1_000_000
 
@@ -156,320 +158,129 @@ def mapping_input(name: str, property_field: str):
     )
 
 
-ProfileRuleOutput = rule_output("ProfileRuleOutput", ProfileRuleset.ID_PREFIX, "profile_property")
-ProfileRuleInput = rule_input("ProfileRuleInput", "profile_property")
-ProfileRuleUpdateInput = partial(ProfileRuleInput, "ProfileRuleUpdateInput")
-ProfileMappingOutput = mapping_output("ProfileMappingOutput", "profile_property")
-ProfileMappingInput = mapping_input("ProfileMappingInput", "profile_property")
-ProfileMappingUpdateInput = partial(ProfileMappingInput, "ProfileMappingUpdateInput")
-FitRulesetUpdateInput = partial(FitRulesetInput, "FitRulesetUpdateInput")
+class FitResources(NamedTuple):
+    rulesets: ConfigResource
+    rules: ConfigResource
+    mappings: ConfigResource
 
 
-# --- Views, generic over the kind -----------------------------------------------------------
+def fit_resources(kind: FitKind, *, base: type[ApiView] = ApiView, note: str = "") -> FitResources:
+    """The rulesets, rules and field mappings of one kind of fit score, as resources."""
+    name, subject, title = kind.name, _subject(kind), kind.name.capitalize()
+    recomputed = "The ruleset's scores are recomputed before the answer."
 
-
-class FitView(ApiView):
-    kind = PROFILE
-
-
-class FitRulesetsView(FitView):
-    def get(self, request):
-        rulesets = fit_rulesets_list(ou=request.ou, kind=self.kind)
-        return Response(FitRulesetOutput(rulesets, many=True).data)
-
-    def post(self, request):
-        data = FitRulesetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ruleset = profile_config.fit_ruleset_create(
-            ou=request.ou, member=request.member, kind=self.kind, **data.validated_data
+    def resource(noun, input, output, selector, services, docs: ResourceDocs) -> ConfigResource:
+        create, update, delete = services
+        return ConfigResource(
+            name=f"{title}{noun}",
+            base=base,
+            input=input,
+            output=output,
+            selector=selector,
+            create=create,
+            update=update,
+            delete=delete,
+            docs=docs,
+            scope={"kind": kind},
         )
-        return Response(FitRulesetOutput(ruleset).data, status=status.HTTP_201_CREATED)
 
+    return FitResources(
+        rulesets=resource(
+            "Ruleset",
+            FitRulesetInput,
+            FitRulesetOutput,
+            fit_rulesets_list,
+            (
+                profile_config.fit_ruleset_create,
+                profile_config.fit_ruleset_update,
+                profile_config.fit_ruleset_delete,
+            ),
+            ResourceDocs(
+                noun=f"{name} rule set",
+                on_list="Oldest first.",
+                about=f"Each enabled {name} ruleset keeps its own score per {subject}: the sum of "
+                f"the weights of its rules whose condition holds on the {subject}'s metadata. "
+                f"The primary ruleset's score and level (`/levels/{name}`) are the ones shown.",
+                on_create=f"409 when the OU has a {name} ruleset of this name.",
+                on_update="Disabling drops the ruleset's scores, enabling computes them. "
+                "`is_primary: false` on the primary ruleset is a 400 (make another one primary "
+                "instead).",
+                on_delete="Deletes its rules and scores; a deleted primary's role goes to the "
+                "oldest remaining ruleset.",
+                note=note,
+            ),
+        ),
+        rules=resource(
+            "Rule",
+            rule_input(f"{title}RuleInput", f"{name}_property"),
+            rule_output(f"{title}RuleOutput", kind.ruleset_model.ID_PREFIX, f"{name}_property"),
+            fit_rules_list,
+            (
+                profile_config.fit_rule_create,
+                profile_config.fit_rule_update,
+                profile_config.fit_rule_delete,
+            ),
+            ResourceDocs(
+                noun=f"{name} rule",
+                plural=f"{name} rules in a set",
+                on_list="By ui_order, then creation; 404 for an unknown ruleset.",
+                on_create=f"{CONDITIONS} At most {MAX_RULES_PER_RULESET} rules per ruleset. "
+                f"{recomputed}",
+                on_update=f"{CONDITIONS} 404 unless the rule belongs to the ruleset. {recomputed}",
+                on_delete=recomputed,
+                note=note,
+            ),
+        ),
+        mappings=resource(
+            "Mapping",
+            mapping_input(f"{title}MappingInput", f"{name}_property"),
+            mapping_output(f"{title}MappingOutput", f"{name}_property"),
+            fit_mappings_list,
+            (
+                profile_config.fit_mapping_create,
+                profile_config.fit_mapping_update,
+                profile_config.fit_mapping_delete,
+            ),
+            ResourceDocs(
+                noun=f"{name} field mapping",
+                about=f"A mapping copies `event.metadata[source_field]` of each scored event (not "
+                f"suppressed, not of an observe-only type) into the {subject}'s metadata; the "
+                f"{name} score is recomputed after. It applies to events scored from its "
+                "creation on.",
+                on_delete="What it already copied stays in the metadata.",
+                note=note,
+            ),
+        ),
+    )
 
-class FitRulesetView(FitView):
-    def put(self, request, ruleset_id):
-        data = FitRulesetUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ruleset = profile_config.fit_ruleset_update(
-            ou=request.ou,
-            member=request.member,
-            kind=self.kind,
-            ruleset_id=ruleset_id,
-            **data.validated_data,
-        )
-        return Response(FitRulesetOutput(ruleset).data)
-
-    def delete(self, request, ruleset_id):
-        profile_config.fit_ruleset_delete(ou=request.ou, kind=self.kind, ruleset_id=ruleset_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class FitRulesView(FitView):
-    input_class = ProfileRuleInput
-    output_class = ProfileRuleOutput
-
-    def get(self, request, ruleset_id):
-        rules = fit_rules_list(ou=request.ou, kind=self.kind, ruleset_id=ruleset_id)
-        return Response(self.output_class(rules, many=True).data)
-
-    def post(self, request, ruleset_id):
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        rule = profile_config.fit_rule_create(
-            ou=request.ou,
-            member=request.member,
-            kind=self.kind,
-            ruleset_id=ruleset_id,
-            **data.validated_data,
-        )
-        return Response(self.output_class(rule).data, status=status.HTTP_201_CREATED)
-
-
-class FitRuleView(FitView):
-    input_class = ProfileRuleUpdateInput
-    output_class = ProfileRuleOutput
-
-    def put(self, request, ruleset_id, rule_id):
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        rule = profile_config.fit_rule_update(
-            ou=request.ou,
-            member=request.member,
-            kind=self.kind,
-            ruleset_id=ruleset_id,
-            rule_id=rule_id,
-            **data.validated_data,
-        )
-        return Response(self.output_class(rule).data)
-
-    def delete(self, request, ruleset_id, rule_id):
-        profile_config.fit_rule_delete(
-            ou=request.ou, kind=self.kind, ruleset_id=ruleset_id, rule_id=rule_id
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class FitMappingsView(FitView):
-    input_class = ProfileMappingInput
-    output_class = ProfileMappingOutput
-
-    def get(self, request):
-        mappings = fit_mappings_list(ou=request.ou, kind=self.kind)
-        return Response(self.output_class(mappings, many=True).data)
-
-    def post(self, request):
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        mapping = profile_config.fit_mapping_create(
-            ou=request.ou, member=request.member, kind=self.kind, **data.validated_data
-        )
-        return Response(self.output_class(mapping).data, status=status.HTTP_201_CREATED)
-
-
-class FitMappingView(FitView):
-    input_class = ProfileMappingUpdateInput
-    output_class = ProfileMappingOutput
-
-    def put(self, request, mapping_id):
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        mapping = profile_config.fit_mapping_update(
-            ou=request.ou,
-            member=request.member,
-            kind=self.kind,
-            mapping_id=mapping_id,
-            **data.validated_data,
-        )
-        return Response(self.output_class(mapping).data)
-
-    def delete(self, request, mapping_id):
-        profile_config.fit_mapping_delete(ou=request.ou, kind=self.kind, mapping_id=mapping_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class FitPropertiesView(FitView):
-    def get(self, request):
-        return Response(metadata_properties(ou=request.ou, kind=self.kind))
-
-
-# --- Documentation, per kind ----------------------------------------------------------------
 
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 
 
-def rulesets_documented(kind: str, *, note: str = ""):
-    text = (
-        f"Each enabled {kind} ruleset keeps its own score per {_subject(kind)}: the sum of the "
-        f"weights of its rules whose condition holds on the {_subject(kind)}'s metadata. The "
-        f"primary ruleset's score and level (`/levels/{kind}`) are the ones shown.{note}"
-    )
-    return extend_schema_view(
-        get=extend_schema(
-            responses=FitRulesetOutput(many=True),
-            summary=f"List {kind} rule sets (OU-scoped)",
-            description=f"Oldest first. {text}",
-        ),
-        post=extend_schema(
-            request=FitRulesetInput,
-            responses={201: FitRulesetOutput},
-            summary=f"Create {kind} rule set (OU-scoped)",
-            description=f"409 when the OU has a {kind} ruleset of this name. {text}",
-        ),
-    )
+def properties_view(kind: FitKind, *, base: type[ApiView] = ApiView, note: str = ""):
+    """`GET /<kind>/properties`: the metadata keys of the OU's leads or accounts."""
 
+    def get(self, request):
+        return Response(metadata_properties(ou=request.ou, kind=kind))
 
-def ruleset_documented(kind: str, *, note: str = ""):
-    return extend_schema_view(
-        put=extend_schema(
-            request=FitRulesetUpdateInput,
-            responses=FitRulesetOutput,
-            summary=f"Update {kind} rule set (OU-scoped)",  # noqa: S608 - not SQL
-            description=(
-                "Fields left out keep their values. Disabling drops the ruleset's scores, "
-                "enabling computes them. `is_primary: false` on the primary ruleset is a 400 "
-                f"(make another one primary instead).{note}"
-            ),
-        ),
-        delete=extend_schema(
-            responses={204: None},
-            summary=f"Delete {kind} rule set (OU-scoped)",
-            description=(
-                "Deletes its rules and scores; a deleted primary's role goes to the oldest "
-                f"remaining ruleset.{note}"
-            ),
-        ),
-    )
-
-
-def rules_documented(kind: str, input_class, output_class, *, note: str = ""):
-    return extend_schema_view(
-        get=extend_schema(
-            responses=output_class(many=True),
-            summary=f"List {kind} rules in a set (OU-scoped)",
-            description=f"By ui_order, then creation; 404 for an unknown ruleset.{note}",
-        ),
-        post=extend_schema(
-            request=input_class,
-            responses={201: output_class},
-            summary=f"Create {kind} rule (OU-scoped)",
-            description=(
-                f"{CONDITIONS} At most {MAX_RULES_PER_RULESET} rules per ruleset. The "
-                f"ruleset's scores are recomputed before the answer.{note}"
-            ),
-        ),
-    )
-
-
-def rule_documented(kind: str, input_class, output_class, *, note: str = ""):
-    return extend_schema_view(
-        put=extend_schema(
-            request=input_class,
-            responses=output_class,
-            summary=f"Update {kind} rule (OU-scoped)",
-            description=(
-                f"Fields left out keep their values. {CONDITIONS} 404 unless the rule belongs "
-                f"to the ruleset. The ruleset's scores are recomputed before the answer.{note}"
-            ),
-        ),
-        delete=extend_schema(
-            responses={204: None},
-            summary=f"Delete {kind} rule (OU-scoped)",
-            description=f"The ruleset's scores are recomputed before the answer.{note}",
-        ),
-    )
-
-
-def mappings_documented(kind: str, input_class, output_class, *, note: str = ""):
-    text = (
-        f"A mapping copies `event.metadata[source_field]` of each scored event (not "
-        f"suppressed, not of an observe-only type) into the {_subject(kind)}'s metadata; the "
-        f"{kind} score is recomputed after. It applies to events scored from its creation on."
-        f"{note}"
-    )
-    return extend_schema_view(
-        get=extend_schema(
-            responses=output_class(many=True),
-            summary=f"List {kind} field mappings (OU-scoped)",
-            description=text,
-        ),
-        post=extend_schema(
-            request=input_class,
-            responses={201: output_class},
-            summary=f"Create {kind} field mapping (OU-scoped)",
-            description=text,
-        ),
-    )
-
-
-def mapping_documented(kind: str, input_class, output_class, *, note: str = ""):
-    return extend_schema_view(
-        put=extend_schema(
-            request=input_class,
-            responses=output_class,
-            summary=f"Update {kind} field mapping (OU-scoped)",
-            description=f"Fields left out keep their values.{note}",
-        ),
-        delete=extend_schema(
-            responses={204: None},
-            summary=f"Delete {kind} field mapping (OU-scoped)",
-            description=f"What it already copied stays in the metadata.{note}",
-        ),
-    )
-
-
-def properties_documented(kind: str, *, note: str = ""):
     return extend_schema_view(
         get=extend_schema(
             responses={200: STRING_LIST},
             summary=f"List distinct {_subject(kind)} metadata properties (OU-scoped)",
             description=(
                 f"Top-level metadata keys of the OU's {_subject(kind)}s, sorted (at most "
-                f"1,000).{note}"
-            ),
+                f"1,000). {note}"
+            ).strip(),
         )
-    )
+    )(type(f"{kind.name.capitalize()}PropertiesView", (base,), {"get": get}))
 
 
-def _subject(kind: str) -> str:
-    return "lead" if kind == "profile" else "account"
+def _subject(kind: FitKind) -> str:
+    return "lead" if kind is PROFILE else "account"
 
 
-# --- Profile routes -------------------------------------------------------------------------
-
-
-@rulesets_documented("profile")
-class ProfileRulesetsView(FitRulesetsView):
-    pass
-
-
-@ruleset_documented("profile")
-class ProfileRulesetView(FitRulesetView):
-    pass
-
-
-@rules_documented("profile", ProfileRuleInput, ProfileRuleOutput)
-class ProfileRulesView(FitRulesView):
-    pass
-
-
-@rule_documented("profile", ProfileRuleUpdateInput, ProfileRuleOutput)
-class ProfileRuleView(FitRuleView):
-    pass
-
-
-@mappings_documented("profile", ProfileMappingInput, ProfileMappingOutput)
-class ProfileMappingsView(FitMappingsView):
-    pass
-
-
-@mapping_documented("profile", ProfileMappingUpdateInput, ProfileMappingOutput)
-class ProfileMappingView(FitMappingView):
-    pass
-
-
-@properties_documented("profile")
-class ProfilePropertiesView(FitPropertiesView):
-    pass
+PROFILE_FIT = fit_resources(PROFILE)
+ProfilePropertiesView = properties_view(PROFILE)
 
 
 class ApplyProfileMappingsView(ApiView):
