@@ -30,15 +30,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.stack import SEED_LEADS_SQL  # noqa: E402
 from orgunits.services import org_unit_create, organization_create  # noqa: E402
 from scoring.models import DecayRule, EngagementEvent, EventScore, Ruleset  # noqa: E402
 from scoring.services.decay_sweep import ou_decay_sweep  # noqa: E402
 
-SEED_LEADS = """
-INSERT INTO scoring_lead (lead_id, org_id, unit_id, metadata, created_at, updated_at)
-SELECT 'lead-' || n, %(org)s, %(unit)s, '{}'::jsonb, now(), now()
-FROM generate_series(1, %(leads)s) AS n
-"""
 SEED_STATES = """
 INSERT INTO scoring_leadscoringstate
     (lead_id, unit_id, state, last_event_at, last_event_seq, last_activity_at, updated_at)
@@ -99,7 +95,7 @@ def main() -> None:
     }
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(SEED_LEADS, params)
+        cursor.execute(SEED_LEADS_SQL, params)
     print(f"seeded {args.leads:,} leads in {time.perf_counter() - started:.1f} s")
 
     sweeps, baselines = [], []

@@ -13,7 +13,6 @@ Run: `python bench/export.py [--events 1000000] [--runs 3]`.
 """
 
 import argparse
-import base64
 import statistics
 import sys
 import threading
@@ -23,14 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import django_setup_against, running_stack
+from bench.stack import SEED_LEADS_SQL, basic_authorization, running_stack_with_django
 
 EXPORT_HEADER = "id,lead_id,event_type,timestamp,channel,source,metadata"
-SEED_LEADS_SQL = """
-INSERT INTO scoring_lead (lead_id, org_id, unit_id, metadata, created_at, updated_at)
-SELECT 'lead-' || n, %(org)s, %(unit)s, '{}'::jsonb, now(), now()
-FROM generate_series(1, %(leads)s) AS n
-"""
 SEED_EVENTS_SQL = """
 INSERT INTO scoring_engagementevent
     (org_id, unit_id, lead_id, event_type, occurred_at, received_at, channel, metadata,
@@ -112,26 +106,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    with running_stack(web_workers=2, web_threads=2, celery_worker=False) as (
-        base_url,
-        env,
-        credential,
-        processes,
-    ):
-        django_setup_against(env)
+    with running_stack_with_django(web_workers=2, web_threads=2, celery_worker=False) as stack:
         from django.db import connection
 
-        from orgunits.models import ApiCredential
-
-        unit = (
-            ApiCredential.objects.unscoped()
-            .select_related("unit")
-            .get(client_id=credential["client_id"])
-            .unit
-        )
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            params = {"org": unit.org_id, "unit": unit.id, "leads": args.leads}
+            params = {"org": stack.unit.org_id, "unit": stack.unit.id, "leads": args.leads}
             cursor.execute(SEED_LEADS_SQL, params)
             cursor.execute(SEED_EVENTS_SQL, {**params, "events": args.events})
             cursor.execute("VACUUM ANALYZE scoring_engagementevent")
@@ -139,15 +119,14 @@ def main() -> None:
         print(f"seeded {args.events:,} events of {args.leads:,} leads in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
 
-        token = f"{credential['client_id']}:{credential['client_secret']}".encode()
-        auth = "Basic " + base64.b64encode(token).decode()
-        pids = worker_pids(processes[0].pid)
+        auth = basic_authorization(stack.credential)
+        pids = worker_pids(stack.processes[0].pid)
         idle_kb = max(memory_kb(pid, "VmRSS") for pid in pids)
         sampler = RssSampler(pids)
         sampler.start()
         rates = []
         for run in range(1, args.runs + 1):
-            rows, seconds, header = stream_export(f"{base_url}/api/v1/events/export", auth)
+            rows, seconds, header = stream_export(f"{stack.base_url}/api/v1/events/export", auth)
             assert header == EXPORT_HEADER, header
             assert rows == args.events, f"exported {rows:,} rows, expected {args.events:,}"
             rates.append(rows / seconds)
@@ -155,7 +134,7 @@ def main() -> None:
         sampler.stopping.set()
         sampler.join()
         high_water_kb = max(memory_kb(pid, "VmHWM") for pid in pids)
-        copies = [copy_rows_per_second(unit.id) for _ in range(args.runs)]
+        copies = [copy_rows_per_second(stack.unit.id) for _ in range(args.runs)]
         assert all(rows == args.events for rows, _ in copies)
         copy_rps = statistics.median(rate for _, rate in copies)
 

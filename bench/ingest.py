@@ -16,7 +16,6 @@ Run: `python bench/ingest.py [--seconds 8] [--runs 3]` (needs `wrk`: apt-get ins
 """
 
 import argparse
-import base64
 import io
 import json
 import os
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import django_setup_against, running_stack
+from bench.stack import basic_authorization, django_setup_against, running_stack
 
 SINGLE_LUA = """
 local id = 0
@@ -149,8 +148,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(CEILING_TABLE_SQL)
 
-        token = f"{credential['client_id']}:{credential['client_secret']}".encode()
-        auth = "Basic " + base64.b64encode(token).decode()
+        auth = basic_authorization(credential)
         single = SINGLE_LUA % {"path": "/api/v1/events", "auth": auth, "delay": ""}
         ceiling = SINGLE_LUA % {"path": "/bench/insert", "auth": auth, "delay": ""}
         # 30 connections, each waiting 100 ms between requests: about 300 requests/s.

@@ -22,7 +22,6 @@ Run: `python bench/leads_list.py [--leads 1000000] [--requests 300] [--runs 3] [
 """
 
 import argparse
-import base64
 import json
 import os
 import statistics
@@ -34,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import django_setup_against, running_stack
+from bench.stack import basic_authorization, running_stack_with_django
 
 SEED_SQL = [
     "SELECT setseed(0.42)",
@@ -240,26 +239,13 @@ def main() -> None:
     parser.add_argument("--tuned", action="store_true", help="see TUNED_SETTINGS")
     args = parser.parse_args()
 
-    with running_stack(web_workers=2, web_threads=2, celery_worker=False) as (
-        base_url,
-        env,
-        credential,
-        _processes,
-    ):
-        django_setup_against(env)
-        from orgunits.models import ApiCredential
+    with running_stack_with_django(web_workers=2, web_threads=2, celery_worker=False) as stack:
         from orgunits.services import org_unit_create
 
-        unit = (
-            ApiCredential.objects.unscoped()
-            .select_related("unit")
-            .get(client_id=credential["client_id"])
-            .unit
-        )
         started = time.perf_counter()
-        neighbour = org_unit_create(org=unit.org, name="Neighbour")
+        neighbour = org_unit_create(org=stack.unit.org, name="Neighbour")
         seed(neighbour, leads=args.leads // 10)
-        seed(unit, leads=args.leads)
+        seed(stack.unit, leads=args.leads)
         print(f"seeded {args.leads:,} leads (+{args.leads // 10:,} in another OU) in "
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
 
@@ -267,9 +253,8 @@ def main() -> None:
             restart_postgres_tuned()
             print("PostgreSQL restarted with " + ", ".join(f"{k}={v}" for k, v in
                                                           TUNED_SETTINGS.items()))  # fmt: skip
-        token = f"{credential['client_id']}:{credential['client_secret']}".encode()
-        auth = "Basic " + base64.b64encode(token).decode()
-        urls = request_urls(base_url, args.requests)
+        auth = basic_authorization(stack.credential)
+        urls = request_urls(stack.base_url, args.requests)
         # Warm-up: connections, caches (after a restart, one pass over every request, as a
         # server in service has its working set cached).
         for url in urls if args.tuned else urls[: len(QUERIES)]:
@@ -284,7 +269,7 @@ def main() -> None:
             p50, p95, p99 = runs[-1]
             print(f"run {run}: {len(samples)} requests  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
                   f"p99 {p99:6.1f} ms")  # fmt: skip
-        statements = captured_sql(unit, args.requests)
+        statements = captured_sql(stack.unit, args.requests)
         ceilings = [percentiles(raw_sql_seconds(statements)) for _ in range(args.runs)]
 
     slowest = sorted(by_url.items(), key=lambda item: -statistics.median(item[1]))[:5]

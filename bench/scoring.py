@@ -18,7 +18,6 @@ Run: `python bench/scoring.py [--events 200000] [--workers 2] [--rate 1000] [--s
 """
 
 import argparse
-import base64
 import datetime
 import json
 import os
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import ROOT, django_setup_against, nearest_rank, running_stack
+from bench.stack import ROOT, basic_authorization, latency_summary, running_stack_with_django
 
 LEADS = 100_000
 # Each wrk connection of the latency run waits this long between its requests.
@@ -209,10 +208,7 @@ def latency_run(base_url, env, unit, auth, args) -> dict:
 
     return {
         "rate": len(received) / (time.time() - started - 3),
-        "p50": nearest_rank(latencies, 50),
-        "p95": nearest_rank(latencies, 95),
-        "p99": nearest_rank(latencies, 99),
-        "missing": sum(1 for value in latencies if value == float("inf")),
+        **latency_summary(latencies),
     }
 
 
@@ -224,21 +220,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
 
-    with running_stack(web_workers=2, web_threads=4, celery_worker=False) as (
-        base_url, env, credential, _processes,
-    ):  # fmt: skip
-        django_setup_against(env)
+    with running_stack_with_django(web_workers=2, web_threads=4, celery_worker=False) as stack:
         from django.db import connection
 
-        from orgunits.models import ApiCredential
         from scoring.services.pipeline import ring_doorbell
 
-        unit = ApiCredential.objects.unscoped().get(client_id=credential["client_id"]).unit
-        configure(unit)
+        configure(stack.unit)
         with connection.cursor() as cursor:
-            seed_leads(cursor, unit)
-            seed_pending(cursor, unit, args.events)
-        workers = start_workers({**env, "WORKER_SWEEP_SECONDS": "1"}, args.workers)
+            seed_leads(cursor, stack.unit)
+            seed_pending(cursor, stack.unit, args.events)
+        workers = start_workers({**stack.env, "WORKER_SWEEP_SECONDS": "1"}, args.workers)
         try:
             time.sleep(5)  # workers up
             started = time.perf_counter()
@@ -247,10 +238,9 @@ def main() -> None:
                 while pending_count(cursor):
                     time.sleep(0.2)
                 throughput = args.events / (time.perf_counter() - started)
-                rows, copy_rps = copy_ceiling(cursor, unit.id)
-            token = f"{credential['client_id']}:{credential['client_secret']}".encode()
-            auth = "Basic " + base64.b64encode(token).decode()
-            latency = latency_run(base_url, env, unit, auth, args)
+                rows, copy_rps = copy_ceiling(cursor, stack.unit.id)
+            auth = basic_authorization(stack.credential)
+            latency = latency_run(stack.base_url, stack.env, stack.unit, auth, args)
         finally:
             for worker in workers:
                 worker.terminate()

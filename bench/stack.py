@@ -1,6 +1,7 @@
 """A throwaway copy of the production stack for benchmarks: embedded PostgreSQL and Redis,
 gunicorn with several workers and a Celery worker, each in its own process."""
 
+import base64
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,7 @@ def running_stack(*, web_workers: int = 4, web_threads: int = 2, celery_worker: 
     sys.path.insert(0, str(ROOT))
     data_dir = Path(tempfile.mkdtemp(prefix="leadvibe-bench-"))
     from leadvibe import embedded
+    from leadvibe.process_commands import celery_worker_command, web_server_command
 
     for name in ("DATABASE_URL", "REDIS_URL"):
         os.environ.pop(name, None)
@@ -65,15 +68,7 @@ def running_stack(*, web_workers: int = 4, web_threads: int = 2, celery_worker: 
     port = embedded.free_port()
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "leadvibe/gunicorn_conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
+            web_server_command(bind=f"127.0.0.1:{port}"),
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -84,20 +79,7 @@ def running_stack(*, web_workers: int = 4, web_threads: int = 2, celery_worker: 
     if celery_worker:
         processes.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "leadvibe",
-                    "worker",
-                    "--concurrency",
-                    "1",
-                    "--loglevel",
-                    "WARNING",
-                    "--without-mingle",
-                    "--without-gossip",
-                ],
+                celery_worker_command(concurrency=1, log_level="WARNING"),
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -120,6 +102,52 @@ def running_stack(*, web_workers: int = 4, web_threads: int = 2, celery_worker: 
 def nearest_rank(ordered: list[float], percent: float) -> float:
     """The `percent` percentile of sorted samples (nearest rank, the sample itself)."""
     return ordered[min(len(ordered) - 1, int(percent / 100 * len(ordered)))]
+
+
+def latency_summary(latencies: list[float]) -> dict[str, float]:
+    """Percentiles of sorted latencies; a sample that never arrived is `inf` and is counted as
+    missing."""
+    return {
+        "p50": nearest_rank(latencies, 50),
+        "p95": nearest_rank(latencies, 95),
+        "p99": nearest_rank(latencies, 99),
+        "missing": sum(1 for value in latencies if value == float("inf")),
+    }
+
+
+# Leads `lead-1` … `lead-N` of one OU, written in one statement (seeding is not measured).
+SEED_LEADS_SQL = """
+INSERT INTO scoring_lead (lead_id, org_id, unit_id, metadata, created_at, updated_at)
+SELECT 'lead-' || n, %(org)s, %(unit)s, '{}'::jsonb, now(), now()
+FROM generate_series(1, %(leads)s) AS n
+"""
+
+
+def basic_authorization(credential: dict) -> str:
+    """The Authorization header value of the bootstrap credential."""
+    token = f"{credential['client_id']}:{credential['client_secret']}".encode()
+    return "Basic " + base64.b64encode(token).decode()
+
+
+class DjangoStack(NamedTuple):
+    base_url: str
+    env: dict
+    credential: dict
+    processes: list
+    unit: Any  # the credential's OU
+
+
+@contextmanager
+def running_stack_with_django(**stack_options):
+    """`running_stack` with Django set up in this process against it (the bench's own reads
+    and writes); yields a `DjangoStack`."""
+    with running_stack(**stack_options) as (base_url, env, credential, processes):
+        django_setup_against(env)
+        from orgunits.models import ApiCredential
+
+        credential_row = ApiCredential.objects.unscoped().select_related("unit")
+        unit = credential_row.get(client_id=credential["client_id"]).unit
+        yield DjangoStack(base_url, env, credential, processes, unit)
 
 
 def django_setup_against(env: dict) -> None:

@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scoring import TYPES, configure, pending_count, seed_leads, start_workers
-from bench.stack import django_setup_against, nearest_rank, running_stack
+from bench.stack import latency_summary, running_stack_with_django
 
 PACED_DELAY_MS = 40
 # The latency run's first seconds (connections, caches, the first batches) are not measured.
@@ -292,10 +292,7 @@ def latency_run(base_url: str, env: dict, unit, args, *, via: str) -> dict:
     return {
         "rate": len(latencies) / sent_for,
         "count": len(latencies),
-        "p50": nearest_rank(latencies, 50),
-        "p95": nearest_rank(latencies, 95),
-        "p99": nearest_rank(latencies, 99),
-        "missing": sum(1 for value in latencies if value == float("inf")),
+        **latency_summary(latencies),
     }
 
 
@@ -309,20 +306,14 @@ def main() -> None:
                         default=[])  # fmt: skip
     args = parser.parse_args()
 
-    with running_stack(web_workers=2, web_threads=4, celery_worker=False) as (
-        base_url, env, credential, _processes,
-    ):  # fmt: skip
-        django_setup_against(env)
+    with running_stack_with_django(web_workers=2, web_threads=4, celery_worker=False) as stack:
         from django.db import connection
 
-        from orgunits.models import ApiCredential
-
-        unit = ApiCredential.objects.unscoped().get(client_id=credential["client_id"]).unit
         if "throughput" not in args.skip:
-            configure(unit)
+            configure(stack.unit)
             with connection.cursor() as cursor:
-                seed_leads(cursor, unit)
-            throughput = throughput_runs(unit, env, args)
+                seed_leads(cursor, stack.unit)
+            throughput = throughput_runs(stack.unit, stack.env, args)
             none = statistics.median(throughput["none"])
             with_triggers = statistics.median(throughput["triggers"])
             print(
@@ -336,7 +327,7 @@ def main() -> None:
             )
         if "latency" not in args.skip:
             for via, how in (("http", "POST /events by wrk"), ("store", "stored, no HTTP")):
-                latency = latency_run(base_url, env, unit, args, via=via)
+                latency = latency_run(stack.base_url, stack.env, stack.unit, args, via=via)
                 print(
                     f"event ingested ({how}) -> webhook received, at {latency['rate']:,.0f} "
                     f"events/s ({latency['count']:,} webhooks): p50 {latency['p50']:.0f} ms, "
