@@ -4,18 +4,17 @@ in the engine's terms, so tests can compare them with the reference scorer."""
 import datetime
 
 from scoring import engine
-from scoring.models import (
+from scoring.models.config import (
     AttributeFilter,
     DecayRule,
-    EngagementEvent,
-    EventScore,
     EventTypeSetting,
     InorganicFilter,
-    LeadScore,
     Rule,
     Ruleset,
     SurgePolicy,
 )
+from scoring.models.events import EngagementEvent
+from scoring.models.scores import EventScore, LeadScore
 from scoring.services.engine_config import scoring_config_load
 from scoring.services.scoring_stage import engine_event
 

@@ -16,6 +16,10 @@ def post_event(client, body, **headers):
     return client.post("/api/v1/events", body, format="json", **headers)
 
 
+def aliases(*kinds_and_values: tuple[str, str]) -> list[dict]:
+    return [{"alias_kind": kind, "raw_value": value} for kind, value in kinds_and_values]
+
+
 def test_aliases_create_a_lead_then_reuse_it(client, ou):
     first = post_event(
         client,
@@ -35,10 +39,7 @@ def test_aliases_create_a_lead_then_reuse_it(client, ou):
         client,
         {
             "event_type": "email_open",
-            "aliases": [
-                {"alias_kind": "email", "raw_value": "ann@example.com"},
-                {"alias_kind": "phone", "raw_value": "+1 (555) 010-2000"},
-            ],
+            "aliases": aliases(("email", "ann@example.com"), ("phone", "+1 (555) 010-2000")),
         },
     )
     assert again.json()["lead_id"] == body["lead_id"]
@@ -66,11 +67,7 @@ def test_external_id_wins_and_other_leads_aliases_are_reported(client):
         client,
         {
             "event_type": "x",
-            "aliases": [
-                {"alias_kind": "email", "raw_value": "a@x.test"},
-                {"alias_kind": "external_id", "raw_value": "crm-7"},
-                {"alias_kind": "cookie", "raw_value": "c-1"},
-            ],
+            "aliases": aliases(("email", "a@x.test"), ("external_id", "crm-7"), ("cookie", "c-1")),
         },
     ).json()
     assert mixed["lead_id"] == b

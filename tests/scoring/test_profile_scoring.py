@@ -57,17 +57,20 @@ def fit_rules(client, prefix, rules) -> dict:
     return ruleset
 
 
+def profile_rule(prop: str, condition: str, value: str | None, weight: int) -> dict:
+    """A profile rule's body; `value` None leaves comparison_value out."""
+    body = {"profile_property": prop, "condition": condition, "weight": weight}
+    return body if value is None else {**body, "comparison_value": value}
+
+
 # employees "250" >= "200": +20; industry in "SaaS, fintech" (case-insensitive): +15;
 # title equals "cto": +10; country not_exists: +5 (a missing property matches only not_*).
 ICP_RULES = [
-    {"profile_property": "employees", "condition": "greater_or_equal",
-     "comparison_value": "200", "weight": 20},
-    {"profile_property": "industry", "condition": "in", "comparison_value": "SaaS, fintech",
-     "weight": 15},
-    {"profile_property": "title", "condition": "equals", "comparison_value": "cto",
-     "weight": 10},
-    {"profile_property": "country", "condition": "not_exists", "weight": 5},
-]  # fmt: skip
+    profile_rule("employees", "greater_or_equal", "200", 20),
+    profile_rule("industry", "in", "SaaS, fintech", 15),
+    profile_rule("title", "equals", "cto", 10),
+    profile_rule("country", "not_exists", None, 5),
+]
 
 
 # --- CRUD -----------------------------------------------------------------------------------
@@ -248,12 +251,9 @@ def test_mappings_of_scored_events_write_metadata_then_the_profile_score(client,
     ):
         call(member_client, "post", "/profile/mappings", body, status=201)
     fit_rules(member_client, "/profile", [
-        {"profile_property": "acquisition_source", "condition": "equals",
-         "comparison_value": "LinkedIn", "weight": 30},
-        {"profile_property": "plan", "condition": "equals", "comparison_value": "pro",
-         "weight": 10},
-        {"profile_property": "page_list", "condition": "contains", "comparison_value": "/pricing",
-         "weight": 20},
+        profile_rule("acquisition_source", "equals", "LinkedIn", 30),
+        profile_rule("plan", "equals", "pro", 10),
+        profile_rule("page_list", "contains", "/pricing", 20),
     ])  # fmt: skip
     call(member_client, "post", "/leads", {"id": "ann"}, status=201)
     # Out of arrival order on purpose: mappings follow occurred_at.

@@ -611,6 +611,21 @@ def listed(client, path, query=None):
     return response.json(), int(response["X-Total-Count"])
 
 
+def hot_ann_firing(fired) -> dict:
+    """What the list and the export both say of the first firing: Hot, reached by ann's demo."""
+    return {
+        "id": f"fi_{fired['hot_ann'].pk}",
+        "trigger_id": fired["hot"].public_id,
+        "trigger_name": "Hot",
+        "type": "milestone",
+        "lead_id": "ann",
+        "event_id": f"ev_{fired['hot_ann'].event_seq}",
+        "event_type": "demo",
+        "channel": "web",
+        "occurred_at": "2025-08-15T12:00:00Z",
+    }
+
+
 def test_milestone_events_list_milestones_and_exits_newest_first(client, fired):
     items, total = listed(client, "/triggers/milestones/events")
     assert total == 3
@@ -620,16 +635,8 @@ def test_milestone_events_list_milestones_and_exits_newest_first(client, fired):
     assert [item["type"] for item in items] == ["milestone_exited", "milestone", "milestone"]
     first_firing = items[-1]
     assert first_firing == {
-        "id": f"fi_{fired['hot_ann'].pk}",
-        "trigger_id": fired["hot"].public_id,
-        "trigger_name": "Hot",
-        "type": "milestone",
-        "lead_id": "ann",
-        "event_id": f"ev_{fired['hot_ann'].event_seq}",
-        "event_type": "demo",
+        **hot_ann_firing(fired),
         "score": 55,
-        "channel": "web",
-        "occurred_at": "2025-08-15T12:00:00Z",
         "created_at": first_firing["created_at"],
         "deliveries": {"pending": 0, "delivered": 1, "failed": 1, "disabled": 0},
     }
@@ -699,16 +706,8 @@ def test_milestone_events_export_matches_the_list(client, fired):
     assert [row["id"] for row in rows] == [item["id"] for item in items]
     first = rows[-1]
     assert first == {
-        "id": f"fi_{fired['hot_ann'].pk}",
-        "trigger_id": fired["hot"].public_id,
-        "trigger_name": "Hot",
-        "type": "milestone",
-        "lead_id": "ann",
-        "event_id": f"ev_{fired['hot_ann'].event_seq}",
-        "event_type": "demo",
+        **hot_ann_firing(fired),
         "score": "55",
-        "channel": "web",
-        "occurred_at": "2025-08-15T12:00:00Z",
         "created_at": items[-1]["created_at"],
         "deliveries_pending": "0",
         "deliveries_delivered": "1",
