@@ -39,6 +39,15 @@ class Rule(ConfigModel):
 
     class Meta:
         indexes = [models.Index(fields=["unit", "ruleset"], name="rule_unit_ruleset")]
+        constraints = [
+            # The rule counts events in `[start_at, end_at)`; either end may be open.
+            models.CheckConstraint(
+                condition=Q(start_at__isnull=True)
+                | Q(end_at__isnull=True)
+                | Q(start_at__lt=F("end_at")),
+                name="rule_window_starts_before_it_ends",
+            ),
+        ]
 
 
 class DecayRule(ConfigModel):
@@ -55,6 +64,14 @@ class DecayRule(ConfigModel):
     time_unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.DAYS)
     decrease = models.PositiveIntegerField()
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inactive_for__gte=1, decrease__gte=1),
+                name="decay_rule_period_and_decrease_positive",
+            ),
+        ]
+
     @property
     def period_seconds(self) -> int:
         return self.inactive_for * self.UNIT_SECONDS[self.time_unit]
@@ -67,6 +84,14 @@ class InorganicFilter(ConfigModel):
     count_threshold = models.PositiveIntegerField()
     time_window_ms = models.PositiveBigIntegerField()
     group_events = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count_threshold__gte=1, time_window_ms__gte=1),
+                name="inorganic_filter_threshold_and_window_positive",
+            ),
+        ]
 
 
 class AttributeFilter(ConfigModel):
