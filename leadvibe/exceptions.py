@@ -1,8 +1,11 @@
-"""Domain errors raised by services and selectors; the API layer renders them in one place."""
+"""Domain errors raised by services and selectors. They say what went wrong, not how an HTTP
+client hears it: the API layer maps each kind to a status code in one place
+(`leadvibe.api.errors.error_status`)."""
 
 
 class ApplicationError(Exception):
-    status_code = 400
+    """The request cannot be carried out as given (invalid input, a broken rule)."""
+
     default_message = "Bad Request"
 
     def __init__(self, message: str | None = None, *, details: dict | None = None):
@@ -12,25 +15,26 @@ class ApplicationError(Exception):
 
 
 class NotFoundError(ApplicationError):
-    status_code = 404
     default_message = "Not Found"
 
 
 class PermissionDeniedError(ApplicationError):
-    status_code = 403
     default_message = "Forbidden"
 
 
 class ConflictError(ApplicationError):
-    status_code = 409
     default_message = "Conflict"
 
 
 class PayloadTooLargeError(ApplicationError):
-    status_code = 413
     default_message = "Payload Too Large"
 
 
 class TooManyRequestsError(ApplicationError):
-    status_code = 429
     default_message = "Too Many Requests"
+
+
+class UpstreamError(ApplicationError):
+    """A service this one calls (Slack) refused the call or could not be reached."""
+
+    default_message = "Bad Gateway"

@@ -12,7 +12,24 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from leadvibe.exceptions import ApplicationError
+from leadvibe.exceptions import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    TooManyRequestsError,
+    UpstreamError,
+)
+
+STATUS_OF_ERROR: dict[type[ApplicationError], int] = {
+    NotFoundError: 404,
+    PermissionDeniedError: 403,
+    ConflictError: 409,
+    PayloadTooLargeError: 413,
+    TooManyRequestsError: 429,
+    UpstreamError: 502,
+}
 
 
 def reason_phrase(status: int) -> str:
@@ -20,6 +37,17 @@ def reason_phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def error_status(error: ApplicationError) -> int:
+    """The status of a domain error: that of its nearest kind with one, else 400."""
+    return next(
+        (STATUS_OF_ERROR[kind] for kind in type(error).__mro__ if kind in STATUS_OF_ERROR), 400
+    )
+
+
+def application_error_body(error: ApplicationError) -> dict:
+    return error_body(error_status(error), error.message, error.details)
 
 
 def error_body(status: int, message: str | None = None, details: dict | None = None) -> dict:
@@ -59,7 +87,7 @@ def _message(item):
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.status_code, exc.message, exc.details), exc.status_code)
+        return Response(application_error_body(exc), error_status(exc))
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body(413, "Request body too large"), status=413)
     response = drf_exception_handler(exc, context)
@@ -80,7 +108,7 @@ def exception_error_response(exc: ApplicationError | drf_exceptions.APIException
     """The answer of a plain Django view to the errors that services and DRF authentication
     classes raise, in the shape `exception_handler` gives DRF views."""
     if isinstance(exc, ApplicationError):
-        return error_response(exc.status_code, exc.message, exc.details)
+        return error_response(error_status(exc), exc.message, exc.details)
     return error_response(exc.status_code, _detail_message(exc))
 
 

@@ -38,7 +38,6 @@ ACTIVE_OU_HEADER = "X-OU-ID"
 
 
 class NoActiveOUError(ApplicationError):
-    status_code = 400
     default_message = "No active OU"
 
 

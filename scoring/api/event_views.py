@@ -6,18 +6,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from leadvibe.api.errors import validation_details
+from leadvibe.api.errors import application_error_body, validation_details
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.exceptions import ApplicationError
 from orgunits.api.base import ApiView
 from scoring.api.event_read_views import events_list_response, events_list_schema
 from scoring.models import LeadAlias
+from scoring.services.event_store import StoredEvent
 from scoring.services.events import (
     TIMESTAMP_BOUNDS,
     EventInput,
     event_ingest,
     events_ingest_batch,
-    ingest_response,
 )
 from scoring.services.leads import AliasInput
 
@@ -139,18 +139,39 @@ class EventBatchView(ApiView):
         batch = self.EventBatchIn(data=request.data)
         batch.is_valid(raise_exception=True)
         items = _parse_items(batch.validated_data["events"])
-        results = events_ingest_batch(ou=request.ou, events=items)
-        accepted = sum(1 for r in results if r.status < 400)
+        outcomes = events_ingest_batch(ou=request.ou, events=items)
+        accepted = sum(1 for outcome in outcomes if isinstance(outcome, StoredEvent))
         body = {
             "accepted": accepted,
-            "failed": len(results) - accepted,
-            "results": [{"index": r.index, "status": r.status, **r.body} for r in results],
+            "failed": len(outcomes) - accepted,
+            "results": [
+                {"index": index, **_item_result(outcome)} for index, outcome in enumerate(outcomes)
+            ],
         }
         if not accepted:
             # Still the API's error shape, with the per-item results beside it.
             error = {"status": 400, "error": "No event of the batch was accepted"}
             return Response({**error, **body}, status=status.HTTP_400_BAD_REQUEST)
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+def ingest_response(stored: StoredEvent) -> dict:
+    body = {
+        "message": "event ingested",
+        "event_id": stored.public_id,
+        "lead_id": stored.lead_id,
+        "metadata": stored.metadata,
+    }
+    if stored.alias_conflicts:
+        body["alias_conflicts"] = stored.alias_conflicts
+    return body
+
+
+def _item_result(outcome: StoredEvent | ApplicationError) -> dict:
+    """A batch item's result: what `POST /events` would answer for it, `status` included."""
+    if isinstance(outcome, ApplicationError):
+        return application_error_body(outcome)
+    return {"status": 200 if outcome.duplicate else 202, **ingest_response(outcome)}
 
 
 _parsers = threading.local()

@@ -168,15 +168,8 @@ def _aliases_prepare(aliases: list[AliasInput]) -> list[tuple[str, str, str]]:
     return sorted(prepared.values(), key=lambda alias: LeadAlias.PRIORITY.index(alias[0]))
 
 
-@dataclass
-class BatchItemResult:
-    index: int
-    status: int
-    body: dict
-
-
 def event_ingest(*, ou: OrgUnit, event: EventInput) -> StoredEvent:
-    """Store one event (or answer its idempotent repeat); raises the 4xx errors."""
+    """Store one event (or find its idempotent repeat); raises the errors that refuse it."""
     now = timezone.now()
     prepared = event_prepare(0, event, now=now)
     stored, refused = run_retrying_races(
@@ -190,11 +183,12 @@ def event_ingest(*, ou: OrgUnit, event: EventInput) -> StoredEvent:
 
 def events_ingest_batch(
     *, ou: OrgUnit, events: list[EventInput | ApplicationError]
-) -> list[BatchItemResult]:
+) -> list[StoredEvent | ApplicationError]:
     """Ingest each valid item, all of them in one transaction; items that failed parsing
-    arrive as errors. One result per item, in order."""
+    arrive as errors. One outcome per item, in order: the event stored (or found repeated),
+    or the error that refused it."""
     now = timezone.now()
-    results: dict[int, BatchItemResult] = {}
+    outcomes: dict[int, StoredEvent | ApplicationError] = {}
     prepared = []
     for index, item in enumerate(events):
         try:
@@ -202,36 +196,14 @@ def events_ingest_batch(
                 raise item
             prepared.append(event_prepare(index, item, now=now))
         except ApplicationError as error:
-            results[index] = _item_error(index, error)
+            outcomes[index] = error
     stored, refused = run_retrying_races(ou, partial(events_store, ou=ou, events=prepared, now=now))
-    for outcome in refused:
-        index = outcome.prepared.position
-        results[index] = _item_error(index, outcome.error)
+    for refusal in refused:
+        outcomes[refusal.prepared.position] = refusal.error
     for outcome in stored:
-        index = outcome.prepared.position
-        status = 200 if outcome.duplicate else 202
-        results[index] = BatchItemResult(index, status, ingest_response(outcome))
+        outcomes[outcome.prepared.position] = outcome
     _after_commit(ou=ou, stored=stored, now=now)
-    return [results[index] for index in range(len(events))]
-
-
-def ingest_response(stored: StoredEvent) -> dict:
-    body = {
-        "message": "event ingested",
-        "event_id": stored.public_id,
-        "lead_id": stored.lead_id,
-        "metadata": stored.metadata,
-    }
-    if stored.alias_conflicts:
-        body["alias_conflicts"] = stored.alias_conflicts
-    return body
-
-
-def _item_error(index: int, error: ApplicationError) -> BatchItemResult:
-    body = {"status": error.status_code, "error": error.message}
-    if error.details:
-        body["details"] = error.details
-    return BatchItemResult(index, error.status_code, body)
+    return [outcomes[index] for index in range(len(events))]
 
 
 def _after_commit(*, ou: OrgUnit, stored: list[StoredEvent], now: datetime.datetime) -> None:

@@ -140,9 +140,9 @@ def test_a_batch_tells_of_its_first_events_and_never_of_repeats(
 
     assert len(messages) == 1
     heard = sse_blocks(messages[0][1])
-    assert results[0].status == 200  # the repeat
+    assert results[0].duplicate
     assert len(heard) == LIVE_EVENTS_MAX
     assert [item.json()["event_type"] for item in heard] == [
         f"type-{n}" for n in range(LIVE_EVENTS_MAX)
     ]
-    assert heard[0].json()["event_id"] == results[1].body["event_id"]
+    assert heard[0].json()["event_id"] == results[1].public_id

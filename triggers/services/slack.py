@@ -23,7 +23,7 @@ from django.utils import timezone
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from leadvibe.exceptions import ApplicationError, ConflictError
+from leadvibe.exceptions import ApplicationError, ConflictError, UpstreamError
 from leadvibe.secrets_at_rest import UndecryptableSecret, decrypt_secret, encrypt_secret
 from orgunits.models import Member, Organization, OrgUnit, OUMembership
 from orgunits.selectors import ou_access_for
@@ -51,12 +51,9 @@ class SlackNotConnectedError(ConflictError):
     default_message = "The OU is not connected to Slack"
 
 
-class SlackDeliveryError(ApplicationError):
+class SlackDeliveryError(UpstreamError):
     """A Slack call failed, or there is nothing to call. `retryable`: trying again later can
-    succeed (network, 5xx, rate limit), after `retry_after` seconds when Slack said so. An
-    API caller gets it as a 502."""
-
-    status_code = 502
+    succeed (network, 5xx, rate limit), after `retry_after` seconds when Slack said so."""
 
     def __init__(
         self,
