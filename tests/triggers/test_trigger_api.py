@@ -766,27 +766,24 @@ def test_deliveries_list_with_filters(client, fired):
 # --- Surge events and metrics ---------------------------------------------------------------
 
 
+def surge_trigger(ou, *, window_seconds: int, threshold_count: int, **delivery) -> Trigger:
+    return trigger_create(
+        ou=ou,
+        member=None,
+        kind=Trigger.Kind.SURGE,
+        window_seconds=window_seconds,
+        threshold_count=threshold_count,
+        **delivery,
+    )
+
+
 @pytest.fixture
 def surges(ou):
     """Surges of two triggers (events at minutes from T0, by channel and lead):
     web ann 0, web bob 5, email ann 20, web ann 70, web carl 75, web ann 80, email bob 185."""
     leads = {name: lead_create(ou=ou, lead_id=name, metadata={}) for name in ("ann", "bob", "carl")}
-    visits = trigger_create(
-        ou=ou,
-        member=None,
-        kind=Trigger.Kind.SURGE,
-        window_seconds=60,
-        threshold_count=3,
-        webhook_url=HOOK,
-    )
-    opens = trigger_create(
-        ou=ou,
-        member=None,
-        kind=Trigger.Kind.SURGE,
-        window_seconds=300,
-        threshold_count=10,
-        emails=["ops@x.io"],
-    )
+    visits = surge_trigger(ou, window_seconds=60, threshold_count=3, webhook_url=HOOK)
+    opens = surge_trigger(ou, window_seconds=300, threshold_count=10, emails=["ops@x.io"])
     rows = [
         (visits, "web", "ann", 0),
         (visits, "web", "bob", 5),
@@ -811,14 +808,7 @@ def surges(ou):
     milestone = trigger_create(ou=ou, member=None, kind=Trigger.Kind.MILESTONE, score_threshold=1)
     make_firing(milestone, leads["ann"], occurred_at=T0)
     other = make_unit(ou.org)
-    theirs = trigger_create(
-        ou=other,
-        member=None,
-        kind=Trigger.Kind.SURGE,
-        window_seconds=60,
-        threshold_count=1,
-        webhook_url=HOOK,
-    )
+    theirs = surge_trigger(other, window_seconds=60, threshold_count=1, webhook_url=HOOK)
     make_firing(theirs, lead_create(ou=other, lead_id="ann", metadata={}), occurred_at=T0)
     return {"visits": visits, "opens": opens, "firings": firings}
 
