@@ -254,9 +254,8 @@ def test_sequences_patterns_and_surges_fire_from_the_pipeline_as_simulated(clien
                 .values_list("lead__lead_id", flat=True)
             )
         )
-        assert simulated["matched_leads"] == leads, trigger.kind
-        assert simulated["total_matches"] == by_trigger[trigger.id]
-        assert simulated["would_fire"] is True
+        assert simulated.matched_lead_ids == leads, trigger.kind
+        assert simulated.total_matches == by_trigger[trigger.id]
 
 
 def test_decide_events_never_fire_and_observed_ones_are_not_evaluated(client, ou, jo):

@@ -37,7 +37,7 @@ from triggers.api.trigger_fields import (
 )
 from triggers.models import Trigger
 from triggers.selectors import triggers_list
-from triggers.services.simulation import MAX_LISTED_LEADS
+from triggers.services.simulation import MAX_LISTED_LEADS, TriggerSimulation
 from triggers.services.templating import MAX_TEMPLATE_LENGTH
 from triggers.services.trigger_config import (
     PRIMARY_PROFILE_SCORE,
@@ -342,7 +342,22 @@ class TriggerSimulateView(ApiView):
             lead_id=data.validated_data.get("lead_id"),
             days=data.validated_data["days"],
         )
-        return Response(simulation)
+        return Response(simulation_body(simulation))
+
+
+def simulation_body(simulation: TriggerSimulation) -> dict:
+    scope = (
+        f"lead {simulation.lead_id}"
+        if simulation.lead_id is not None
+        else f"{simulation.leads_simulated} leads active"
+    )
+    return {
+        "would_fire": simulation.total_matches > 0,
+        "matched_leads": simulation.matched_lead_ids,
+        "total_matches": simulation.total_matches,
+        "message": f"{simulation.total_matches} firing(s) for {simulation.leads_matched} lead(s) "
+        f"over the last {simulation.days} days ({scope}; scored with the current configuration)",
+    }
 
 
 def simulate_view(resource: ConfigResource) -> type[ApiView]:

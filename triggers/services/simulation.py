@@ -4,6 +4,7 @@ trigger evaluation from an empty state), so that a simulation and what the pipel
 on the same events agree."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -26,7 +27,17 @@ MAX_LISTED_LEADS = 100
 LEAD_CHUNK = 500
 
 
-def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> dict:
+@dataclass(frozen=True)
+class TriggerSimulation:
+    days: int
+    lead_id: str | None  # the one lead simulated; None: every lead active in the period
+    leads_simulated: int
+    leads_matched: int
+    matched_lead_ids: list[str]  # the first MAX_LISTED_LEADS, by key
+    total_matches: int  # firings over all leads
+
+
+def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> TriggerSimulation:
     since = timezone.now() - datetime.timedelta(days=days)
     lead_pks = [lead.pk] if lead is not None else _recently_active_leads(trigger.unit_id, since)
     config = scoring_configs({trigger.unit_id})[trigger.unit_id]
@@ -58,17 +69,14 @@ def simulate_trigger(trigger: Trigger, *, lead: Lead | None, days: int) -> dict:
                 matched[lead_pk] = len(fired)
     listed = list(matched)[:MAX_LISTED_LEADS]
     lead_ids = dict(Lead.objects.unscoped().filter(pk__in=listed).values_list("pk", "lead_id"))
-    total = sum(matched.values())
-    scope = f"lead {lead.lead_id}" if lead is not None else f"{len(lead_pks)} leads active"
-    return {
-        "would_fire": total > 0,
-        "matched_leads": [lead_ids[pk] for pk in sorted(lead_ids)],
-        "total_matches": total,
-        "message": (
-            f"{total} firing(s) for {len(matched)} lead(s) over the last {days} days "
-            f"({scope}; scored with the current configuration)"
-        ),
-    }
+    return TriggerSimulation(
+        days=days,
+        lead_id=lead.lead_id if lead is not None else None,
+        leads_simulated=len(lead_pks),
+        leads_matched=len(matched),
+        matched_lead_ids=[lead_ids[pk] for pk in sorted(lead_ids)],
+        total_matches=sum(matched.values()),
+    )
 
 
 def _recently_active_leads(unit_id: str, since: datetime.datetime) -> list[int]:

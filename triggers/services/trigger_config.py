@@ -20,7 +20,7 @@ from scoring.services.scoring_config import config_invalid, scoring_config_chang
 from triggers.models import Trigger
 from triggers.selectors import trigger_get
 from triggers.services.outbound import OutboundURLRefused, resolve_outbound_url
-from triggers.services.simulation import simulate_trigger
+from triggers.services.simulation import TriggerSimulation, simulate_trigger
 from triggers.services.templating import NotificationTemplateError, check_template
 
 Kind = Trigger.Kind
@@ -162,7 +162,7 @@ def _apply(trigger: Trigger, changes: dict) -> None:
 
 def trigger_simulate(
     *, ou: OrgUnit, kind: str, trigger_id: str, lead_id: str | None, days: int
-) -> dict:
+) -> TriggerSimulation:
     """What the OU's trigger would have fired over the last `days` days, for one lead of the
     OU (NotFoundError when it has none such) or for its leads active in that period."""
     trigger = trigger_get(ou=ou, kind=kind, trigger_id=trigger_id)
