@@ -1,7 +1,5 @@
 """Serializer fields shared by the scoring configuration routes."""
 
-import copy
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -55,16 +53,3 @@ class PublicKeyField(serializers.Field):
 
     def to_representation(self, value):
         return f"{self.prefix}{value}"
-
-
-def partial_serializer(source: type[serializers.Serializer], name: str):
-    """The update form of a create serializer: the same fields, none required and without
-    defaults (a field left out keeps its value). PUT routes of the configuration take it."""
-    fields = {}
-    for field_name, field in source().fields.items():
-        # A copy of the arguments: a child field may not belong to two list fields.
-        kwargs = copy.deepcopy({k: v for k, v in field._kwargs.items() if k != "default"})
-        kwargs["required"] = False
-        fields[field_name] = type(field)(*copy.deepcopy(field._args), **kwargs)
-    extra = {key: getattr(source, key) for key in ("validate",) if key in vars(source)}
-    return type(name, (serializers.Serializer,), {**fields, **extra, "__module__": __name__})
