@@ -34,8 +34,8 @@ from django.core.management import call_command  # noqa: E402
 
 from leadvibe.jobs import job_run  # noqa: E402
 from orgunits.services import org_unit_create, organization_create  # noqa: E402
+from scoring.ingestion.services.imports import ImportJobHandler, import_job_create  # noqa: E402
 from scoring.models import EngagementEvent, ImportJob, Lead  # noqa: E402
-from scoring.services.imports import ImportJobHandler, import_job_create  # noqa: E402
 from scoring.services.leads import lead_create  # noqa: E402
 
 KNOWN_LEADS = 1000

@@ -2,7 +2,7 @@
 start-up."""
 
 from leadvibe.jobs import job_handlers
-from scoring.services.imports import ImportJobHandler
+from scoring.ingestion.services.imports import ImportJobHandler
 from scoring.services.lead_changes import LeadDeletionHandler
 from scoring.services.rescore import RescoreJobHandler
 

@@ -2,7 +2,8 @@
 Lead deletions, CSV imports and rescores are durable jobs (scoring.jobs, leadvibe.tasks)."""
 
 from leadvibe.task_decorator import instrumented_task
-from scoring.services import decay_sweep, events, pipeline
+from scoring.ingestion.services import events
+from scoring.services import decay_sweep, pipeline
 
 
 @instrumented_task(name="scoring.tasks.process_pending_events_task")

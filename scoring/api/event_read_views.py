@@ -25,6 +25,7 @@ from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.api.pagination import PageParamsSerializer, bare_list_response, page_request_from
 from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
+from scoring.ingestion.services.events import TIMESTAMP_BOUNDS
 from scoring.models import EngagementEvent
 from scoring.selectors.events import (
     EXPORT_COLUMNS,
@@ -42,7 +43,6 @@ from scoring.selectors.events import (
     time_window,
 )
 from scoring.services.event_changes import events_delete
-from scoring.services.events import TIMESTAMP_BOUNDS
 from scoring.services.orders import order_create
 
 MAX_DELETE_IDS = 1000

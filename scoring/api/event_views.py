@@ -11,14 +11,14 @@ from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.exceptions import ApplicationError
 from orgunits.api.base import ApiView
 from scoring.api.event_read_views import events_list_response, events_list_schema
-from scoring.models import LeadAlias
-from scoring.services.event_store import StoredEvent
-from scoring.services.events import (
+from scoring.ingestion.services.event_store import StoredEvent
+from scoring.ingestion.services.events import (
     TIMESTAMP_BOUNDS,
     EventInput,
     event_ingest,
     events_ingest_batch,
 )
+from scoring.models import LeadAlias
 from scoring.services.leads import AliasInput
 
 MAX_BATCH = 1000

@@ -8,12 +8,12 @@ from rest_framework.response import Response
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.jobs import job_progress_share
 from orgunits.api.base import ApiView
-from scoring.models import ImportJob
-from scoring.services.imports import (
+from scoring.ingestion.services.imports import (
     import_job_create,
     import_job_get,
     import_job_ignored_columns,
 )
+from scoring.models import ImportJob
 
 
 class ImportRowErrorOut(serializers.Serializer):

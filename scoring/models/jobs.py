@@ -11,7 +11,8 @@ from scoring.models.config import Ruleset
 
 
 class ImportJob(DurableJob, OUOwnedModel):
-    """A CSV import (scoring.services.imports): progress counts data rows, failed included."""
+    """A CSV import (scoring.ingestion.services.imports): progress counts data rows, failed
+    included."""
 
     MAX_ERRORS = 100
 

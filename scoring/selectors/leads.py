@@ -13,8 +13,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from leadvibe.exceptions import NotFoundError
 from orgunits.models import OrgUnit
+from scoring.ingestion.normalize import normalize_alias
 from scoring.models import Lead, LeadAlias, LeadDeletion
-from scoring.normalize import normalize_alias
 
 DELETION_IN_PROGRESS = (LeadDeletion.Status.PENDING, LeadDeletion.Status.RUNNING)
 SEARCH_LIMIT = 10

@@ -35,9 +35,9 @@ from scoring.extension_points import (
     LeadsMerged,
 )
 from scoring.fit.services.scores import lead_profile_changed, lead_profile_merged
+from scoring.ingestion.services.events import metadata_check, metadata_encode
 from scoring.models import EngagementEvent, Lead, LeadAlias, LeadDeletion, Order
 from scoring.selectors.leads import DELETION_IN_PROGRESS, leads_visible
-from scoring.services.events import metadata_check, metadata_encode
 from scoring.services.lead_locks import scoring_states_lock
 from scoring.services.leads import account_get_or_create
 from scoring.services.scoring_stage import leads_replay

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from leadvibe.exceptions import ConflictError, NotFoundError
 from orgunits.models import OrgUnit
+from scoring.ingestion.services.events import timestamp_check
 from scoring.models import Lead, Order
-from scoring.services.events import timestamp_check
 
 
 def order_create(

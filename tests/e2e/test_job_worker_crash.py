@@ -13,8 +13,8 @@ import pytest
 from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from scoring.ingestion.services.imports import CHUNK_ROWS, import_job_create
 from scoring.models import EngagementEvent, ImportJob
-from scoring.services.imports import CHUNK_ROWS, import_job_create
 from tests.e2e.processes import start_worker, stop_process, wait_until
 from tests.factories import make_unit
 

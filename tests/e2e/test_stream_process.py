@@ -7,7 +7,7 @@ import time
 import pytest
 
 from leadvibe.embedded import free_port
-from scoring.services.events import EventInput, event_ingest
+from scoring.ingestion.services.events import EventInput, event_ingest
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.rulesets import rule_create, ruleset_create

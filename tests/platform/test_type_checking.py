@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The ignore list's size. Take a module off the list once it passes, then lower this number
 # with it; never raise it (a new module goes on the strict list instead).
-IGNORE_LIST_SIZE = 25
+IGNORE_LIST_SIZE = 23
 
 
 def ignored_modules() -> list[str]:

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from leadvibe.tasks import job_run_task, jobs_sweep_task
+from scoring.ingestion.services import imports
 from scoring.models import EngagementEvent, ImportJob, Lead, LeadAlias
-from scoring.services import imports
 from scoring.services.leads import lead_create
 from tests.api_clients import basic_client_for
 from tests.factories import make_credential

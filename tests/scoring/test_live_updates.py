@@ -8,13 +8,13 @@ import pytest
 from django.utils import timezone
 
 from leadvibe.timefmt import to_rfc3339
-from scoring.models import Lead, Rule, Ruleset
-from scoring.services.events import (
+from scoring.ingestion.services.events import (
     LIVE_EVENTS_MAX,
     EventInput,
     event_ingest,
     events_ingest_batch,
 )
+from scoring.models import Lead, Rule, Ruleset
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.rulesets import rule_update

@@ -15,11 +15,11 @@ from scoring.fit.services.config import (
     fit_rule_create,
     fit_ruleset_create,
 )
+from scoring.ingestion.services.events import EventInput, event_ingest
+from scoring.ingestion.services.imports import import_job_create
 from scoring.models import EngagementEvent, Level
 from scoring.services.decays import decay_create
-from scoring.services.events import EventInput, event_ingest
 from scoring.services.filters import attribute_filter_create, inorganic_filter_create
-from scoring.services.imports import import_job_create
 from scoring.services.lead_changes import lead_update
 from scoring.services.leads import lead_create
 from scoring.services.orders import order_create

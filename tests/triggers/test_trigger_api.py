@@ -11,8 +11,8 @@ import pytest
 
 from scoring.fit.selectors import PROFILE
 from scoring.fit.services.config import fit_ruleset_create
+from scoring.ingestion.services.events import EventInput, event_ingest
 from scoring.models import ScoringConfigVersion
-from scoring.services.events import EventInput, event_ingest
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from scoring.services.rulesets import rule_create, ruleset_create

@@ -20,14 +20,14 @@ from leadvibe.live import LiveEvent
 from leadvibe.metrics import EVENTS_INGESTED
 from leadvibe.timefmt import to_rfc3339
 from orgunits.models import OrgUnit
-from scoring.models import EngagementEvent, Lead, LeadAlias
-from scoring.normalize import normalize_alias, normalize_channel
-from scoring.services.event_store import (
+from scoring.ingestion.normalize import normalize_alias, normalize_channel
+from scoring.ingestion.services.event_store import (
     PreparedEvent,
     StoredEvent,
     events_store,
     run_retrying_races,
 )
+from scoring.models import EngagementEvent, Lead, LeadAlias
 from scoring.services.leads import AliasInput
 from scoring.services.pipeline import ring_doorbell
 

@@ -45,15 +45,15 @@ from leadvibe.json_depth import json_parse
 from leadvibe.metrics import EVENTS_INGESTED
 from leadvibe.timefmt import TimestampOutOfRange, parse_rfc3339
 from orgunits.models import Member, OrgUnit
-from scoring.models import EngagementEvent, ImportJob, LeadAlias
-from scoring.services.event_store import PreparedEvent, events_store, run_retrying_races
-from scoring.services.events import (
+from scoring.ingestion.services.event_store import PreparedEvent, events_store, run_retrying_races
+from scoring.ingestion.services.events import (
     TIMESTAMP_BOUNDS,
     EventInput,
     EventValidationError,
     event_prepare,
     metadata_encode,
 )
+from scoring.models import EngagementEvent, ImportJob, LeadAlias
 from scoring.services.leads import AliasInput
 from scoring.services.pipeline import ring_doorbell
 
