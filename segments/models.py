@@ -15,6 +15,7 @@ from leadvibe.jobs import DurableJob
 from orgunits.models import Member, OrgUnit
 from orgunits.tenancy import ConfigModel, OUOwnedModel, PublicIdMixin
 from scoring.models import Lead
+from segments import rules
 
 
 class Segment(ConfigModel):
@@ -30,31 +31,9 @@ class Segment(ConfigModel):
 
 class SegmentRule(ConfigModel):
     """One condition of a segment; rules of one `logic_group` share its `logic_op` (AND: all
-    hold, OR: one does) and the groups are ANDed."""
+    hold, OR: one does) and the groups are ANDed. Types and operators: segments.rules."""
 
     ID_PREFIX = "sgr_"
-
-    class Type(models.TextChoices):
-        LEAD_METADATA = "lead_metadata"
-        EVENT_METADATA = "event_metadata"
-        ENGAGEMENT_LEVEL = "engagement_level"
-        PROFILE_LEVEL = "profile_level"
-        ACCOUNT_METADATA = "account_metadata"
-        ACCOUNT_LEVEL = "account_level"
-        ENGAGEMENT_SCORE = "engagement_score"
-
-    class Operator(models.TextChoices):
-        EQUALS = "equals"
-        NOT_EQUALS = "not_equals"
-        CONTAINS = "contains"
-        STARTS_WITH = "starts_with"
-        ENDS_WITH = "ends_with"
-        GREATER_THAN = "greater_than"
-        LESS_THAN = "less_than"
-        GREATER_THAN_OR_EQUAL = "greater_than_or_equal"
-        LESS_THAN_OR_EQUAL = "less_than_or_equal"
-        IS_EMPTY = "is_empty"
-        IS_NOT_EMPTY = "is_not_empty"
 
     class LogicOp(models.TextChoices):
         AND = "AND"
@@ -62,9 +41,9 @@ class SegmentRule(ConfigModel):
 
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="rules")
     rule_name = models.CharField(max_length=200, blank=True, default="")
-    rule_type = models.CharField(max_length=20, choices=Type.choices)
+    rule_type = models.CharField(max_length=20, choices=[(t, t) for t in rules.RULE_TYPES])
     field_name = models.CharField(max_length=200, blank=True, default="")
-    operator = models.CharField(max_length=24, choices=Operator.choices)
+    operator = models.CharField(max_length=24, choices=[(o, o) for o in rules.OPERATORS])
     value = models.TextField(blank=True, default="")
     event_type = models.CharField(max_length=100, blank=True, default="")  # "": any type
     logic_group = models.IntegerField(default=0)
@@ -83,7 +62,7 @@ class SegmentMembership(OUOwnedModel):
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, db_index=False)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
-    org = None  # no column: the unit names the organization
+    org = None  # type: ignore[assignment]  # no column: the unit names the organization
     entered_at = models.DateTimeField()
 
     class Meta:
@@ -122,7 +101,7 @@ class SegmentMembershipEvent(OUOwnedModel):
     id = models.BigAutoField(primary_key=True)
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
-    org = None  # no column: the unit names the organization
+    org = None  # type: ignore[assignment]  # no column: the unit names the organization
     # No foreign key: the exit of a deleted lead outlives it.
     lead_pk = models.BigIntegerField()
     lead_id = models.CharField(max_length=200)
@@ -149,7 +128,7 @@ class SegmentEventMatch(OUOwnedModel):
     rule = models.ForeignKey(SegmentRule, on_delete=models.CASCADE, db_index=False)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
-    org = None  # no column: the unit names the organization
+    org = None  # type: ignore[assignment]  # no column: the unit names the organization
 
     class Meta:
         constraints = [

@@ -58,7 +58,7 @@ def segments_list(*, ou: OrgUnit) -> QuerySet[Segment]:
         .annotate(n=Count("*"))
         .values("n")
     )
-    return (
+    segments: QuerySet[Segment] = (
         Segment.objects.for_ou(ou)
         .annotate(
             lead_count=Coalesce(Subquery(counts), 0),
@@ -70,6 +70,7 @@ def segments_list(*, ou: OrgUnit) -> QuerySet[Segment]:
         )
         .order_by("created_at", "id")
     )
+    return segments
 
 
 def segment_get(*, ou: OrgUnit, segment_id: str) -> Segment:
@@ -78,7 +79,8 @@ def segment_get(*, ou: OrgUnit, segment_id: str) -> Segment:
 
 def segment_rules_list(*, ou: OrgUnit, segment_id: str) -> QuerySet[SegmentRule]:
     segment = segment_get(ou=ou, segment_id=segment_id)
-    return SegmentRule.objects.for_ou(ou).filter(segment=segment).order_by("order_index", "id")
+    rules: QuerySet[SegmentRule] = SegmentRule.objects.for_ou(ou).filter(segment=segment)
+    return rules.order_by("order_index", "id")
 
 
 def segment_rule_get(*, ou: OrgUnit, segment_id: str, rule_id: str) -> SegmentRule:
@@ -116,18 +118,17 @@ def active_rule_specs(*, unit_id: str, segment_pks: Sequence[int]) -> dict[int, 
 
 def segment_recompute_latest(*, ou: OrgUnit, segment_id: str) -> SegmentRecompute:
     segment = segment_get(ou=ou, segment_id=segment_id)
-    job = SegmentRecompute.objects.for_ou(ou).filter(segment=segment).order_by("-id").first()
+    job: SegmentRecompute | None = (
+        SegmentRecompute.objects.for_ou(ou).filter(segment=segment).order_by("-id").first()
+    )
     if job is None:
         raise NotFoundError("This segment has not been recomputed")
     return job
 
 
 def segment_recomputing(*, segment: Segment) -> bool:
-    return (
-        SegmentRecompute.objects.for_ou(segment.unit_id)
-        .filter(segment=segment, status__in=UNFINISHED)
-        .exists()
-    )
+    jobs: QuerySet[SegmentRecompute] = SegmentRecompute.objects.for_ou(segment.unit_id)
+    return jobs.filter(segment=segment, status__in=UNFINISHED).exists()
 
 
 # --- Evaluation context and the SQL back end ------------------------------------------------
@@ -169,12 +170,8 @@ def segment_context(*, unit_id: str) -> SegmentContext:
 def _enabled_primary(
     model: type[ProfileRuleset] | type[AccountRuleset], unit_id: str
 ) -> int | None:
-    return (
-        model.objects.for_ou(unit_id)
-        .filter(is_primary=True, enabled=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    rulesets: QuerySet[ProfileRuleset] | QuerySet[AccountRuleset] = model.objects.for_ou(unit_id)
+    return rulesets.filter(is_primary=True, enabled=True).values_list("pk", flat=True).first()
 
 
 def _sources(*, from_matches: bool = True) -> SqlSources:
@@ -394,12 +391,8 @@ def segment_members_export(*, ou: OrgUnit, segment_id: str) -> Iterator[MemberRo
 
 def lead_segments(*, ou: OrgUnit, lead_id: str) -> QuerySet[SegmentMembership]:
     lead = lead_get(ou=ou, lead_id=lead_id)
-    return (
-        SegmentMembership.objects.for_ou(ou)
-        .filter(lead=lead)
-        .select_related("segment")
-        .order_by("entered_at", "id")
-    )
+    memberships: QuerySet[SegmentMembership] = SegmentMembership.objects.for_ou(ou)
+    return memberships.filter(lead=lead).select_related("segment").order_by("entered_at", "id")
 
 
 def segment_events(
@@ -412,7 +405,8 @@ def segment_events(
 ) -> QuerySet[SegmentMembershipEvent]:
     """The segment's entries and exits, newest first, in `[start, end)` when given."""
     segment = segment_get(ou=ou, segment_id=segment_id)
-    events = SegmentMembershipEvent.objects.for_ou(ou).filter(segment=segment)
+    events: QuerySet[SegmentMembershipEvent] = SegmentMembershipEvent.objects.for_ou(ou)
+    events = events.filter(segment=segment)
     if kind:
         events = events.filter(kind=kind)
     if start is not None:

@@ -250,6 +250,7 @@ SPECTACULAR_SETTINGS = {
         "SurgeModeEnum": "scoring.models.SurgePolicy.Mode",
         "ConditionOperatorEnum": "scoring.engine.conditions.OPERATORS",
         "SlackTargetKindEnum": "triggers.models.Trigger.SlackTargetKind",
+        "SegmentRuleOperatorEnum": "segments.rules.OPERATORS",
     },
 }
 

@@ -70,7 +70,7 @@ class SegmentInput(serializers.Serializer[Any]):
     )
 
 
-class RuleOutput(ConfigObjectOutput):
+class SegmentRuleOutput(ConfigObjectOutput):
     rule_id = StrictCharField(source="public_id", help_text="`sgr_<n>`")
     segment_id = PublicKeyField(Segment.ID_PREFIX)
     rule_name = StrictCharField()
@@ -85,7 +85,7 @@ class RuleOutput(ConfigObjectOutput):
     active = StrictBooleanField()
 
 
-class RuleCondition(serializers.Serializer[Any]):
+class SegmentRuleCondition(serializers.Serializer[Any]):
     rule_type = serializers.ChoiceField(choices=rules.RULE_TYPES)
     field_name = StrictCharField(  # type: ignore[assignment]  # the spec's name, not Field's
         max_length=200,
@@ -102,7 +102,7 @@ class RuleCondition(serializers.Serializer[Any]):
     logic_op = serializers.ChoiceField(choices=rules.LOGIC_OPS, default="AND")
 
 
-class RuleInput(RuleCondition):
+class SegmentRuleInput(SegmentRuleCondition):
     rule_name = StrictCharField(max_length=200, allow_blank=True, default="")
     order_index = WholeNumberField(
         min_value=-MAX_ORDER_INDEX, max_value=MAX_ORDER_INDEX, default=0, help_text="Display"
@@ -110,12 +110,12 @@ class RuleInput(RuleCondition):
     active = StrictBooleanField(default=True)
 
 
-class CountOutput(serializers.Serializer[Any]):
+class SegmentCountOutput(serializers.Serializer[Any]):
     count = serializers.IntegerField()
     recomputing = StrictBooleanField()
 
 
-class MemberOutput(serializers.Serializer[Any]):
+class SegmentMemberOutput(serializers.Serializer[Any]):
     lead_id = StrictCharField()
     score = serializers.IntegerField(help_text="Primary-ruleset score (0 when none)")
     engagement_level = StrictCharField(allow_null=True)
@@ -133,13 +133,13 @@ class MembershipEventOutput(serializers.Serializer[Any]):
     at = RFC3339DateTimeField()
 
 
-class EventParams(QueryParameters, PageParamsSerializer):
+class SegmentEventParams(QueryParameters, PageParamsSerializer):
     start = RFC3339DateTimeField(required=False)
     end = RFC3339DateTimeField(required=False)
     type = serializers.ChoiceField(choices=SegmentMembershipEvent.Kind.values, required=False)
 
 
-class RecomputeOutput(serializers.Serializer[Any]):
+class SegmentRecomputeOutput(serializers.Serializer[Any]):
     job_id = StrictCharField(source="public_id")
     cause = StrictCharField()
     status = StrictCharField()
@@ -157,18 +157,20 @@ class RecomputeOutput(serializers.Serializer[Any]):
         return job_progress_share(job)
 
 
-class PreviewInput(serializers.Serializer[Any]):
-    rules = serializers.ListField(child=RuleCondition(), min_length=1, max_length=MAX_PREVIEW_RULES)
+class SegmentPreviewInput(serializers.Serializer[Any]):
+    rules = serializers.ListField(
+        child=SegmentRuleCondition(), min_length=1, max_length=MAX_PREVIEW_RULES
+    )
 
 
-class PreviewLeadOutput(serializers.Serializer[Any]):
+class SegmentPreviewLeadOutput(serializers.Serializer[Any]):
     lead_id = StrictCharField()
     metadata = serializers.DictField()
 
 
-class PreviewOutput(serializers.Serializer[Any]):
+class SegmentPreviewOutput(serializers.Serializer[Any]):
     count = serializers.IntegerField()
-    sample = PreviewLeadOutput(many=True)
+    sample = SegmentPreviewLeadOutput(many=True)
 
 
 class LeadSegmentOutput(serializers.Serializer[Any]):
@@ -182,19 +184,19 @@ class LeadSegmentOutput(serializers.Serializer[Any]):
 
 class SegmentCountView(ApiView):
     @extend_schema(
-        responses=CountOutput,
+        responses=SegmentCountOutput,
         summary="Count leads in a segment (OU-scoped)",
         description="From the stored membership (0 for an inactive segment).",
     )
     def get(self, request: Request, segment_id: str) -> Response:
         count = segment_count(ou=request.ou, segment_id=segment_id)  # type: ignore[attr-defined]
-        return Response(CountOutput(count).data)
+        return Response(SegmentCountOutput(count).data)
 
 
 class SegmentLeadsView(ApiView):
     @extend_schema(
         parameters=[PageParamsSerializer],
-        responses=MemberOutput(many=True),
+        responses=SegmentMemberOutput(many=True),
         summary="List leads in a segment (OU-scoped)",
         description=(
             f"Members by primary score, highest first; `limit` 1..{MAX_LIMIT}. The total is in "
@@ -209,7 +211,7 @@ class SegmentLeadsView(ApiView):
             offset=page.offset,
             limit=page.limit,
         )
-        items = MemberOutput(members.rows, many=True).data
+        items = SegmentMemberOutput(members.rows, many=True).data
         response = bare_list_response(list(items), total=members.total)
         response["X-Segment-Recomputing"] = "true" if members.recomputing else "false"
         return response
@@ -235,13 +237,13 @@ class SegmentLeadsExportView(ApiView):
 
 class SegmentEventsView(ApiView):
     @extend_schema(
-        parameters=[EventParams],
+        parameters=[SegmentEventParams],
         responses=MembershipEventOutput(many=True),
         summary="A segment's entry and exit events (OU-scoped)",
         description="Newest first, in `[start, end)`; the total is in `X-Total-Count`.",
     )
     def get(self, request: Request, segment_id: str) -> Response:
-        params = EventParams(data=request.query_params)
+        params = SegmentEventParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         page = page_request_from(request.query_params)
         events = segment_events(
@@ -251,13 +253,15 @@ class SegmentEventsView(ApiView):
             start=params.validated_data.get("start"),
             end=params.validated_data.get("end"),
         )
-        items = MembershipEventOutput(page.slice(events), many=True).data
+        items = MembershipEventOutput(
+            events[page.offset : page.offset + page.limit], many=True
+        ).data
         return bare_list_response(list(items), total=events.count())
 
 
 class SegmentRecomputeView(ApiView):
     @extend_schema(
-        responses=RecomputeOutput,
+        responses=SegmentRecomputeOutput,
         summary="Progress of the segment's latest membership recompute (OU-scoped)",
         description=(
             "Changing the rules of an active segment, or activating it, recomputes its "
@@ -266,23 +270,23 @@ class SegmentRecomputeView(ApiView):
     )
     def get(self, request: Request, segment_id: str) -> Response:
         job = segment_recompute_latest(ou=request.ou, segment_id=segment_id)  # type: ignore[attr-defined]
-        return Response(RecomputeOutput(job).data)
+        return Response(SegmentRecomputeOutput(job).data)
 
 
 class SegmentPreviewView(ApiView):
     @extend_schema(
-        request=PreviewInput,
-        responses=PreviewOutput,
+        request=SegmentPreviewInput,
+        responses=SegmentPreviewOutput,
         summary="Preview a segment's rules without saving them (OU-scoped)",
         description=f"`count` of matching leads and a `sample` of up to 20, by score. {RULES_TEXT}",
     )
     def post(self, request: Request) -> Response:
-        data = PreviewInput(data=request.data)
+        data = SegmentPreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         specs = [rules.RuleSpec(**rule) for rule in data.validated_data["rules"]]
         rules_validate(ou=request.ou, rules=specs)  # type: ignore[attr-defined]
         preview = segment_preview(ou=request.ou, rules=specs)  # type: ignore[attr-defined]
-        return Response(PreviewOutput(preview).data)
+        return Response(SegmentPreviewOutput(preview).data)
 
 
 class LeadSegmentsView(ApiView):

@@ -170,7 +170,7 @@ def _rules_changed(segment: Segment, member: Member | None) -> None:
 
 
 def _recompute_enqueue(segment: Segment, member: Member | None, cause: str) -> SegmentRecompute:
-    job = SegmentRecompute.objects.create(
+    job: SegmentRecompute = SegmentRecompute.objects.create(
         unit_id=segment.unit_id, org_id=segment.org_id, segment=segment, cause=cause,
         created_by=member,
     )  # fmt: skip

@@ -46,7 +46,7 @@ from segments.rules import (
     event_rule_matches,
     segment_predicate,
 )
-from segments.selectors import active_rule_specs, lead_facts, segment_context
+from segments.selectors import active_rule_specs, lead_facts, rule_spec, segment_context
 
 Cause = SegmentMembershipEvent.Cause
 Kind = SegmentMembershipEvent.Kind
@@ -116,6 +116,8 @@ def memberships_refresh(
     if not lead_pks:
         return
     segments = _active_segments(unit_id, rule_types)
+    if not segments:
+        return  # an inactive segment has no members to lose
     current: dict[int, set[int]] = defaultdict(set)
     for segment_pk, lead_pk in (
         SegmentMembership.objects.for_ou(unit_id)
@@ -123,8 +125,6 @@ def memberships_refresh(
         .values_list("segment_id", "lead_id")
     ):
         current[lead_pk].add(segment_pk)
-    if not segments:
-        return
     context = segment_context(unit_id=unit_id)
     predicates = {pk: segment_predicate(rules, context.levels) for pk, rules in segments.items()}
     changes = []
@@ -157,17 +157,7 @@ def _active_event_rules(unit_id: str) -> list[RuleSpec]:
         .filter(segment_id__in=segment_pks, rule_type=EVENT_METADATA, active=True)
         .order_by("id")
     )
-    return [
-        RuleSpec(
-            rule_type=rule.rule_type,
-            operator=rule.operator,
-            field_name=rule.field_name,
-            value=rule.value,
-            event_type=rule.event_type,
-            key=rule.pk,
-        )
-        for rule in rules
-    ]
+    return [rule_spec(rule) for rule in rules]
 
 
 # --- Match flags of event-metadata rules ----------------------------------------------------

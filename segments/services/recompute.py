@@ -12,6 +12,7 @@ diff is against the stored membership.
 """
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from leadvibe.jobs import Heartbeat, JobHandler
 from scoring.models import Lead
@@ -38,11 +39,8 @@ class SegmentRecomputeHandler(JobHandler[SegmentRecompute]):
 
 
 def _superseded(job: SegmentRecompute) -> bool:
-    return (
-        SegmentRecompute.objects.for_ou(job.unit_id)
-        .filter(segment_id=job.segment_id, id__gt=job.pk)
-        .exists()
-    )
+    jobs: QuerySet[SegmentRecompute] = SegmentRecompute.objects.for_ou(job.unit_id)
+    return jobs.filter(segment_id=job.segment_id, id__gt=job.pk).exists()
 
 
 def _chunk(job: SegmentRecompute, heartbeat: Heartbeat) -> bool:
