@@ -87,8 +87,9 @@ SEED_SQL = [
                       AND merged_into_id IS NOT NULL)
     """,
     """
-    INSERT INTO scoring_leaddeletion (org_id, unit_id, lead_id, status, error, created_at)
-    SELECT %(org)s, %(unit)s, 'lead-' || (n * 9973), 'pending', '', now()
+    INSERT INTO scoring_leaddeletion (org_id, unit_id, lead_id, status, progress_done, error,
+                                      attempts, created_at)
+    SELECT %(org)s, %(unit)s, 'lead-' || (n * 9973), 'pending', 0, '', 0, now()
     FROM generate_series(1, 20) AS n
     """,
 ]
