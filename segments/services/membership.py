@@ -228,6 +228,15 @@ def segments_on_scored_batch(batch: ScoredBatch) -> None:
             replayed = [lead.lead_pk for lead in leads if lead.replayed]
             if replayed:
                 SegmentEventMatch.objects.for_ou(unit_id).filter(lead_id__in=replayed).delete()
+            # A burst grouped earlier events (now suppressed): their flags are read again from
+            # the processed events; the batch's own (still pending) are added below.
+            regrouped = [
+                lead.lead_pk
+                for lead in leads
+                if not lead.replayed and any(o.regrouped_seqs for o in lead.outcomes)
+            ]
+            if regrouped:
+                event_matches_rebuild(unit_id=unit_id, rules=rules, lead_pks=regrouped)
             _matches_insert(unit_id, {m for lead in leads for m in _matches_of_scored(lead, rules)})
         # The batch's mappings (`remapped_lead_pks`) only change leads of the batch.
         memberships_refresh(

@@ -1,6 +1,9 @@
 """Worked examples of segment membership (architecture.md §8), with the expected members
-written out: each is evaluated by both back ends (the recompute's SQL and the real-time
-predicate), and kept real-time by the pipeline, decay, metadata writes, merges and deletion."""
+written out: each is evaluated by both back ends (the recompute's and the preview's SQL, the
+real-time predicate), and kept real-time by the pipeline, decay, metadata writes, merges and
+deletion."""
+
+from dataclasses import replace
 
 import pytest
 
@@ -11,6 +14,7 @@ from scoring.services.lead_changes import lead_deletion_request, lead_merge, lea
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from segments.models import SegmentMembership, SegmentMembershipEvent
+from segments.selectors import active_rule_specs, segment_preview
 from segments.services.config import segment_create, segment_rule_create
 from segments.services.membership import memberships_refresh
 from tests.scoring.scoring_helpers import (
@@ -131,8 +135,11 @@ CASES = {
 def test_worked_examples_agree_in_both_back_ends(ou, leads, case):
     rules, expected = CASES[case]
     segment = segment_of(ou, *rules)
-    jobs_sweep()  # the recompute: the SQL back end
+    jobs_sweep()  # the recompute: the SQL back end, event rules read from match flags
     assert members_of(segment) == expected
+    # The preview: the SQL back end, event rules read from the events.
+    unsaved = [replace(spec, key=None) for spec in rule_specs_of(segment)]
+    assert sorted(lead.lead_id for lead in segment_preview(ou=ou, rules=unsaved).sample) == expected
     SegmentMembership.objects.for_ou(ou).delete()
     memberships_refresh(
         unit_id=ou.pk, lead_pks=[lead.pk for lead in leads.values()], cause="metadata"
@@ -162,6 +169,10 @@ def test_account_rules(ou, leads):
     )
     jobs_sweep()
     assert members_of(empty) == ["ana", "cy", "di"]
+
+
+def rule_specs_of(segment):
+    return active_rule_specs(unit_id=segment.unit_id, segment_pks=[segment.pk])[segment.pk]
 
 
 def events_of(segment):
@@ -237,3 +248,27 @@ def test_an_inactive_segment_keeps_no_members(ou, leads):
     memberships_refresh(unit_id=ou.pk, lead_pks=[lead.pk for lead in leads.values()], cause="event")
     assert members_of(segment) == []
     assert events_of(segment) == []
+
+
+def test_a_late_event_replays_the_lead_and_its_flags_follow_the_whole_history(ou, leads):
+    segment = segment_of(
+        ou,
+        {
+            "rule_type": "event_metadata",
+            "field_name": "webinar",
+            "operator": "equals",
+            "value": "ml-201",
+            "event_type": "email_open",
+        },
+    )
+    jobs_sweep()
+    EngagementEvent.objects.bulk_create(
+        [new_event(leads["bo"], "email_open", 50, {"webinar": "ml-201"})]
+    )
+    process_pending_events()
+    assert members_of(segment) == ["bo"]
+    # Older than bo's last event: bo is replayed from all its events, the flag stays.
+    EngagementEvent.objects.bulk_create([new_event(leads["bo"], "email_open", 20, {})])
+    process_pending_events()
+    assert members_of(segment) == ["bo"]
+    assert [kind for _, kind, _ in events_of(segment)] == ["segment_entered"]

@@ -133,6 +133,11 @@ def test_rule_changes_recompute_the_membership_and_reads_follow(basic_client, ou
     ).json()
     assert [e["cause"] for e in entered][:2] == ["activated", "activated"]
     assert len(basic_client.get(f"{API}/segments/{segment_id}/events").json()) == 4
+    future = {"start": "2999-01-01T00:00:00Z"}
+    assert basic_client.get(f"{API}/segments/{segment_id}/events", future).json() == []
+    too_many = basic_client.get(f"{API}/segments/{segment_id}/leads", {"limit": 501})
+    assert too_many.status_code == 400
+    assert list(too_many.json()["details"]) == ["limit"]
 
 
 def test_preview_counts_without_saving(basic_client, ou):
