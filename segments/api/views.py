@@ -8,7 +8,7 @@ segments.services.config, membership in segments.services.membership.
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -294,7 +294,6 @@ class LeadSegmentsView(ApiView):
         responses=LeadSegmentOutput(many=True),
         summary="The lead's current segments (OU-scoped)",
         description="Oldest entry first.",
-        parameters=[OpenApiParameter("lead_id", str, OpenApiParameter.PATH)],
     )
     def get(self, request: Request, lead_id: str) -> Response:
         memberships = lead_segments(ou=request.ou, lead_id=lead_id)  # type: ignore[attr-defined]
