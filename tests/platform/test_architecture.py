@@ -12,7 +12,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from leadvibe.extension_points import ExtensionPoint
 from orgunits.extension_points import ORG_UNIT_CREATED
-from scoring.extension_points import DECAY_APPLIED, SCORED_BATCH
+from scoring.extension_points import (
+    DECAY_APPLIED,
+    LEAD_METADATA_CHANGED,
+    LEADS_DELETING,
+    LEADS_MERGED,
+    SCORED_BATCH,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = ("leadvibe", "orgunits", "scoring", "segments", "triggers")
@@ -118,5 +124,7 @@ def test_a_subscriber_the_point_does_not_declare_is_refused():
 
 def test_the_apps_subscribe_to_the_cross_layer_points():
     assert set(ORG_UNIT_CREATED._handlers) == {"scoring"}
-    assert set(SCORED_BATCH._handlers) == {"triggers"}
-    assert set(DECAY_APPLIED._handlers) == {"triggers"}
+    assert set(SCORED_BATCH._handlers) == {"segments", "triggers"}
+    assert set(DECAY_APPLIED._handlers) == {"segments", "triggers"}
+    for point in (LEAD_METADATA_CHANGED, LEADS_MERGED, LEADS_DELETING):
+        assert set(point._handlers) == {"segments"}
