@@ -78,7 +78,8 @@ class Command(BaseCommand):
 
     def _create_demo_data(self) -> dict:
         output = io.StringIO()
-        password = secrets.token_urlsafe(12)
+        # Hex: a password starting with "-" would read as an option to `bootstrap`.
+        password = secrets.token_hex(12)
         call_command(
             "bootstrap",
             org="Demo organization",
