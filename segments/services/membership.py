@@ -15,12 +15,12 @@ of a lead are written only under its lock, so no lock is taken here.
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from leadvibe.live import publish_live_events
 from scoring.extension_points import (
     DecayApplied,
     LeadMetadataChanged,
@@ -30,6 +30,7 @@ from scoring.extension_points import (
     ScoredLead,
 )
 from scoring.models import EngagementEvent
+from segments.extension_points import MEMBERSHIP_CHANGED, MembershipChange, MembershipChanged
 from segments.models import (
     Segment,
     SegmentEventMatch,
@@ -54,18 +55,11 @@ _MATCHES = SegmentEventMatch._meta.db_table
 _SCORE_RULE_TYPES = frozenset({ENGAGEMENT_LEVEL, ENGAGEMENT_SCORE})
 
 
-@dataclass(frozen=True)
-class MembershipChange:
-    segment_pk: int
-    lead_pk: int
-    lead_id: str
-    entered: bool
-
-
 def membership_changes_apply(
     *, unit_id: str, changes: Sequence[MembershipChange], cause: str
 ) -> None:
-    """Store entries and exits and record them as events."""
+    """Store entries and exits, record them as events, offer them to MEMBERSHIP_CHANGED and,
+    once committed, to the live stream."""
     if not changes:
         return
     now = timezone.now()
@@ -102,6 +96,22 @@ def membership_changes_apply(
             for c in changes
         ]
     )
+    MEMBERSHIP_CHANGED.publish(
+        MembershipChanged(unit_id=unit_id, cause=cause, at=now, changes=tuple(changes))
+    )
+    live_events = [
+        (
+            "segment_entered" if c.entered else "segment_exited",
+            {
+                "segment_id": f"{Segment.ID_PREFIX}{c.segment_pk}",
+                "lead_id": c.lead_id,
+                "cause": cause,
+                "at": now.isoformat(),
+            },
+        )
+        for c in changes
+    ]
+    transaction.on_commit(lambda: publish_live_events(unit_id, live_events))
 
 
 def memberships_refresh(

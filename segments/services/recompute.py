@@ -17,14 +17,11 @@ from django.db.models import QuerySet
 from leadvibe.jobs import Heartbeat, JobHandler
 from scoring.models import Lead
 from scoring.services.lead_locks import leads_lock
+from segments.extension_points import MembershipChange
 from segments.models import Segment, SegmentMembership, SegmentRecompute
 from segments.rules import EVENT_METADATA
 from segments.selectors import active_rule_specs, members_evaluated, segment_context
-from segments.services.membership import (
-    MembershipChange,
-    event_matches_rebuild,
-    membership_changes_apply,
-)
+from segments.services.membership import event_matches_rebuild, membership_changes_apply
 
 CHUNK_LEADS = 5000
 
