@@ -25,6 +25,7 @@ class Trigger(ConfigModel):
         SEQUENCE = "sequence"
         PATTERN = "pattern"
         SURGE = "surge"
+        SEGMENT = "segment"
 
     class FireMode(models.TextChoices):
         ONCE = "once"
@@ -39,6 +40,10 @@ class Trigger(ConfigModel):
     class SlackTargetKind(models.TextChoices):
         CHANNEL = "channel"
         USER = "user"
+
+    class SegmentDirection(models.TextChoices):
+        ENTER = "enter"
+        EXIT = "exit"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=200, blank=True)
@@ -61,6 +66,12 @@ class Trigger(ConfigModel):
     )
     profile_filters = models.JSONField(default=list)
     lead_attribute_filters = models.JSONField(default=list)
+    # segment: the lead entering (or leaving) this segment; deleting the segment deletes the
+    # trigger with what it fired.
+    segment = models.ForeignKey(
+        "segments.Segment", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    segment_direction = models.CharField(max_length=5, choices=SegmentDirection.choices, blank=True)
 
     # destinations
     webhook_url = models.URLField(max_length=2000, blank=True)
@@ -98,7 +109,12 @@ class Trigger(ConfigModel):
                 name="trigger_surge_has_threshold_count",
             ),
             models.CheckConstraint(
-                condition=Q(kind="milestone")
+                condition=~Q(kind="segment")
+                | Q(segment__isnull=False, segment_direction__in=["enter", "exit"]),
+                name="trigger_segment_has_segment_and_direction",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["milestone", "segment"])
                 | Q(window_seconds__isnull=False, window_seconds__gte=1),
                 name="trigger_windowed_kinds_have_a_window",
             ),
@@ -107,7 +123,9 @@ class Trigger(ConfigModel):
 
 class Firing(OUOwnedModel):
     """What a trigger emitted for a lead (the "emitted events" of the API); a surge firing is
-    also a surge event, and a lead dropping back below a milestone is a `milestone_exited`."""
+    also a surge event, and a lead dropping back below a milestone is a `milestone_exited`.
+    A segment trigger's firing is a membership change, not one event: no `event_seq`, its
+    `event_type` is its kind and `payload` names the segment, direction and cause."""
 
     class Kind(models.TextChoices):
         MILESTONE = "milestone"
@@ -115,6 +133,8 @@ class Firing(OUOwnedModel):
         SEQUENCE = "sequence"
         PATTERN = "pattern"
         SURGE = "surge"
+        SEGMENT_ENTERED = "segment_entered"
+        SEGMENT_EXITED = "segment_exited"
 
     id = models.BigAutoField(primary_key=True)
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, db_index=False)
@@ -126,7 +146,7 @@ class Firing(OUOwnedModel):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurrence = models.BigIntegerField()
-    event_seq = models.BigIntegerField()  # the event that fired it
+    event_seq = models.BigIntegerField(null=True)  # the event that fired it
     event_type = models.CharField(max_length=100)
     channel = models.CharField(max_length=10, blank=True)
     score = models.IntegerField(null=True)  # the primary score after the event

@@ -143,7 +143,7 @@ def firings_export_rows(firings: QuerySet[Firing]) -> Iterator[tuple]:
             name,
             kind,
             lead_id,
-            f"{EngagementEvent.ID_PREFIX}{seq}",
+            None if seq is None else f"{EngagementEvent.ID_PREFIX}{seq}",
             *rest,
         )
 

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from leadvibe.exceptions import NotFoundError
 from orgunits.models import OrgUnit
 from scoring.ingestion.normalize import normalize_alias
-from scoring.models import Lead, LeadAlias, LeadDeletion
+from scoring.models import Lead, LeadAlias, LeadDeletion, LeadScore
 
 DELETION_IN_PROGRESS = (LeadDeletion.Status.PENDING, LeadDeletion.Status.RUNNING)
 SEARCH_LIMIT = 10
@@ -106,3 +106,13 @@ def lead_deletion_latest(*, ou: OrgUnit, lead_id: str) -> LeadDeletion:
 def lead_public_ids(*, lead_pks: Sequence[int]) -> dict[int, str]:
     """The public ids of leads the caller already holds by primary key (workers)."""
     return dict(Lead.objects.unscoped().filter(id__in=lead_pks).values_list("id", "lead_id"))
+
+
+def lead_scores_in_ruleset(*, ruleset_id: int, lead_pks: Sequence[int]) -> dict[int, int]:
+    """The leads' scores in the ruleset, by primary key (0 for a lead without a stored one)."""
+    stored = dict(
+        LeadScore.objects.unscoped()
+        .filter(ruleset_id=ruleset_id, lead_id__in=lead_pks)
+        .values_list("lead_id", "score")
+    )
+    return {lead_pk: stored.get(lead_pk, 0) for lead_pk in lead_pks}

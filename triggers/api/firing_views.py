@@ -1,5 +1,5 @@
-"""What triggers fired and where it went: emitted milestone and sequence events (lists and CSV
-exports), notification deliveries, surge events and the surge metrics of an OU.
+"""What triggers fired and where it went: emitted milestone, sequence and segment events (lists
+and CSV exports), notification deliveries, surge events and the surge metrics of an OU.
 
 Lists are bare arrays, newest first, with the total in `X-Total-Count`. Time filters apply to
 the time of the event that fired (`occurred_at`): `start` included, `end` excluded.
@@ -109,7 +109,10 @@ class FiringOutput(serializers.Serializer):
     type = StrictCharField(source="kind")
     lead_id = StrictCharField(source="lead.lead_id")
     event_id = PublicKeyField(
-        EngagementEvent.ID_PREFIX, source="event_seq", help_text="The event that fired it"
+        EngagementEvent.ID_PREFIX,
+        source="event_seq",
+        allow_null=True,
+        help_text="The event that fired it; null for a segment trigger (a membership change)",
     )
     event_type = StrictCharField()
     score = serializers.IntegerField(
@@ -196,6 +199,13 @@ MilestoneEventsView, MilestoneEventsExportView = firing_views(
 )
 SequenceEventsView, SequenceEventsExportView = firing_views(
     (Firing.Kind.SEQUENCE,), "sequence", "Sequence", "`sequence`"
+)
+SegmentEventsView, SegmentEventsExportView = firing_views(
+    (Firing.Kind.SEGMENT_ENTERED, Firing.Kind.SEGMENT_EXITED),
+    "segment",
+    "SegmentTrigger",
+    "`segment_entered` or `segment_exited` (a lead entered or left the trigger's segment; "
+    "`event_id` is null, `event_type` repeats `type` and `channel` is empty)",
 )
 
 

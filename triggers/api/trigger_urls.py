@@ -54,6 +54,22 @@ urlpatterns = [
         trigger_views.SequenceSimulateView.as_view(),
         name="trigger-sequence-simulate",
     ),
+    path(
+        "triggers/segments/events",
+        firing_views.SegmentEventsView.as_view(),
+        name="trigger-segment-events",
+    ),
+    path(
+        "triggers/segments/events/export",
+        firing_views.SegmentEventsExportView.as_view(),
+        name="trigger-segment-events-export",
+    ),
+    *config_resource_urls(
+        trigger_views.SEGMENT_TRIGGERS,
+        "triggers/segments",
+        item_parameter="trigger_id",
+        names=("trigger-segments", "trigger-segment"),
+    ),
     path("triggers/deliveries", firing_views.DeliveriesView.as_view(), name="trigger-deliveries"),
     *config_resource_urls(
         trigger_views.SURGE_TRIGGERS,

@@ -1,8 +1,8 @@
 """Trigger configuration routes: `/triggers/milestones`, `/triggers/sequences`,
-`/triggers/patterns` and `/surge/triggers`, each with `/{id}` (PUT, DELETE) and, except
-patterns, `/{id}/simulate`.
+`/triggers/patterns`, `/surge/triggers` and `/triggers/segments`, each with `/{id}` (PUT,
+DELETE) and, except patterns and segments, `/{id}/simulate`.
 
-The four kinds share one pair of views (`TriggersView`, `TriggerView`) configured by a
+The kinds share one pair of views (`TriggersView`, `TriggerView`) configured by a
 `TriggerKind`. Triggers are named `tr_<n>`; an id of another OU or of another kind answers
 404. Viewers read, Operators write; API credentials (Basic) may call every route. PUT changes
 only the fields it is given. Every write bumps the OU's configuration version, which workers
@@ -21,7 +21,13 @@ from leadvibe.api.fields import (
     WholeItemsField,
 )
 from orgunits.api.base import ApiView
-from scoring.api.config_fields import MAX_SCORE_BOUND, EventTypeField, WholeNumberField
+from scoring.api.config_fields import (
+    MAX_SCORE_BOUND,
+    EventTypeField,
+    PublicKeyField,
+    WholeNumberField,
+)
+from segments.models import Segment
 from triggers.api.trigger_fields import (
     MAX_COUNT,
     BlankAsNullField,
@@ -230,6 +236,38 @@ class SurgeTriggerOutput(TriggerOutput):
     threshold_count = serializers.IntegerField()
 
 
+class SegmentTriggerInput(TriggerInput):
+    segment_id = serializers.RegexField(
+        rf"^{Segment.ID_PREFIX}[0-9]{{1,18}}$",
+        max_length=30,
+        help_text=f"The OU's segment (`{Segment.ID_PREFIX}<n>`); another OU's or an unknown one "
+        "is a 400",
+    )
+    on = serializers.ChoiceField(
+        choices=Trigger.SegmentDirection.choices,
+        source="segment_direction",
+        help_text="`enter`: fires when a lead enters the segment; `exit`: when it leaves",
+    )
+    fire_mode = serializers.ChoiceField(
+        choices=Trigger.FireMode.choices,
+        default=Trigger.FireMode.ONCE,
+        help_text="`once`: the lead's first entry (or exit) only; `always`: every one",
+    )
+    cooldown_seconds = WholeNumberField(
+        min_value=0,
+        max_value=MAX_COOLDOWN_SECONDS,
+        default=0,
+        help_text="With `always`: at most one firing per lead within this many seconds",
+    )
+
+
+class SegmentTriggerOutput(TriggerOutput):
+    segment_id = PublicKeyField(Segment.ID_PREFIX, help_text=f"`{Segment.ID_PREFIX}<n>`")
+    on = StrictCharField(source="segment_direction", help_text="`enter` or `exit`")
+    fire_mode = StrictCharField()
+    cooldown_seconds = serializers.IntegerField()
+
+
 class SimulateInput(serializers.Serializer):
     lead_id = StrictCharField(
         max_length=200,
@@ -326,6 +364,19 @@ SURGE_TRIGGERS = _triggers(
     "window reach `threshold_count`, once per burst; each firing is a surge event. Exactly "
     "one of `webhook_url` and `emails` is required (400 otherwise); Slack and Teams targets "
     "may be added to it.",
+)
+SEGMENT_TRIGGERS = _triggers(
+    Kind.SEGMENT,
+    "SegmentTrigger",
+    SegmentTriggerInput,
+    SegmentTriggerOutput,
+    "Fires when a lead enters (`on: enter`) or leaves (`on: exit`) the segment because the "
+    "lead changed: an event, decay, a metadata write or a merge. A recompute after a rule "
+    "change or an activation never fires, nor does a change made before the trigger was "
+    "created. Each firing is listed under `/triggers/segments/events` (`segment_entered` / "
+    "`segment_exited`); its webhook `data` has `event: null` and adds `segment` (id, name), "
+    "`direction`, `cause` and `at`. Deleting the segment deletes its triggers with what they "
+    "fired.",
 )
 
 

@@ -239,8 +239,19 @@ def _disable_webhook(delivery: Delivery, now: datetime.datetime) -> None:
 
 
 def notification_payload(firing: Firing) -> dict:
-    """The Standard Webhooks envelope of a firing: `type`, `timestamp`, `data`."""
+    """The Standard Webhooks envelope of a firing: `type`, `timestamp`, `data`. A segment
+    trigger's firing has no event (`null`); its payload names the segment, direction, cause
+    and time of the change."""
     trigger = firing.trigger
+    occurred_at = firing.occurred_at.isoformat().replace("+00:00", "Z")
+    event = None
+    if firing.event_seq is not None:
+        event = {
+            "id": f"ev_{firing.event_seq}",
+            "type": firing.event_type,
+            "channel": firing.channel,
+            "occurred_at": occurred_at,
+        }
     return {
         "type": f"trigger.{firing.kind}",
         "timestamp": firing.created_at.isoformat().replace("+00:00", "Z"),
@@ -249,12 +260,7 @@ def notification_payload(firing: Firing) -> dict:
             "trigger": {"id": trigger.public_id, "kind": trigger.kind, "name": trigger.name},
             "lead": {"id": firing.lead.lead_id, "metadata": firing.lead.metadata},
             "score": firing.score,
-            "event": {
-                "id": f"ev_{firing.event_seq}",
-                "type": firing.event_type,
-                "channel": firing.channel,
-                "occurred_at": firing.occurred_at.isoformat().replace("+00:00", "Z"),
-            },
+            "event": event,
             **firing.payload,
         },
     }

@@ -12,14 +12,16 @@ event already processed never fires again, even when the late one shifts a windo
 are also unique per (trigger, lead, kind, occurrence), so a `once` trigger fires once.
 
 A decay sweep chunk (DECAY_APPLIED) records a `milestone_exited` for each lead its decays took
-from at or above a milestone to below it. Scoring's tables are read through scoring's
-selectors and payloads only, never by name.
+from at or above a milestone to below it. Segment triggers are not evaluated here: they fire on
+membership changes (triggers.services.segment_firings), from the compiled `segment_triggers`.
+Scoring's tables are read through scoring's selectors and payloads only, never by name.
 """
 
+import datetime
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
@@ -55,11 +57,24 @@ class TriggerTarget:
 
 
 @dataclass(frozen=True)
+class SegmentTrigger:
+    """A segment trigger as membership changes need it."""
+
+    id: int
+    on_entry: bool  # fires when the lead enters the segment; False: when it leaves
+    always: bool
+    cooldown: datetime.timedelta
+    created_at: datetime.datetime  # earlier changes do not concern it
+
+
+@dataclass(frozen=True)
 class UnitTriggers:
     org_id: str
     triggers: engine.TriggerSet
     primary_ruleset_id: int | None
     targets: dict[int, TriggerTarget]
+    # Active segment triggers by segment key.
+    segment_triggers: dict[int, tuple[SegmentTrigger, ...]] = field(default_factory=dict)
 
 
 def unit_triggers(unit_ids: Iterable[str]) -> dict[str, UnitTriggers]:
@@ -71,14 +86,27 @@ def unit_triggers(unit_ids: Iterable[str]) -> dict[str, UnitTriggers]:
 
 def load_unit_triggers(unit_id: str) -> UnitTriggers:
     rows = list(Trigger.objects.for_ou(unit_id).filter(active=True).order_by("id"))
+    segment_triggers: dict[int, list[SegmentTrigger]] = defaultdict(list)
+    for row in rows:
+        if row.kind == Trigger.Kind.SEGMENT:
+            segment_triggers[row.segment_id].append(
+                SegmentTrigger(
+                    id=row.id,
+                    on_entry=row.segment_direction == Trigger.SegmentDirection.ENTER,
+                    always=row.fire_mode == Trigger.FireMode.ALWAYS,
+                    cooldown=datetime.timedelta(seconds=row.cooldown_seconds),
+                    created_at=row.created_at,
+                )
+            )
     return UnitTriggers(
         org_id=OrgUnit.objects.values_list("org_id", flat=True).get(pk=unit_id),
-        triggers=engine_triggers(rows),
+        triggers=engine_triggers(row for row in rows if row.kind != Trigger.Kind.SEGMENT),
         primary_ruleset_id=Ruleset.objects.for_ou(unit_id)
         .filter(is_primary=True)
         .values_list("id", flat=True)
         .first(),
         targets={row.id: trigger_target(row) for row in rows},
+        segment_triggers={pk: tuple(triggers) for pk, triggers in segment_triggers.items()},
     )
 
 
@@ -263,14 +291,14 @@ def evaluate_scored_leads(batch: ScoredBatch) -> None:
                 }
             )
     if firings:
-        _write_firings(
+        write_firings(
             firings,
             lead_ids={lead.lead_pk: lead.lead_id for lead in leads},
             targets={tid: t for lead in leads for tid, t in compiled[lead.unit_id].targets.items()},
         )
 
 
-# Returns the columns `_write_firings` reads, in order.
+# Returns the columns `write_firings` reads, in order.
 _INSERT_FIRINGS = f"""
 INSERT INTO {Firing._meta.db_table} (
     org_id, unit_id, trigger_id, lead_id, kind, occurrence, event_seq, event_type, channel, score,
@@ -289,10 +317,17 @@ RETURNING id, trigger_id, unit_id, org_id, kind, lead_id, event_type, channel, o
 """  # noqa: S608 - our table
 
 # Which firings notify: a lead dropping below a milestone is recorded and streamed only.
-_NOTIFYING = {engine.MILESTONE, engine.SEQUENCE, engine.PATTERN, engine.SURGE}
+_NOTIFYING = {
+    engine.MILESTONE,
+    engine.SEQUENCE,
+    engine.PATTERN,
+    engine.SURGE,
+    Firing.Kind.SEGMENT_ENTERED,
+    Firing.Kind.SEGMENT_EXITED,
+}
 
 
-def _write_firings(
+def write_firings(
     rows: list[dict], *, lead_ids: Mapping[int, str], targets: Mapping[int, TriggerTarget]
 ) -> None:
     """Insert the firings (rows of `_INSERT_FIRINGS`) that are new, their deliveries, and
@@ -402,7 +437,7 @@ def record_decay_exits(applied: DecayApplied) -> None:
         if lead.score_before >= milestone.threshold > lead.score_after
     ]
     if exits:
-        _write_firings(
+        write_firings(
             exits,
             lead_ids=lead_public_ids(lead_pks=sorted({row["lead"] for row in exits})),
             targets=unit.targets,

@@ -8,7 +8,8 @@ since the pipeline caches the OU's compiled triggers under that version.
 URLs a trigger sends to (its webhook, a Teams incoming webhook) must pass the SSRF guard when
 they are saved. They are resolved before the transaction opens, so a slow DNS answer never
 holds the OU's configuration lock. Email templates must compile; a profile filter reads the
-primary profile score (`score`) or the score of one of the OU's profile rulesets (`prs_3`).
+primary profile score (`score`) or the score of one of the OU's profile rulesets (`prs_3`); a
+segment trigger's `segment_id` names a segment of the OU (`sg_3`, stored as its key).
 """
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from orgunits.models import Member, OrgUnit
 from scoring.models import ProfileRuleset
 from scoring.selectors.leads import lead_get
 from scoring.services.scoring_config import config_invalid, scoring_config_changed
+from segments.models import Segment
 from triggers.models import Trigger
 from triggers.selectors import trigger_get
 from triggers.services.outbound import OutboundURLRefused, resolve_outbound_url
@@ -53,6 +55,7 @@ KIND_FIELDS: dict[str, set[str]] = {
     },
     Kind.PATTERN: {"conditions", "window_seconds", "window_unit"},
     Kind.SURGE: {"event_type", "window_seconds", "window_unit", "threshold_count"},
+    Kind.SEGMENT: {"segment_id", "segment_direction", "fire_mode", "cooldown_seconds"},
 }
 _COMMON_FIELDS = {"name", "description", "active", *DESTINATION_FIELDS}
 _TEMPLATE_FIELDS = ("email_subject", "email_preheader", "email_message")
@@ -68,6 +71,7 @@ def trigger_create(*, ou: OrgUnit, member: Member | None, kind: str, **fields) -
     with transaction.atomic():
         scoring_config_changed(ou)
         _check_profile_filters(ou, fields)
+        _resolve_segment(ou, fields)
         trigger = Trigger(org_id=ou.org_id, unit=ou, kind=kind, created_by=member)
         _apply(trigger, fields)
         trigger.updated_by = member
@@ -85,6 +89,7 @@ def trigger_update(
     with transaction.atomic():
         scoring_config_changed(ou)
         _check_profile_filters(ou, changes)
+        _resolve_segment(ou, changes)
         trigger = trigger_get(ou=ou, kind=kind, trigger_id=trigger_id)
         _apply(trigger, changes)
         trigger.updated_by = member
@@ -127,6 +132,18 @@ def _check_profile_filters(ou: OrgUnit, fields: dict) -> None:
             f"Item {index}: field must be {PRIMARY_PROFILE_SCORE!r} (the primary profile "
             f"score) or a profile ruleset of the OU such as {ProfileRuleset.ID_PREFIX}3.",
         )
+
+
+def _resolve_segment(ou: OrgUnit, fields: dict) -> None:
+    """`segment_id`, a public id, becomes the key of the OU's segment it names."""
+    if "segment_id" not in fields:
+        return
+    pk = Segment.pk_from_public_id(fields["segment_id"])
+    if pk is None or not Segment.objects.for_ou(ou).filter(pk=pk).exists():
+        raise config_invalid(
+            "segment_id", f"Not a segment of this OU (a segment id such as {Segment.ID_PREFIX}3)."
+        )
+    fields["segment_id"] = pk
 
 
 def _check_outbound_urls(fields: dict) -> None:
