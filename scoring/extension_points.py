@@ -16,6 +16,11 @@ membership change the segments subscriber has just written.
 - `LEADS_MERGED`: sources merged into a target: their events moved and the target was replayed.
 - `LEADS_DELETING`: leads are about to be deleted, with their events, in this transaction:
   rows referencing them go first.
+- `LEADS_RESCORED`: a rescore job chunk replayed leads under the current configuration
+  (rescore); their scores may have changed, their metadata did not.
+- `SCORE_BASIS_CHANGED`: what every lead's `kind` level or primary score is changed at once,
+  with no lead written: that kind's levels were edited, the primary ruleset of the kind
+  changed, or a fit ruleset's scores were recomputed or dropped.
 """
 
 from collections.abc import Mapping
@@ -95,6 +100,18 @@ class LeadsDeleting:
     lead_pks: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class LeadsRescored:
+    unit_id: str
+    lead_pks: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBasisChanged:
+    unit_id: str
+    kind: str  # a `Level.Kind`: engagement, profile or account
+
+
 SCORED_BATCH: ExtensionPoint[ScoredBatch] = ExtensionPoint(
     "scored_batch", order=("segments", "triggers")
 )
@@ -107,4 +124,10 @@ LEAD_METADATA_CHANGED: ExtensionPoint[LeadMetadataChanged] = ExtensionPoint(
 LEADS_MERGED: ExtensionPoint[LeadsMerged] = ExtensionPoint("leads_merged", order=("segments",))
 LEADS_DELETING: ExtensionPoint[LeadsDeleting] = ExtensionPoint(
     "leads_deleting", order=("segments",)
+)
+LEADS_RESCORED: ExtensionPoint[LeadsRescored] = ExtensionPoint(
+    "leads_rescored", order=("segments",)
+)
+SCORE_BASIS_CHANGED: ExtensionPoint[ScoreBasisChanged] = ExtensionPoint(
+    "score_basis_changed", order=("segments",)
 )

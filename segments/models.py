@@ -94,6 +94,7 @@ class SegmentMembershipEvent(OUOwnedModel):
         DELETED = "deleted"
         RULES_CHANGED = "rules_changed"
         ACTIVATED = "activated"
+        RESCORED = "rescored"  # a rescore job replayed the lead under changed rules
 
     # Causes that are changes of the lead (segment triggers fire for these only).
     LEAD_CAUSES = (Cause.EVENT, Cause.DECAY, Cause.METADATA, Cause.MERGE, Cause.DELETED)

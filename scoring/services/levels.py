@@ -7,6 +7,7 @@ from django.db import transaction
 from orgunits.extension_points import OrgUnitCreated
 from orgunits.models import Member, OrgUnit
 from scoring.engine.levels import LevelRange, default_levels, overlapping
+from scoring.extension_points import SCORE_BASIS_CHANGED, ScoreBasisChanged
 from scoring.models import Level
 from scoring.selectors.config import level_get, levels_list
 from scoring.services.scoring_config import (
@@ -45,6 +46,7 @@ def level_create(
 ) -> Level:
     scoring_config_changed(ou)
     _check_range(ou=ou, kind=kind, candidate=LevelRange(name, min_score, max_score))
+    _levels_changed(ou, kind)
     return Level.objects.create(
         org_id=ou.org_id,
         unit=ou,
@@ -71,6 +73,7 @@ def level_update(
     )
     _check_range(ou=ou, kind=kind, candidate=candidate, other_than=level)
     config_object_save(level, member=member, changes=changes)
+    _levels_changed(ou, kind)
     return level
 
 
@@ -85,6 +88,11 @@ def level_delete(*, ou: OrgUnit, kind: str, level_id: str) -> None:
             summary=f"The last {kind} level cannot be deleted",
         )
     level.delete()
+    _levels_changed(ou, kind)
+
+
+def _levels_changed(ou: OrgUnit, kind: str) -> None:
+    SCORE_BASIS_CHANGED.publish(ScoreBasisChanged(unit_id=ou.pk, kind=kind))
 
 
 def _check_range(

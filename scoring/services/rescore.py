@@ -14,6 +14,7 @@ from django.db import transaction
 from leadvibe.db import atomic_retrying_conflicts
 from leadvibe.jobs import Heartbeat, JobHandler, job_enqueue
 from orgunits.models import Member, OrgUnit
+from scoring.extension_points import LEADS_RESCORED, LeadsRescored
 from scoring.models import Lead, RescoreJob, Ruleset
 from scoring.selectors.config import config_object_get
 from scoring.services.scoring_stage import leads_replay
@@ -64,4 +65,5 @@ class RescoreJobHandler(JobHandler[RescoreJob]):
 
 def _chunk_replay(job: RescoreJob, chunk: list[int], heartbeat: Heartbeat) -> None:
     leads_replay(unit_id=job.unit_id, lead_pks=chunk)
+    LEADS_RESCORED.publish(LeadsRescored(unit_id=job.unit_id, lead_pks=tuple(chunk)))
     heartbeat(last_lead_pk=chunk[-1], progress_done=job.progress_done + len(chunk))

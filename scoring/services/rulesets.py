@@ -11,7 +11,8 @@ from django.db import transaction
 
 from leadvibe.exceptions import ApplicationError, ConflictError
 from orgunits.models import Member, OrgUnit
-from scoring.models import Rule, Ruleset
+from scoring.extension_points import SCORE_BASIS_CHANGED, ScoreBasisChanged
+from scoring.models import Level, Rule, Ruleset
 from scoring.selectors.config import config_object_get, rulesets_list
 from scoring.services.scoring_config import (
     config_invalid,
@@ -39,7 +40,7 @@ def ruleset_create(
         is_primary = True
     elif is_primary:
         rulesets.filter(is_primary=True).update(is_primary=False)
-    return _saved(
+    ruleset = _saved(
         Ruleset(
             org_id=ou.org_id,
             unit=ou,
@@ -51,6 +52,9 @@ def ruleset_create(
             updated_by=member,
         )
     )
+    if is_primary:
+        _primary_scores_changed(ou)
+    return ruleset
 
 
 @transaction.atomic
@@ -67,10 +71,14 @@ def ruleset_update(*, ou: OrgUnit, member: Member | None, ruleset_id: str, **cha
         )
     if changes.get("is_primary") and not ruleset.is_primary:
         Ruleset.objects.for_ou(ou).filter(is_primary=True).update(is_primary=False)
+    was = (ruleset.is_primary, ruleset.active)
     for name, value in changes.items():
         setattr(ruleset, name, value)
     ruleset.updated_by = member
-    return _saved(ruleset)
+    saved = _saved(ruleset)
+    if was != (ruleset.is_primary, ruleset.active) and (was[0] or ruleset.is_primary):
+        _primary_scores_changed(ou)
+    return saved
 
 
 @transaction.atomic
@@ -85,6 +93,12 @@ def ruleset_delete(*, ou: OrgUnit, ruleset_id: str) -> None:
         successor = rulesets_list(ou=ou).first()
         if successor is not None:
             Ruleset.objects.unscoped().filter(pk=successor.pk).update(is_primary=True)
+        _primary_scores_changed(ou)
+
+
+def _primary_scores_changed(ou: OrgUnit) -> None:
+    """Segments read the primary ruleset's score and level."""
+    SCORE_BASIS_CHANGED.publish(ScoreBasisChanged(unit_id=ou.pk, kind=Level.Kind.ENGAGEMENT))
 
 
 def _check_name_free(*, ou: OrgUnit, name: str) -> None:

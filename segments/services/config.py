@@ -17,6 +17,7 @@ from django.db import transaction
 from leadvibe.exceptions import ApplicationError, PermissionDeniedError
 from leadvibe.jobs import job_enqueue
 from orgunits.models import Member, OrgUnit
+from scoring.extension_points import ScoreBasisChanged
 from scoring.selectors.config import abm_enabled
 from segments.models import (
     Segment,
@@ -25,7 +26,16 @@ from segments.models import (
     SegmentRecompute,
     SegmentRule,
 )
-from segments.rules import ABM_TYPES, RuleSpec, logic_op_errors, rule_errors
+from segments.rules import (
+    ABM_TYPES,
+    ACCOUNT_LEVEL,
+    ENGAGEMENT_LEVEL,
+    ENGAGEMENT_SCORE,
+    PROFILE_LEVEL,
+    RuleSpec,
+    logic_op_errors,
+    rule_errors,
+)
 from segments.selectors import (
     rule_spec,
     segment_context,
@@ -167,6 +177,25 @@ def _rule_validate(ou: OrgUnit, rule: SegmentRule) -> None:
 def _rules_changed(segment: Segment, member: Member | None) -> None:
     if segment.active:
         _recompute_enqueue(segment, member, SegmentRecompute.Cause.RULES_CHANGED)
+
+
+_RULE_TYPES_READING = {
+    "engagement": (ENGAGEMENT_SCORE, ENGAGEMENT_LEVEL),
+    "profile": (PROFILE_LEVEL,),
+    "account": (ACCOUNT_LEVEL,),
+}
+
+
+def segments_on_score_basis_changed(payload: ScoreBasisChanged) -> None:
+    """SCORE_BASIS_CHANGED: every active segment with a rule reading that kind's levels or
+    primary score is recomputed (cause `rules_changed`: no segment trigger fires)."""
+    segments = Segment.objects.for_ou(payload.unit_id).filter(
+        active=True,
+        rules__active=True,
+        rules__rule_type__in=_RULE_TYPES_READING[payload.kind],
+    )
+    for segment in segments.distinct():
+        _recompute_enqueue(segment, None, SegmentRecompute.Cause.RULES_CHANGED)
 
 
 def _recompute_enqueue(segment: Segment, member: Member | None, cause: str) -> SegmentRecompute:

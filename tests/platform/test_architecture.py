@@ -17,6 +17,8 @@ from scoring.extension_points import (
     LEAD_METADATA_CHANGED,
     LEADS_DELETING,
     LEADS_MERGED,
+    LEADS_RESCORED,
+    SCORE_BASIS_CHANGED,
     SCORED_BATCH,
 )
 
@@ -126,5 +128,11 @@ def test_the_apps_subscribe_to_the_cross_layer_points():
     assert set(ORG_UNIT_CREATED._handlers) == {"scoring"}
     assert set(SCORED_BATCH._handlers) == {"segments", "triggers"}
     assert set(DECAY_APPLIED._handlers) == {"segments", "triggers"}
-    for point in (LEAD_METADATA_CHANGED, LEADS_MERGED, LEADS_DELETING):
+    for point in (
+        LEAD_METADATA_CHANGED,
+        LEADS_MERGED,
+        LEADS_DELETING,
+        LEADS_RESCORED,
+        SCORE_BASIS_CHANGED,
+    ):
         assert set(point._handlers) == {"segments"}

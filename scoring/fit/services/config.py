@@ -16,6 +16,7 @@ from django.db import transaction
 
 from leadvibe.exceptions import ConflictError
 from orgunits.models import Member, OrgUnit
+from scoring.extension_points import SCORE_BASIS_CHANGED, ScoreBasisChanged
 from scoring.fit.selectors import (
     NUMERIC_CONDITIONS,
     VALUELESS_CONDITIONS,
@@ -72,6 +73,8 @@ def fit_ruleset_create(
     )
     if enabled:
         fit_scores_recompute(ou=ou, kind=kind, ruleset_ids=[ruleset.pk])
+        if ruleset.is_primary:
+            _primary_scores_changed(ou, kind)
     return ruleset
 
 
@@ -92,7 +95,7 @@ def fit_ruleset_update(
         )
     if changes.get("is_primary") and not ruleset.is_primary:
         kind.ruleset_model.objects.for_ou(ou).filter(is_primary=True).update(is_primary=False)
-    was_enabled = ruleset.enabled
+    was_enabled, was_primary = ruleset.enabled, ruleset.is_primary
     for name, value in changes.items():
         setattr(ruleset, name, value)
     ruleset.updated_by = member
@@ -101,6 +104,10 @@ def fit_ruleset_update(
         fit_scores_drop(kind=kind, ruleset_pk=ruleset.pk)
     elif ruleset.enabled and not was_enabled:
         fit_scores_recompute(ou=ou, kind=kind, ruleset_ids=[ruleset.pk])
+    if (was_primary, was_enabled) != (ruleset.is_primary, ruleset.enabled) and (
+        was_primary or ruleset.is_primary
+    ):
+        _primary_scores_changed(ou, kind)
     return ruleset
 
 
@@ -116,6 +123,7 @@ def fit_ruleset_delete(*, ou: OrgUnit, kind: FitKind, ruleset_id: str) -> None:
         successor = fit_rulesets_list(ou=ou, kind=kind).first()
         if successor is not None:
             kind.ruleset_model.objects.unscoped().filter(pk=successor.pk).update(is_primary=True)
+        _primary_scores_changed(ou, kind)
 
 
 def _check_name_free(*, ou: OrgUnit, kind: FitKind, name: str) -> None:
@@ -214,8 +222,17 @@ def fit_rule_delete(*, ou: OrgUnit, kind: FitKind, ruleset_id: str, rule_id: str
 
 
 def _recompute_if_enabled(*, ou: OrgUnit, kind: FitKind, ruleset_pk: int) -> None:
-    if kind.ruleset_model.objects.unscoped().filter(pk=ruleset_pk, enabled=True).exists():
-        fit_scores_recompute(ou=ou, kind=kind, ruleset_ids=[ruleset_pk])
+    ruleset = kind.ruleset_model.objects.unscoped().filter(pk=ruleset_pk, enabled=True).first()
+    if ruleset is None:
+        return
+    changed = fit_scores_recompute(ou=ou, kind=kind, ruleset_ids=[ruleset_pk])
+    if changed and ruleset.is_primary:
+        _primary_scores_changed(ou, kind)
+
+
+def _primary_scores_changed(ou: OrgUnit, kind: FitKind) -> None:
+    """Segments read the enabled primary ruleset's scores (as levels)."""
+    SCORE_BASIS_CHANGED.publish(ScoreBasisChanged(unit_id=ou.pk, kind=kind.level_kind))
 
 
 # --- Field mappings -------------------------------------------------------------------------

@@ -385,10 +385,6 @@ def profile_mappings_apply(*, ou: OrgUnit) -> MappingsApplied:
                 if new != metadata:
                     changed[pk] = new
             _metadata_write(PROFILE, changed)
-            if changed:
-                LEAD_METADATA_CHANGED.publish(
-                    LeadMetadataChanged(unit_id=ou.pk, lead_pks=tuple(changed), cause="mapped")
-                )
             rescored += _scores_upsert(
                 PROFILE,
                 _scored_rows(
@@ -397,6 +393,10 @@ def profile_mappings_apply(*, ou: OrgUnit) -> MappingsApplied:
                     [(pk, ou.pk, changed.get(pk, metadata)) for pk, metadata in leads],
                 ),
             )
+            if changed:
+                LEAD_METADATA_CHANGED.publish(
+                    LeadMetadataChanged(unit_id=ou.pk, lead_pks=tuple(changed), cause="mapped")
+                )
             processed += len(leads)
             updated += len(changed)
     return MappingsApplied(processed, updated, rescored)
