@@ -105,35 +105,47 @@ def set_triggers_active(unit, active: bool) -> None:
     scoring_config_changed(unit)
 
 
-def throughput_runs(unit, env: dict, args) -> dict:
+def alternated_throughput(unit, env: dict, *, events: int, runs: int, variants: dict) -> dict:
+    """Events/s of each variant (label -> a callable that sets it up), alternated `runs` times
+    in one stack: 2 worker processes score `events` new pending events per run."""
     from django.db import connection
 
     from scoring.services.pipeline import ring_doorbell
-    from triggers.models import Firing
 
-    create_triggers(unit)
-    figures: dict[str, list[float]] = {"none": [], "100 triggers": []}
+    figures: dict[str, list[float]] = {label: [] for label in variants}
     workers = start_workers({**env, "WORKER_SWEEP_SECONDS": "1"}, 2)
     try:
         time.sleep(5)
         run = 0
-        for _ in range(args.runs):
-            for label in figures:
-                set_triggers_active(unit, label != "none")
+        for _ in range(runs):
+            for label, set_up in variants.items():
+                set_up()
                 with connection.cursor() as cursor:
-                    seed_run(cursor, unit, args.events, run)
+                    seed_run(cursor, unit, events, run)
                 run += 1
                 started = time.perf_counter()
                 ring_doorbell()
                 with connection.cursor() as cursor:
                     while pending_count(cursor):
                         time.sleep(0.1)
-                figures[label].append(args.events / (time.perf_counter() - started))
+                figures[label].append(events / (time.perf_counter() - started))
     finally:
         for worker in workers:
             worker.terminate()
         for worker in workers:
             worker.wait(30)
+    return figures
+
+
+def throughput_runs(unit, env: dict, args) -> dict:
+    from triggers.models import Firing
+
+    create_triggers(unit)
+    figures = alternated_throughput(
+        unit, env, events=args.events, runs=args.runs,
+        variants={"none": lambda: set_triggers_active(unit, False),
+                  "100 triggers": lambda: set_triggers_active(unit, True)},
+    )  # fmt: skip
     return {
         "none": figures["none"],
         "triggers": figures["100 triggers"],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from leadvibe.exceptions import NotFoundError
@@ -116,6 +116,35 @@ def active_rule_specs(*, unit_id: str, segment_pks: Sequence[int]) -> dict[int, 
     return rules
 
 
+def active_segments_rules(*, unit_id: str) -> dict[int, list[RuleSpec]]:
+    """The OU's active segments with their active rules (none: an empty list), in one read."""
+    rows = (
+        Segment.objects.for_ou(unit_id)
+        .filter(active=True)
+        .annotate(active_rule=FilteredRelation("rules", condition=Q(rules__active=True)))
+        .order_by("pk", "active_rule__order_index", "active_rule__id")
+        .values_list("pk", *(f"active_rule__{name}" for name in _RULE_SPEC_FIELDS))
+    )
+    segments: dict[int, list[RuleSpec]] = {}
+    for segment_pk, key, *fields in rows:
+        rules = segments.setdefault(segment_pk, [])
+        if key is not None:
+            rules.append(RuleSpec(**dict(zip(_RULE_SPEC_FIELDS[1:], fields, strict=True)), key=key))
+    return segments
+
+
+_RULE_SPEC_FIELDS = (
+    "id",
+    "rule_type",
+    "operator",
+    "field_name",
+    "value",
+    "event_type",
+    "logic_group",
+    "logic_op",
+)
+
+
 def segment_recompute_latest(*, ou: OrgUnit, segment_id: str) -> SegmentRecompute:
     segment = segment_get(ou=ou, segment_id=segment_id)
     job: SegmentRecompute | None = (
@@ -212,14 +241,15 @@ def _leads_joined(context: SegmentContext, *, merged: bool = False) -> tuple[str
     return sql, params
 
 
-def members_evaluated(
+def members_sql(
     *,
     context: SegmentContext,
     rules: Sequence[RuleSpec],
     lead_pk_range: tuple[int, int] | None = None,
     from_matches: bool = True,
-) -> list[int]:
-    """The keys of the leads the rules hold for (in `(after, up_to]` when given), by SQL."""
+) -> tuple[str, list[Any]]:
+    """A query of the keys (`l.id`) of the leads the rules hold for (in `(after, up_to]` when
+    given), and its parameters."""
     condition, condition_params = segment_sql(
         rules, context.levels, _sources(from_matches=from_matches)
     )
@@ -229,6 +259,20 @@ def members_evaluated(
     if lead_pk_range is not None:
         sql += " AND l.id > %s AND l.id <= %s"
         params.extend(lead_pk_range)
+    return sql, params
+
+
+def members_evaluated(
+    *,
+    context: SegmentContext,
+    rules: Sequence[RuleSpec],
+    lead_pk_range: tuple[int, int] | None = None,
+    from_matches: bool = True,
+) -> list[int]:
+    """The keys of the leads `members_sql` selects, in key order."""
+    sql, params = members_sql(
+        context=context, rules=rules, lead_pk_range=lead_pk_range, from_matches=from_matches
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql + " ORDER BY l.id", params)
         return [row[0] for row in cursor.fetchall()]

@@ -26,7 +26,6 @@ from scoring.extension_points import (
     LeadMetadataChanged,
     LeadsDeleting,
     LeadsMerged,
-    LeadsRescored,
     ScoredBatch,
     ScoredLead,
 )
@@ -37,7 +36,6 @@ from segments.models import (
     SegmentEventMatch,
     SegmentMembership,
     SegmentMembershipEvent,
-    SegmentRule,
 )
 from segments.rules import (
     ENGAGEMENT_LEVEL,
@@ -48,7 +46,7 @@ from segments.rules import (
     event_rule_matches,
     segment_predicate,
 )
-from segments.selectors import active_rule_specs, lead_facts, rule_spec, segment_context
+from segments.selectors import active_segments_rules, lead_facts, segment_context
 
 Cause = SegmentMembershipEvent.Cause
 Kind = SegmentMembershipEvent.Kind
@@ -126,8 +124,21 @@ def memberships_refresh(
     for these leads, and apply the difference."""
     if not lead_pks:
         return
-    segments = _active_segments(unit_id, rule_types)
-    if not segments:
+    segments = active_segments_rules(unit_id=unit_id)
+    if rule_types is not None:
+        segments = {
+            pk: rules
+            for pk, rules in segments.items()
+            if any(rule.rule_type in rule_types for rule in rules)
+        }
+    _memberships_apply(unit_id, lead_pks, cause, segments)
+
+
+def _memberships_apply(
+    unit_id: str, lead_pks: Collection[int], cause: str, segments: dict[int, list[RuleSpec]]
+) -> None:
+    """`memberships_refresh` of these segments (the OU's active ones, or some of them)."""
+    if not lead_pks or not segments:
         return  # an inactive segment has no members to lose
     current: dict[int, set[int]] = defaultdict(set)
     for segment_pk, lead_pk in (
@@ -147,28 +158,11 @@ def memberships_refresh(
     membership_changes_apply(unit_id=unit_id, changes=changes, cause=cause)
 
 
-def _active_segments(unit_id: str, rule_types: frozenset[str] | None) -> dict[int, list[RuleSpec]]:
-    segment_pks = list(
-        Segment.objects.for_ou(unit_id).filter(active=True).values_list("pk", flat=True)
+def _event_rules(segments: dict[int, list[RuleSpec]]) -> list[RuleSpec]:
+    return sorted(
+        (rule for rules in segments.values() for rule in rules if rule.rule_type == EVENT_METADATA),
+        key=lambda rule: rule.key or 0,
     )
-    rules = active_rule_specs(unit_id=unit_id, segment_pks=segment_pks)
-    if rule_types is None:
-        return rules
-    return {
-        pk: specs
-        for pk, specs in rules.items()
-        if any(rule.rule_type in rule_types for rule in specs)
-    }
-
-
-def _active_event_rules(unit_id: str) -> list[RuleSpec]:
-    segment_pks = Segment.objects.for_ou(unit_id).filter(active=True).values("pk")
-    rules = (
-        SegmentRule.objects.for_ou(unit_id)
-        .filter(segment_id__in=segment_pks, rule_type=EVENT_METADATA, active=True)
-        .order_by("id")
-    )
-    return [rule_spec(rule) for rule in rules]
 
 
 # --- Match flags of event-metadata rules ----------------------------------------------------
@@ -234,7 +228,10 @@ def segments_on_scored_batch(batch: ScoredBatch) -> None:
     for lead in batch.leads:
         by_unit[lead.unit_id].append(lead)
     for unit_id, leads in by_unit.items():
-        rules = _active_event_rules(unit_id)
+        segments = active_segments_rules(unit_id=unit_id)
+        if not segments:
+            continue  # no flags to set, no members to lose
+        rules = _event_rules(segments)
         if rules:
             replayed = [lead.lead_pk for lead in leads if lead.replayed]
             if replayed:
@@ -250,9 +247,7 @@ def segments_on_scored_batch(batch: ScoredBatch) -> None:
                 event_matches_rebuild(unit_id=unit_id, rules=rules, lead_pks=regrouped)
             _matches_insert(unit_id, {m for lead in leads for m in _matches_of_scored(lead, rules)})
         # The batch's mappings (`remapped_lead_pks`) only change leads of the batch.
-        memberships_refresh(
-            unit_id=unit_id, lead_pks={lead.lead_pk for lead in leads}, cause=Cause.EVENT
-        )
+        _memberships_apply(unit_id, {lead.lead_pk for lead in leads}, Cause.EVENT, segments)
 
 
 def segments_on_decay(payload: DecayApplied) -> None:
@@ -266,17 +261,6 @@ def segments_on_decay(payload: DecayApplied) -> None:
     )
 
 
-def segments_on_rescored(payload: LeadsRescored) -> None:
-    """LEADS_RESCORED: a rescore chunk's scores; segments reading scores or engagement levels
-    (cause `rescored`: a configuration change, no segment trigger fires)."""
-    memberships_refresh(
-        unit_id=payload.unit_id,
-        lead_pks=payload.lead_pks,
-        cause=Cause.RESCORED,
-        rule_types=_SCORE_RULE_TYPES,
-    )
-
-
 def segments_on_metadata_changed(payload: LeadMetadataChanged) -> None:
     memberships_refresh(unit_id=payload.unit_id, lead_pks=payload.lead_pks, cause=Cause.METADATA)
 
@@ -284,7 +268,7 @@ def segments_on_metadata_changed(payload: LeadMetadataChanged) -> None:
 def segments_on_merged(payload: LeadsMerged) -> None:
     """LEADS_MERGED: the sources leave every segment; the target, holding their events now,
     is re-evaluated with its flags rebuilt from its events (cause `merge`)."""
-    rules = _active_event_rules(payload.unit_id)
+    rules = _event_rules(active_segments_rules(unit_id=payload.unit_id))
     event_matches_rebuild(
         unit_id=payload.unit_id, rules=rules, lead_pks=[payload.target_pk, *payload.source_pks]
     )
