@@ -26,6 +26,7 @@ from scoring.extension_points import (
     LeadMetadataChanged,
     LeadsDeleting,
     LeadsMerged,
+    LeadsRescored,
     ScoredBatch,
     ScoredLead,
 )
@@ -257,6 +258,17 @@ def segments_on_decay(payload: DecayApplied) -> None:
         unit_id=payload.unit_id,
         lead_pks={lead.lead_pk for lead in payload.leads},
         cause=Cause.DECAY,
+        rule_types=_SCORE_RULE_TYPES,
+    )
+
+
+def segments_on_rescored(payload: LeadsRescored) -> None:
+    """LEADS_RESCORED: a rescore chunk's scores; segments reading scores or engagement levels
+    (cause `rescored`: a configuration change, no segment trigger fires)."""
+    memberships_refresh(
+        unit_id=payload.unit_id,
+        lead_pks=payload.lead_pks,
+        cause=Cause.RESCORED,
         rule_types=_SCORE_RULE_TYPES,
     )
 
