@@ -21,6 +21,7 @@ from scoring.extension_points import (
     SCORE_BASIS_CHANGED,
     SCORED_BATCH,
 )
+from segments.extension_points import MEMBERSHIP_CHANGED
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = ("leadvibe", "orgunits", "scoring", "segments", "triggers")
@@ -136,3 +137,4 @@ def test_the_apps_subscribe_to_the_cross_layer_points():
         SCORE_BASIS_CHANGED,
     ):
         assert set(point._handlers) == {"segments"}
+    assert set(MEMBERSHIP_CHANGED._handlers) == {"triggers"}
