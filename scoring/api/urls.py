@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("scoring.api.config_urls")),
     path("", include("scoring.api.profile_urls")),
     path("", include("scoring.api.account_urls")),
+    path("", include("scoring.api.backfill_urls")),
 ]

@@ -30,12 +30,19 @@ from scoring.models.fit import (
     ProfileRule,
     ProfileRuleset,
 )
-from scoring.models.jobs import ImportJob, LeadDeletion, RescoreJob
+from scoring.models.jobs import (
+    AccountBackfill,
+    EventBackfill,
+    ImportJob,
+    LeadDeletion,
+    RescoreJob,
+)
 from scoring.models.leads import Account, Lead, LeadAlias
 from scoring.models.scores import EventScore, LeadScore, LeadScoringState, RulesetScore
 
 __all__ = [
     "Account",
+    "AccountBackfill",
     "AccountMapping",
     "AccountRule",
     "AccountRuleset",
@@ -43,6 +50,7 @@ __all__ = [
     "AttributeFilter",
     "DecayRule",
     "EngagementEvent",
+    "EventBackfill",
     "EventScore",
     "EventTypeSetting",
     "FieldMappingConfig",

@@ -29,6 +29,10 @@ class EngagementEvent(OUOwnedModel):
         PROCESSED = "processed"
 
     ID_PREFIX = "ev_"
+    # The metadata key naming the event's account: written from the lead's account by the
+    # event-accounts backfill; on events of a lead without an account, the account backfill
+    # links the lead to the account it names.
+    ACCOUNT_ID_KEY = "accountId"
 
     # `seq` is the arrival order that breaks ties between equal `occurred_at` values; the
     # public id is derived from it (`ev_<seq>`), so events need no second unique index.

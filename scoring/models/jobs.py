@@ -1,5 +1,5 @@
 """Durable jobs of scoring (`leadvibe.jobs.DurableJob`, handlers in scoring.jobs): CSV
-imports, lead deletions and rescores."""
+imports, lead deletions, rescores and backfills."""
 
 from django.db import models
 
@@ -57,3 +57,44 @@ class RescoreJob(PublicIdMixin, DurableJob, OUOwnedModel):
     created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
     # Leads are done in key order; this is the last one done (a resumed job goes on from it).
     last_lead_pk = models.BigIntegerField(default=0)
+
+
+class BackfillJob(PublicIdMixin, DurableJob, OUOwnedModel):
+    """What the backfills (scoring.services.backfills) share: who asked, and the last lead
+    done (leads are done in key order, so a resumed job goes on from it)."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_by = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    last_lead_pk = models.BigIntegerField(default=0)
+
+    class Meta(DurableJob.Meta):
+        abstract = True
+
+
+class AccountBackfill(BackfillJob):
+    """POST /admin/backfill/accounts: leads linked to the accounts their events name, field
+    mappings applied from stored events, profiles and accounts rescored. Leads first, then
+    accounts (key order); progress counts both. The counters add up the chunks done."""
+
+    ID_PREFIX = "abf_"
+
+    last_account_pk = models.BigIntegerField(default=0)
+    leads_processed = models.PositiveIntegerField(default=0)
+    leads_updated = models.PositiveIntegerField(default=0)
+    profile_scores_updated = models.PositiveIntegerField(default=0)
+    accounts_linked = models.PositiveIntegerField(default=0)
+    accounts_created = models.PositiveIntegerField(default=0)
+    accounts_processed = models.PositiveIntegerField(default=0)
+    accounts_updated = models.PositiveIntegerField(default=0)
+    account_scores_updated = models.PositiveIntegerField(default=0)
+
+
+class EventBackfill(BackfillJob):
+    """POST /admin/backfill/event-accounts: the `accountId` of each event's metadata made the
+    id of its lead's account. Progress counts leads; the counters add up the chunks done."""
+
+    ID_PREFIX = "ebf_"
+
+    events_scanned = models.PositiveBigIntegerField(default=0)
+    events_updated = models.PositiveBigIntegerField(default=0)
+    leads_without_account = models.PositiveIntegerField(default=0)

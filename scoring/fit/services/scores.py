@@ -33,7 +33,7 @@ from django.db import connection, transaction
 
 from leadvibe.sql import jsonb_loaded, rows_upsert
 from orgunits.models import OrgUnit
-from scoring.engine.profile import apply_field_mappings, profile_scores
+from scoring.engine.profile import FieldMapping, apply_field_mappings, profile_scores
 from scoring.extension_points import LEAD_METADATA_CHANGED, LeadMetadataChanged, ScoredLead
 from scoring.fit.selectors import ACCOUNT, PROFILE, FitConfig, FitKind, fit_config_load
 from scoring.models import (
@@ -350,56 +350,161 @@ def fit_scores_drop(*, kind: FitKind, ruleset_pk: int) -> None:
     kind.score_model.objects.unscoped().filter(ruleset_id=ruleset_pk).delete()
 
 
+# --- Applying the mappings to stored events (apply-profile-mappings, the account backfill) ---
+
+
 @dataclass(frozen=True)
 class MappingsApplied:
     leads_processed: int
     leads_updated: int
     profile_scores_updated: int
+    accounts_linked: int = 0
+    accounts_created: int = 0
 
 
 def profile_mappings_apply(*, ou: OrgUnit) -> MappingsApplied:
-    """Apply the OU's active profile mappings to every unmerged lead, replaying the lead's
-    processed, unsuppressed, non-system events of types not observe-only in scoring order,
-    and rescore the leads' profiles. Each chunk of leads is its own transaction (the leads
-    are locked while it runs); running it again changes nothing (append keeps one copy of
-    each value, in the order of the last events)."""
-    processed = updated = rescored = 0
-    last = 0
-    while True:
+    """Apply the OU's active profile mappings to every unmerged lead (`leads_mappings_apply`,
+    one transaction per chunk of leads); running it again changes nothing."""
+    processed = updated = rescored = last = 0
+    while chunk := list(
+        Lead.objects.for_ou(ou)
+        .filter(merged_into__isnull=True, id__gt=last)
+        .order_by("id")
+        .values_list("id", flat=True)[:APPLY_CHUNK]
+    ):
         with transaction.atomic():
-            config = fit_configs([ou.pk])[ou.pk]
-            leads = list(
-                Lead.objects.for_ou(ou)
-                .filter(merged_into__isnull=True, id__gt=last)
-                .order_by("id")
-                .select_for_update(no_key=True)
-                .values_list("id", "metadata")[:APPLY_CHUNK]
-            )
-            if not leads:
-                break
-            last = leads[-1][0]
-            events = _stored_events_to_map(ou, [pk for pk, _ in leads], config)
-            changed = {}
-            for pk, metadata in leads:
-                new = _mapped(metadata, events.get(pk, ()), config.lead_mappings)
-                if new != metadata:
-                    changed[pk] = new
-            _metadata_write(PROFILE, changed)
-            rescored += _scores_upsert(
-                PROFILE,
-                _scored_rows(
-                    config,
-                    PROFILE,
-                    [(pk, ou.pk, changed.get(pk, metadata)) for pk, metadata in leads],
-                ),
-            )
-            if changed:
-                LEAD_METADATA_CHANGED.publish(
-                    LeadMetadataChanged(unit_id=ou.pk, lead_pks=tuple(changed), cause="mapped")
-                )
-            processed += len(leads)
-            updated += len(changed)
+            applied = leads_mappings_apply(unit_id=ou.pk, lead_pks=chunk)
+        processed += applied.leads_processed
+        updated += applied.leads_updated
+        rescored += applied.profile_scores_updated
+        last = chunk[-1]
     return MappingsApplied(processed, updated, rescored)
+
+
+def leads_mappings_apply(
+    *, unit_id: str, lead_pks: Sequence[int], link_accounts: bool = False
+) -> MappingsApplied:
+    """One chunk of leads, in the caller's transaction: the unmerged ones among `lead_pks` are
+    locked (after the configuration version row), then
+    - with `link_accounts` and ABM, each lead without an account is linked to the account
+      its latest mappable event names in `metadata.accountId` (created when new);
+    - the active profile mappings are applied to the lead's metadata from its processed,
+      unsuppressed, non-system events of types not observe-only, in scoring order;
+    - every lead's profile is rescored, and LEAD_METADATA_CHANGED announces the leads whose
+      metadata or account changed.
+    Idempotent: append keeps one copy of each value, in the order of the last events."""
+    config = fit_configs([unit_id])[unit_id]
+    leads = list(
+        Lead.objects.for_ou(unit_id)
+        .filter(pk__in=lead_pks, merged_into__isnull=True)
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list("id", "metadata", "account_id")
+    )
+    linked: dict[int, int] = {}
+    created = 0
+    if link_accounts and config.abm:
+        linked, created = _accounts_link(unit_id, [pk for pk, _, account in leads if not account])
+    events = _stored_events_to_map(unit_id, [pk for pk, _, _ in leads], config.lead_mappings)
+    by_lead: dict[int, list[_StoredEvent]] = defaultdict(list)
+    for lead_pk, event in events:
+        by_lead[lead_pk].append(event)
+    changed = {}
+    for pk, metadata, _ in leads:
+        new = _mapped(metadata, by_lead.get(pk, ()), config.lead_mappings)
+        if new != metadata:
+            changed[pk] = new
+    _metadata_write(PROFILE, changed)
+    rescored = _scores_upsert(
+        PROFILE,
+        _scored_rows(
+            config, PROFILE, [(pk, unit_id, changed.get(pk, metadata)) for pk, metadata, _ in leads]
+        ),
+    )
+    touched = sorted(set(changed) | set(linked))
+    if touched:
+        LEAD_METADATA_CHANGED.publish(
+            LeadMetadataChanged(unit_id=unit_id, lead_pks=tuple(touched), cause="mapped")
+        )
+    return MappingsApplied(len(leads), len(changed), rescored, len(linked), created)
+
+
+@dataclass(frozen=True)
+class AccountsMapped:
+    accounts_processed: int
+    accounts_updated: int
+    account_scores_updated: int
+
+
+def accounts_mappings_apply(*, unit_id: str, account_pks: Sequence[int]) -> AccountsMapped:
+    """One chunk of accounts, in the caller's transaction: the active account mappings are
+    applied to each account's metadata from the stored events of its unmerged leads (as
+    `leads_mappings_apply` picks them), in scoring order across the leads; every account is
+    rescored, and LEAD_METADATA_CHANGED announces the leads of the accounts whose metadata or
+    scores changed. Locks: the version row, the accounts' leads (id order), then the accounts
+    (id order). Nothing to do without ABM."""
+    config = fit_configs([unit_id])[unit_id]
+    if not config.abm:
+        return AccountsMapped(0, 0, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, account_id FROM {Lead._meta.db_table} "  # noqa: S608
+            "WHERE unit_id = %s AND account_id = ANY(%s) AND merged_into_id IS NULL "
+            "ORDER BY id FOR NO KEY UPDATE",
+            [unit_id, list(account_pks)],
+        )
+        account_of = dict(cursor.fetchall())
+    accounts = list(
+        Account.objects.for_ou(unit_id)
+        .filter(pk__in=account_pks)
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list("id", "metadata")
+    )
+    by_account: dict[int, list[_StoredEvent]] = defaultdict(list)
+    for lead_pk, event in _stored_events_to_map(
+        unit_id, sorted(account_of), config.account_mappings
+    ):
+        by_account[account_of[lead_pk]].append(event)
+    changed = {}
+    for pk, metadata in accounts:
+        new = _mapped(metadata, by_account.get(pk, ()), config.account_mappings)
+        if new != metadata:
+            changed[pk] = new
+    _metadata_write(ACCOUNT, changed)
+    rows = _scored_rows(
+        config, ACCOUNT, [(pk, unit_id, changed.get(pk, metadata)) for pk, metadata in accounts]
+    )
+    stored = set(
+        ACCOUNT.score_model.objects.for_ou(unit_id)
+        .filter(account_id__in=[pk for pk, _ in accounts])
+        .values_list("account_id", "ruleset_id", "score")
+    )
+    rescored_accounts = {
+        pk for pk, ruleset_pk, _, score in rows if (pk, ruleset_pk, score) not in stored
+    }
+    rescored = _scores_upsert(ACCOUNT, rows)
+    touched = set(changed) | rescored_accounts
+    leads = sorted(pk for pk, account_pk in account_of.items() if account_pk in touched)
+    if leads:
+        LEAD_METADATA_CHANGED.publish(
+            LeadMetadataChanged(unit_id=unit_id, lead_pks=tuple(leads), cause="mapped")
+        )
+    return AccountsMapped(len(accounts), len(changed), rescored)
+
+
+def _mappable_events(unit_id: str, lead_pks: Sequence[int]) -> tuple[str, list]:
+    """The condition (on events `s`) and its parameters that pick the leads' events that
+    mappings and account links read: processed, unsuppressed, not system events, not of
+    observe-only types."""
+    sql = (
+        "s.lead_id = ANY(%s) AND s.status = %s AND s.suppression_reason IS NULL "  # noqa: S608
+        f"AND s.source <> %s AND NOT EXISTS (SELECT 1 FROM {EventTypeSetting._meta.db_table} "
+        "AS t WHERE t.unit_id = %s AND t.event_type = s.event_type "
+        "AND t.max_processing_scope = %s)"
+    )
+    params = [list(lead_pks), EngagementEvent.Status.PROCESSED, SYSTEM_SOURCE, unit_id]
+    return sql, [*params, NO_MAPPING_SCOPE]
 
 
 @dataclass(frozen=True)
@@ -410,34 +515,67 @@ class _StoredEvent:
 
 
 def _stored_events_to_map(
-    ou: OrgUnit, lead_pks: list[int], config: FitConfig
-) -> dict[int, list[_StoredEvent]]:
-    fields = sorted({m.source_field for m in config.lead_mappings})
-    if not fields:
-        return {}
-    observe = list(
-        EventTypeSetting.objects.for_ou(ou)
-        .filter(max_processing_scope=NO_MAPPING_SCOPE)
-        .values_list("event_type", flat=True)
-    )
-    by_lead: dict[int, list[_StoredEvent]] = defaultdict(list)
+    unit_id: str, lead_pks: Sequence[int], mappings: Sequence[FieldMapping]
+) -> list[tuple[int, _StoredEvent]]:
+    """The leads' mappable events carrying a field the mappings read, as (lead, its mapped
+    fields), in scoring order across the leads."""
+    fields = sorted({m.source_field for m in mappings})
+    if not fields or not lead_pks:
+        return []
+    mappable, params = _mappable_events(unit_id, lead_pks)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT s.lead_id, {_SUBSET_SQL} FROM "  # noqa: S608 - our table names
             f"{EngagementEvent._meta.db_table} AS s "
-            "WHERE s.lead_id = ANY(%s) AND s.status = %s AND s.suppression_reason IS NULL "
-            "AND s.source <> %s AND NOT (s.event_type = ANY(%s::text[])) "
-            "AND s.metadata ?| %s::text[] "
-            "ORDER BY s.lead_id, s.occurred_at, s.seq",
-            [
-                fields,
-                lead_pks,
-                EngagementEvent.Status.PROCESSED,
-                SYSTEM_SOURCE,
-                observe,
-                fields,
-            ],
+            f"WHERE {mappable} AND s.metadata ?| %s::text[] ORDER BY s.occurred_at, s.seq",
+            [fields, *params, fields],
         )
-        for lead_pk, subset in cursor.fetchall():
-            by_lead[lead_pk].append(_StoredEvent(_loaded(subset)))
-    return by_lead
+        return [(lead_pk, _StoredEvent(_loaded(subset))) for lead_pk, subset in cursor]
+
+
+def _accounts_link(unit_id: str, lead_pks: Sequence[int]) -> tuple[dict[int, int], int]:
+    """Link each of the (locked, account-less) leads whose mappable events name an account
+    (`metadata.accountId`, a non-blank string, the latest event's in scoring order) to that
+    account, created when new. Returns {lead: account} linked and how many accounts were
+    created."""
+    if not lead_pks:
+        return {}, 0
+    mappable, params = _mappable_events(unit_id, lead_pks)
+    key = EngagementEvent.ACCOUNT_ID_KEY
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT ON (s.lead_id) s.lead_id, btrim(s.metadata->>%s) "  # noqa: S608
+            f"FROM {EngagementEvent._meta.db_table} AS s WHERE {mappable} "
+            "AND jsonb_typeof(s.metadata->%s) = 'string' "
+            "AND length(btrim(s.metadata->>%s)) BETWEEN 1 AND %s "
+            "ORDER BY s.lead_id, s.occurred_at DESC, s.seq DESC",
+            [key, *params, key, key, Account._meta.get_field("account_id").max_length],
+        )
+        named = dict(cursor.fetchall())
+    if not named:
+        return {}, 0
+    org_id = OrgUnit.objects.filter(pk=unit_id).values_list("org_id", flat=True).get()
+    created = rows_upsert(
+        Account,
+        rows=[
+            {"org_id": org_id, "unit_id": unit_id, "account_id": account_id, "name": "",
+             "metadata": {}}
+            for account_id in sorted(set(named.values()))
+        ],
+        conflict=["unit_id", "account_id"],
+        now={"created_at", "updated_at"},
+    )  # fmt: skip
+    account_pks = dict(
+        Account.objects.for_ou(unit_id)
+        .filter(account_id__in=set(named.values()))
+        .values_list("account_id", "id")
+    )
+    linked = {lead_pk: account_pks[account_id] for lead_pk, account_id in named.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Lead._meta.db_table} AS l SET account_id = v.account, "  # noqa: S608
+            "updated_at = now() FROM unnest(%s::bigint[], %s::bigint[]) AS v(lead, account) "
+            "WHERE l.id = v.lead",
+            [list(linked), list(linked.values())],
+        )
+    return linked, created
