@@ -10,7 +10,8 @@ scored event costs the active `event_metadata` rules of its type: a matching uns
 event sets the rule's flag for the lead, and the flag is what the rule reads from then on.
 
 Locks: the producer holds the leads (scoring.services.lead_locks); membership and flag rows
-of a lead are written only under its lock, so no lock is taken here.
+of a lead are written only under its lock, so no lock is taken here, but for the other leads
+of a scored batch's accounts (`_account_peers_refresh`).
 """
 
 from collections import defaultdict
@@ -30,7 +31,8 @@ from scoring.extension_points import (
     ScoredBatch,
     ScoredLead,
 )
-from scoring.models import EngagementEvent
+from scoring.models import EngagementEvent, Lead
+from scoring.services.lead_locks import leads_lock
 from segments.extension_points import MEMBERSHIP_CHANGED, MembershipChange, MembershipChanged
 from segments.models import (
     Segment,
@@ -39,6 +41,7 @@ from segments.models import (
     SegmentMembershipEvent,
 )
 from segments.rules import (
+    ABM_TYPES,
     ENGAGEMENT_LEVEL,
     ENGAGEMENT_SCORE,
     EVENT_METADATA,
@@ -249,6 +252,27 @@ def segments_on_scored_batch(batch: ScoredBatch) -> None:
             _matches_insert(unit_id, {m for lead in leads for m in _matches_of_scored(lead, rules)})
         # The batch's mappings (`remapped_lead_pks`) only change leads of the batch.
         _memberships_apply(unit_id, {lead.lead_pk for lead in leads}, Cause.EVENT, segments)
+        if any(rule.rule_type in ABM_TYPES for rules in segments.values() for rule in rules):
+            _account_peers_refresh(unit_id, {lead.lead_pk for lead in leads})
+
+
+def _account_peers_refresh(unit_id: str, lead_pks: Collection[int]) -> None:
+    """A batch's account mappings, and an account's first score, change what account rules
+    read of every lead of the account: its other leads are locked (in id order, after the
+    batch's own: outside lead_locks' order, so a lost deadlock reruns the batch) and
+    re-evaluated for the segments with account rules."""
+    accounts = Lead.objects.for_ou(unit_id).filter(pk__in=lead_pks, account_id__isnull=False)
+    peers = list(
+        Lead.objects.for_ou(unit_id)
+        .filter(account_id__in=accounts.values("account_id"), merged_into__isnull=True)
+        .exclude(pk__in=lead_pks)
+        .values_list("pk", flat=True)
+    )
+    if peers:
+        leads_lock(lead_pks=peers)
+        memberships_refresh(
+            unit_id=unit_id, lead_pks=peers, cause=Cause.EVENT, rule_types=frozenset(ABM_TYPES)
+        )
 
 
 def segments_on_decay(payload: DecayApplied) -> None:

@@ -8,6 +8,8 @@ from dataclasses import replace
 import pytest
 
 from leadvibe.jobs import jobs_sweep
+from scoring.fit.selectors import ACCOUNT
+from scoring.fit.services.config import fit_mapping_create
 from scoring.models import Account, EngagementEvent
 from scoring.services.decay_sweep import decay_sweep
 from scoring.services.lead_changes import lead_deletion_request, lead_merge, lead_update
@@ -272,3 +274,28 @@ def test_a_late_event_replays_the_lead_and_its_flags_follow_the_whole_history(ou
     process_pending_events()
     assert members_of(segment) == ["bo"]
     assert [kind for _, kind, _ in events_of(segment)] == ["segment_entered"]
+
+
+def test_an_event_mapped_to_an_account_brings_in_the_accounts_other_leads(ou, leads):
+    # Found by the property test: bo's event sets the account's tier, and di, whose account
+    # it also is, was left out until something touched di.
+    ou.org.abm_enabled = True
+    ou.org.save(update_fields=["abm_enabled"])
+    fit_mapping_create(ou=ou, member=None, kind=ACCOUNT, source_field="tier",
+                       target_property="tier")  # fmt: skip
+    for name in ("bo", "di"):
+        lead_update(ou=ou, lead_id=name, metadata=LEADS[name], account_id="acme")
+    segment = segment_of(
+        ou,
+        {"rule_type": "account_metadata", "field_name": "tier", "operator": "equals",
+         "value": "gold"},
+    )  # fmt: skip
+    jobs_sweep()
+    assert members_of(segment) == []
+    EngagementEvent.objects.bulk_create([new_event(leads["bo"], "email_open", 9, {"tier": "Gold"})])
+    process_pending_events()
+    assert members_of(segment) == ["bo", "di"]
+    assert sorted(events_of(segment)) == [
+        ("bo", "segment_entered", "event"),
+        ("di", "segment_entered", "event"),
+    ]
