@@ -9,10 +9,12 @@ import io
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from leadvibe.jobs import jobs_sweep
-from scoring.services.lead_changes import lead_metadata_patch
+from scoring.services.decay_sweep import decay_sweep
+from scoring.services.lead_changes import lead_merge, lead_metadata_patch
 from scoring.services.leads import lead_create
 from segments.extension_points import MEMBERSHIP_CHANGED, MembershipChange, MembershipChanged
 from segments.models import SegmentMembership
@@ -23,6 +25,7 @@ from segments.services.config import (
     segment_update,
 )
 from tests.factories import make_unit
+from tests.scoring.scoring_helpers import decay_rule
 from tests.triggers.trigger_helpers import primary_ruleset, send_events
 from triggers.models import Delivery, Firing, Trigger
 from triggers.services.delivery import deliveries_sweep
@@ -331,3 +334,27 @@ def test_always_fires_at_most_once_per_cooldown_per_lead(ou):
     set_plan(ou, "jo", "free")
     set_plan(ou, "jo", "pro")
     assert [lead for _, lead, _ in firings(cooled)] == ["jo", "al", "jo"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leaving_by_decay_and_entering_by_a_merge_fire(client, ou):
+    primary_ruleset(ou, {"demo": 30})
+    hot = segment_create(ou=ou, member=None, name="Warm")
+    segment_rule_create(
+        ou=ou, member=None, segment_id=hot.public_id, rule_type="engagement_score",
+        operator="greater_than", value="25",
+    )  # fmt: skip
+    lead_create(ou=ou, lead_id="jo", metadata={})
+    lead_create(ou=ou, lead_id="jo-old", metadata={"plan": "pro"})
+    pro = pro_segment(ou)
+    jobs_sweep()
+    cooled = segment_trigger(ou, hot, on="exit")
+    merged_in = segment_trigger(ou, pro)
+    send_events(client, "jo", [("demo", 0)])  # 30: in Warm
+
+    decay_rule(ou, decrease=10, time_unit="hours")
+    decay_sweep(now=timezone.now() + datetime.timedelta(days=1))
+    assert firings(cooled) == [("segment_exited", "jo", "decay")]
+
+    lead_merge(ou=ou, target_id="jo", source_ids=["jo-old"])  # jo takes plan=pro
+    assert firings(merged_in) == [("segment_entered", "jo", "merge")]
