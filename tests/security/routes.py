@@ -91,6 +91,7 @@ TRIGGER_ROUTES = {
     "trigger-sequence": "sequence",
     "trigger-pattern": "pattern",
     "surge-trigger": "surge",
+    "trigger-segment": "segment",
 }
 
 ROUTES = {
@@ -242,12 +243,14 @@ ROUTES = {
     **{
         f"{route}-simulate": config_object(f"trigger_{kind}", "trigger_id")
         for route, kind in TRIGGER_ROUTES.items()
-        if kind != "pattern"
+        if kind not in ("pattern", "segment")
     },
     "trigger-milestone-events": Listing(trigger_names("milestone")),
     "trigger-milestone-events-export": Listing(trigger_names("milestone")),
     "trigger-sequence-events": Listing(trigger_names("sequence")),
     "trigger-sequence-events-export": Listing(trigger_names("sequence")),
+    "trigger-segment-events": Listing(trigger_names("segment")),
+    "trigger-segment-events-export": Listing(trigger_names("segment")),
     "trigger-deliveries": Listing(lead_ids),
     "surge-events": Listing(lead_ids),
     "surge-metrics": ObjectOf("org", kwargs=lambda w: {"unit_id": w.b.unit.id}),

@@ -31,7 +31,7 @@ from tests.api_clients import jwt_client_for
 from tests.factories import make_credential, make_member, make_membership, make_org, make_unit
 from tests.security.routes import ROUTES, Listing, ObjectOf, OwnData, Public
 from tests.triggers.factories import make_delivery, make_firing
-from triggers.models import Trigger
+from triggers.models import Firing, Trigger
 from triggers.services.slack import slack_app_set, slack_install_begin
 from triggers.services.trigger_config import trigger_create
 
@@ -203,13 +203,18 @@ def _trigger_config(tenant: Tenant) -> dict:
         Trigger.Kind.SEQUENCE: {"event_steps": ["a", "b"], **window},
         Trigger.Kind.PATTERN: {"conditions": [{"event_type": "a", "min_count": 2}], **window},
         Trigger.Kind.SURGE: {"threshold_count": 3, "webhook_url": "http://127.0.0.1/", **window},
+        Trigger.Kind.SEGMENT: {
+            "segment_id": tenant.config["segment"].public_id,
+            "segment_direction": "enter",
+        },
     }
     config = {}
     for kind, kind_fields in fields.items():
         trigger = trigger_create(
             ou=unit, member=None, kind=kind, name=f"{kind}-{unit.id}", **kind_fields
         )
-        make_delivery(make_firing(trigger, tenant.lead, payload={"count": 3}))
+        firing_kind = Firing.Kind.SEGMENT_ENTERED if kind == Trigger.Kind.SEGMENT else None
+        make_delivery(make_firing(trigger, tenant.lead, kind=firing_kind, payload={"count": 3}))
         config[f"trigger_{kind}"] = trigger
     return config
 
