@@ -182,8 +182,10 @@ class SurgeBucket:
 class SurgeMetrics:
     surges: int
     leads: int
-    # Surges by channel, over every channel whatever the channel filter.
+    # Surges by channel (only the filtered channel's under a channel filter).
     by_channel: dict[str, int]
+    # Channels with surges in the range, sorted, whatever the channel filter.
+    channels: list[str]
     peak: SurgeBucket | None
     series: list[SurgeBucket]
 
@@ -199,15 +201,17 @@ def surge_metrics(
     """The OU's surge events in `[start, end)`, counted in buckets of `interval` from `start`
     (the last one cut at `end`; buckets without surges included) and in total. `leads` counts
     distinct leads. The peak is the earliest bucket with the most surges, None without any.
-    `channel` narrows everything but `by_channel`."""
+    `channel` narrows everything but `channels`."""
     surges = TimeWindow(start=start, end=end).filter(
         Firing.objects.for_ou(ou).filter(kind=Firing.Kind.SURGE)
     )
-    by_channel = dict(
+    all_channels = dict(
         surges.order_by("channel").values_list("channel").annotate(surges=Count("id"))
     )
+    by_channel = all_channels
     if channel is not None:
         surges = surges.filter(channel=channel)
+        by_channel = {name: n for name, n in all_channels.items() if name == channel}
     totals = surges.aggregate(surges=Count("id"), leads=Count("lead", distinct=True))
     counted = {
         row["bucket"]: SurgeBucket(row["bucket"], row["surges"], row["leads"])
@@ -235,6 +239,7 @@ def surge_metrics(
         surges=totals["surges"],
         leads=totals["leads"],
         by_channel=by_channel,
+        channels=sorted(all_channels),
         peak=peak if peak is not None and peak.surges else None,
         series=series,
     )

@@ -5,11 +5,13 @@ a `ConfigResource`: the serializers that read and render it, the selector that l
 services that create, update and delete it, and what the OpenAPI document says of it.
 `config_resource_urls` produces from the declaration its two routes, each a documented view:
 
-- the collection: GET lists (200), POST creates (201 with the object);
+- the collection: GET lists (200; filtered by the declaration's `list_query` parameters, a 400
+  when they are invalid), POST creates (201 with the object);
 - the item: PUT changes only the fields it is given (200 with the object), DELETE (204).
 
 Selectors and services are called with keywords only: `ou` (and `member` for writes), the
-declaration's `scope` (e.g. `kind=`), the route's path parameters and the validated fields.
+declaration's `scope` (e.g. `kind=`), the route's path parameters and the validated fields
+(for the selector: the query parameters given).
 They raise domain errors, which the API's one exception handler renders. PUT validates the
 input serializer with `partial=True`, so a field left out is neither required nor defaulted;
 lists of nested objects use `WholeItemsField`, whose items are validated whole all the same.
@@ -27,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
+from leadvibe.api.query import QueryParameters
 
 
 # What every configuration object renders besides its own fields: its tenant, and who made
@@ -70,6 +73,8 @@ class ConfigResource:
     delete: Callable[..., None]
     docs: ResourceDocs
     scope: Mapping[str, Any] = field(default_factory=dict)
+    # The list's filters: query parameters, passed to the selector when given.
+    list_query: type[QueryParameters] | None = None
 
 
 class ConfigCollectionView(APIView):
@@ -77,7 +82,12 @@ class ConfigCollectionView(APIView):
 
     def get(self, request: Request, **params: str) -> Response:
         resource = self.resource
-        objects = resource.selector(ou=_ou(request), **resource.scope, **params)
+        filters: dict[str, Any] = {}
+        if resource.list_query is not None:
+            query = resource.list_query(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            filters = query.validated_data
+        objects = resource.selector(ou=_ou(request), **resource.scope, **params, **filters)
         return Response(resource.output(objects, many=True).data)
 
     def post(self, request: Request, **params: str) -> Response:
@@ -126,6 +136,7 @@ def config_resource_views(resource: ConfigResource) -> tuple[type[APIView], type
     item = type(f"{resource.name}View", (resource.base, ConfigItemView), {"resource": resource})
     documented_collection = extend_schema_view(
         get=extend_schema(
+            parameters=[resource.list_query] if resource.list_query else None,
             responses=resource.output(many=True),
             summary=f"List {plural} (OU-scoped)",
             description=_text(docs.on_list, docs.about, docs.note),

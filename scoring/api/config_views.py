@@ -20,6 +20,7 @@ from leadvibe.api.fields import (
     StrictCharField,
     WholeItemsField,
 )
+from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_WEIGHT, EventTypeField, PublicKeyField, WholeNumberField
 from scoring.engine.conditions import OPERATORS
@@ -29,7 +30,6 @@ from scoring.selectors.config import (
     decays_list,
     inorganic_filters_list,
     rules_list,
-    ruleset_rules_list,
     rulesets_list,
 )
 from scoring.services import decays, filters, rulesets
@@ -131,6 +131,14 @@ RULE_WINDOW = (
 )
 
 
+class RuleListQuery(QueryParameters):
+    ruleset_id = StrictCharField(
+        required=False,
+        max_length=40,
+        help_text="Only this ruleset's rules (404 when the OU has no such ruleset)",
+    )
+
+
 RULES = ConfigResource(
     name="Rule",
     base=ApiView,
@@ -142,11 +150,12 @@ RULES = ConfigResource(
     delete=rulesets.rule_delete,
     docs=ResourceDocs(
         noun="scoring rule",
-        on_list="All rules of the OU, by ruleset, oldest first.",
+        on_list="All rules of the OU (`ruleset_id`: of one ruleset), by ruleset, oldest first.",
         about=RULE_WINDOW,
         on_update="`ruleset_id` moves the rule.",
         on_delete="Points it gave stay until the ruleset is rescored.",
     ),
+    list_query=RuleListQuery,
 )
 
 
@@ -157,7 +166,7 @@ class RulesetRulesView(ApiView):
         description="404 when the OU has no such ruleset.",
     )
     def get(self, request, ruleset_id):
-        rules = ruleset_rules_list(ou=request.ou, ruleset_id=ruleset_id)
+        rules = rules_list(ou=request.ou, ruleset_id=ruleset_id)
         return Response(RuleOutput(rules, many=True).data)
 
 

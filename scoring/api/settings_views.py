@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from leadvibe.api.fields import StrictBooleanField, StrictCharField
 from orgunits.api.base import ApiView
 from orgunits.models import Member
-from scoring.api.config_fields import WholeNumberField
+from scoring.api.config_fields import EventTypeField, WholeNumberField
 from scoring.engine.config import PRESETS
 from scoring.models import EventTypeSetting, SurgePolicy
 from scoring.selectors.config import (
@@ -185,6 +185,10 @@ class EventTypeSettingInput(serializers.Serializer):
     )
 
 
+class EventTypePath(serializers.Serializer):
+    event_type = EventTypeField()
+
+
 UNKNOWN_TYPE = "404 when the OU has neither events of the type nor a setting for it."
 
 
@@ -212,9 +216,16 @@ class EventTypeSettingView(ApiView):
         request=EventTypeSettingInput,
         responses=EventTypeSettingOutput,
         summary="Set OU visibility and processing scope of an event type",
-        description=f"Fields left out keep their values. {UNKNOWN_TYPE}",
+        description=(
+            "Fields left out keep their values. A type the OU has no events of yet gets its "
+            "setting all the same (hide or scope a type before its first event arrives); "
+            "the type must be one events can carry (1 to 100 printable characters, 400 "
+            "otherwise)."
+        ),
     )
     def put(self, request, event_type):
+        path = EventTypePath(data={"event_type": event_type})
+        path.is_valid(raise_exception=True)
         data = EventTypeSettingInput(data=request.data)
         data.is_valid(raise_exception=True)
         ou_settings.event_type_setting_set(

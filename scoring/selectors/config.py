@@ -52,17 +52,13 @@ def rulesets_list(*, ou: OrgUnit) -> QuerySet[Ruleset]:
     return Ruleset.objects.for_ou(ou).order_by("created_at", "id")
 
 
-def rules_list(*, ou: OrgUnit, ruleset: Ruleset | None = None) -> QuerySet[Rule]:
-    """The OU's rules (or one ruleset's), by ruleset then creation."""
+def rules_list(*, ou: OrgUnit, ruleset_id: str | None = None) -> QuerySet[Rule]:
+    """The OU's rules, or those of one of its rulesets (NotFoundError when it has no such
+    ruleset), by ruleset then creation."""
     rules = Rule.objects.for_ou(ou)
-    if ruleset is not None:
-        rules = rules.filter(ruleset=ruleset)
+    if ruleset_id is not None:
+        rules = rules.filter(ruleset=config_object_get(Ruleset, ou=ou, public_id=ruleset_id))
     return rules.order_by("ruleset_id", "id")
-
-
-def ruleset_rules_list(*, ou: OrgUnit, ruleset_id: str) -> QuerySet[Rule]:
-    ruleset = config_object_get(Ruleset, ou=ou, public_id=ruleset_id)
-    return rules_list(ou=ou, ruleset=ruleset)
 
 
 # --- Decay rules and filters ----------------------------------------------------------------

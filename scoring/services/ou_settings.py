@@ -97,10 +97,9 @@ def scoring_settings_set(
 
 @transaction.atomic
 def event_type_setting_set(*, ou: OrgUnit, event_type: str, **changes) -> EventTypeSetting:
-    """Set any of hidden and max_processing_scope of a type the OU knows (it has events of
-    it, or a setting); NotFoundError otherwise."""
+    """Set any of hidden and max_processing_scope of a type, creating its setting when the OU
+    has none: a type may be hidden or scoped before its first event arrives."""
     scoring_config_changed(ou)
-    event_type_setting_get(ou=ou, event_type=event_type)
     setting, _ = EventTypeSetting.objects.for_ou(ou).update_or_create(
         unit=ou, event_type=event_type, defaults={"org_id": ou.org_id, **changes}
     )

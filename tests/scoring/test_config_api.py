@@ -165,6 +165,33 @@ def test_rule_crud(client, ou):
     refused(client, "delete", f"/rules/{rule['rule_id']}", status=404)
 
 
+def test_rules_filtered_by_ruleset(client, ou):
+    marketing = created(client, "/rulesets", {"name": "Marketing"})
+    sales = created(client, "/rulesets", {"name": "Sales"})
+    opened = created(client, "/rules", {"event_type": "email_open", "weight": 5})
+    clicked = created(client, "/rules", {"event_type": "email_click", "weight": 8})
+    demo = created(
+        client, "/rules", {"ruleset_id": sales["ruleset_id"], "event_type": "demo", "weight": 40}
+    )
+
+    def rule_ids(query: str) -> list[str]:
+        return [rule["rule_id"] for rule in listed(client, f"/rules{query}")]
+
+    assert rule_ids(f"?ruleset_id={marketing['ruleset_id']}") == [
+        opened["rule_id"],
+        clicked["rule_id"],
+    ]
+    assert rule_ids(f"?ruleset_id={sales['ruleset_id']}") == [demo["rule_id"]]
+    assert len(rule_ids("")) == 3
+    # Another OU's ruleset, a number that names none, junk: as /rulesets/{id}/rules does.
+    theirs = created(member_client_for(make_unit(ou.org), org_role="admin"), "/rulesets",
+                     {"name": "Theirs"})  # fmt: skip
+    for unknown in (theirs["ruleset_id"], "rs_999999999999999999", "rs_1e3", "sales"):
+        refused(client, "get", f"/rules?ruleset_id={unknown}", status=404)
+    refused(client, "get", "/rules?ruleset_id=rs_1%00")
+    refused(client, "get", "/rules?ruleset_id=" + "9" * 41)
+
+
 def test_a_rule_in_another_ous_ruleset_is_404(client, ou):
     created(client, "/rulesets", {"name": "Mine"})
     sibling = member_client_for(make_unit(ou.org), org_role="admin")
@@ -670,11 +697,45 @@ def test_event_types_with_slashes_and_unknown_types(client, member_client):
         "event_scores_count": 0,
     }
     for method, path in [
-        ("put", "/settings/event-types/never_seen"),
         ("get", "/settings/event-types/never_seen/delete-preview"),
         ("delete", "/settings/event-types/never_seen/events"),
     ]:
         refused(member_client, method, path, {"hidden": True}, status=404)
+
+
+def test_a_type_is_hidden_and_scoped_before_its_first_event(client, ou, member_client):
+    before = version_of(ou)
+    setting = updated(member_client, "/settings/event-types/webinar_attended", {"hidden": True})
+    assert setting == {
+        "event_type": "webinar_attended",
+        "hidden": True,
+        "max_processing_scope": "activate",
+        "events_count": 0,
+    }
+    assert version_of(ou) == before + 1
+    scoped = updated(
+        member_client, "/settings/event-types/crm_sync", {"max_processing_scope": "observe"}
+    )
+    assert (scoped["hidden"], scoped["max_processing_scope"]) == (False, "observe")
+    assert [s["event_type"] for s in listed(member_client, "/settings/event-types")] == [
+        "crm_sync",
+        "webinar_attended",
+    ]
+
+    # Its first events then follow the setting: hidden from the type list.
+    ingest(client, "webinar_attended", count=2)
+    ingest(client, "form_submit")
+    assert listed(client, "/events/types") == ["form_submit"]
+    setting = listed(member_client, "/settings/event-types/webinar_attended/delete-preview")
+    assert setting == {"events_count": 2, "event_scores_count": 0}
+
+
+@pytest.mark.parametrize("event_type", ["a" * 101, "tab%09type", "bell%07", "nul%00type"])
+def test_a_setting_for_a_type_no_event_could_carry_is_400(member_client, event_type):
+    refused(member_client, "put", f"/settings/event-types/{event_type}", {"hidden": True})
+    # A line break matches no route at all.
+    refused(member_client, "put", "/settings/event-types/new%0Aline", {"hidden": True}, status=404)
+    assert listed(member_client, "/settings/event-types") == []
 
 
 def test_deleting_the_events_of_a_type(client, ou, member_client):

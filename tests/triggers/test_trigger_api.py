@@ -880,7 +880,8 @@ def test_surge_metrics_channel_buckets_from_start_and_paging(ou, surges):
         channel="web",
     )
     # Web surges in range: bob 12:05, ann 13:10, carl 13:15, ann 13:20 (ann 12:00 is before).
-    assert web["totals"] == {"surges": 4, "leads": 3, "by_channel": {"email": 1, "web": 4}}
+    assert web["totals"] == {"surges": 4, "leads": 3, "by_channel": {"web": 4}}
+    assert web["channels"] == ["email", "web"]
     assert [(b["bucket_start"][11:16], b["surges"], b["leads"]) for b in web["series"]] == [
         ("12:05", 1, 1),
         ("12:20", 0, 0),
@@ -902,6 +903,12 @@ def test_surge_metrics_channel_buckets_from_start_and_paging(ou, surges):
     )
     assert [b["bucket_start"][11:16] for b in paged["series"]] == ["12:50", "13:05"]
     assert (paged["limit"], paged["offset"], paged["totals"]["surges"]) == (2, 3, 5)
+    assert paged["totals"]["by_channel"] == {"email": 1, "web": 4}
+    sms = metrics(
+        viewer, ou, start="2025-08-15T12:05:00Z", end="2025-08-15T13:30:00Z", channel="sms"
+    )
+    assert sms["totals"] == {"surges": 0, "leads": 0, "by_channel": {}}
+    assert (sms["channels"], sms["peak"]) == (["email", "web"], None)
 
     daily = metrics(
         viewer, ou, start="2025-08-14T00:00:00Z", end="2025-08-16T00:00:00Z", interval="1d"

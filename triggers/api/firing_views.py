@@ -347,7 +347,8 @@ class SurgeTotalsOutput(serializers.Serializer):
     surges = serializers.IntegerField()
     leads = serializers.IntegerField(help_text="Distinct leads")
     by_channel = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Surges by channel, whatever `channel` says"
+        child=serializers.IntegerField(),
+        help_text="Surges by channel; with `channel`, that channel's only",
     )
 
 
@@ -378,9 +379,10 @@ class SurgeMetricsView(ApiView):
             "Surge events of the OU (404 unless the caller is a member of it, or an org admin) "
             "in `[start, end)`, counted per bucket of `interval` starting at `start` (the last "
             f"one cut at `end`; empty buckets included; at most {MAX_SURGE_BUCKETS}) and in "
-            "total. `channel` narrows totals, peak and series; `totals.by_channel` and "
-            "`channels` cover every channel. `limit`/`offset` page the series only. Members' "
-            "JWT only (the spec: bearer tokens), like the other `/org-units/{id}` routes."
+            "total. `channel` narrows totals (`by_channel` included), peak and series; "
+            "`channels` lists every channel with surges in the range. `limit`/`offset` page "
+            "the series only. Members' JWT only (the spec: bearer tokens), like the other "
+            "`/org-units/{id}` routes."
         ),
     )
     def get(self, request, unit_id):
@@ -403,7 +405,7 @@ class SurgeMetricsView(ApiView):
                     "interval": params["interval"],
                     "totals": metrics,
                     "peak": metrics.peak,
-                    "channels": sorted(metrics.by_channel),
+                    "channels": metrics.channels,
                     "series": metrics.series[offset : offset + limit],
                     "limit": limit,
                     "offset": offset,
