@@ -165,7 +165,7 @@ def memberships_fill(unit, segments: dict) -> None:
     creation enqueued are marked done (no worker runs them)."""
     from django.db import connection
 
-    from segments.models import SegmentRecompute
+    from segments.models import SegmentMemberCount, SegmentMembership, SegmentRecompute
     from segments.rules import EVENT_METADATA
     from segments.selectors import active_rule_specs
     from segments.services.membership import event_matches_rebuild
@@ -177,6 +177,13 @@ def memberships_fill(unit, segments: dict) -> None:
         membership_insert_seconds(unit, segment)
     SegmentRecompute.objects.for_ou(unit).update(status=SegmentRecompute.Status.COMPLETED)
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SegmentMemberCount._meta.db_table} "  # noqa: S608
+            "(segment_id, unit_id, share, members) SELECT segment_id, unit_id, 0, count(*) "
+            f"FROM {SegmentMembership._meta.db_table} WHERE unit_id = %s "
+            "GROUP BY segment_id, unit_id",
+            [unit.pk],
+        )
         for table in ("segmentmembership", "segmenteventmatch"):
             cursor.execute(f"VACUUM ANALYZE segments_{table}")
 
@@ -298,7 +305,7 @@ def scoring_throughput(stack, args) -> dict:
     from django.db import connection
 
     from orgunits.services import org_unit_create
-    from segments.models import Segment, SegmentMembership
+    from segments.models import Segment, SegmentMemberCount, SegmentMembership
 
     unit = org_unit_create(org=stack.unit.org, name="Scoring")
     configure(unit)
@@ -311,6 +318,7 @@ def scoring_throughput(stack, args) -> dict:
         Segment.objects.for_ou(unit).update(active=active)
         if not active:
             SegmentMembership.objects.for_ou(unit).delete()
+            SegmentMemberCount.objects.for_ou(unit).delete()
 
     return alternated_throughput(
         unit, stack.env, events=args.events, runs=args.runs,

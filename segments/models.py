@@ -1,6 +1,6 @@
 """Segments: rule-built lists of an OU's leads (architecture.md §8), their rules, the stored
-membership, the membership's entry and exit events, the per-lead memory of event-metadata
-rules, and the membership recompute job.
+membership and its counts, the membership's entry and exit events, the per-lead memory of
+event-metadata rules, and the membership recompute job.
 
 Every row belongs to one OU; reads start from `Model.objects.for_ou(ou)`. Membership rows and
 match flags hang off a lead and are written only by whoever holds the lead's lock
@@ -77,6 +77,30 @@ class SegmentMembership(OUOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.segment_id}/{self.lead_id}"
+
+
+class SegmentMemberCount(OUOwnedModel):
+    """A share of a segment's member count, which is the sum of its shares. Whoever writes
+    membership rows adds their entries minus exits to the share of its transaction (txid mod
+    SHARES) in the same transaction, so counts never scan the membership and concurrent
+    scoring batches seldom wait for one counter row."""
+
+    SHARES = 16
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, db_index=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
+    org = None  # type: ignore[assignment]  # no column: the unit names the organization
+    share = models.SmallIntegerField()
+    members = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "share"], name="segment_member_count_share"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}/{self.share}: {self.members}"
 
 
 class SegmentMembershipEvent(OUOwnedModel):

@@ -399,23 +399,38 @@ def _rule_sql(rule: RuleSpec, levels: LevelSets, sources: SqlSources, sql: _Sql)
         PROFILE_LEVEL: sources.profile_score,
         ACCOUNT_LEVEL: sources.account_score,
     }[rule.rule_type]
+    # Comparisons of the score (not a CASE naming its level): the planner can then read a
+    # level's leads from the score index instead of naming the level of every lead.
     ranges = levels.of(rule.rule_type)
-    if not ranges:
+    wanted = rule.value.lower()
+    held = []
+    for index, level in enumerate(ranges):
+        if (level.name.lower() == wanted) != (rule.operator == "equals"):
+            continue
+        within = _range_sql(score, level, sql)
+        # The first level containing the score names it: earlier overlapping ones win.
+        earlier = [
+            _range_sql(score, other, sql) for other in ranges[:index] if other.overlaps(level)
+        ]
+        held.append(f"({within} AND NOT ({' OR '.join(earlier)}))" if earlier else within)
+    if not held:
         return "FALSE"
-    cases = " ".join(
-        f"WHEN {score} >= {sql.param(level.min_score)}"
-        + ("" if level.max_score is None else f" AND {score} <= {sql.param(level.max_score)}")
-        + f" THEN {sql.param(level.name)}"
-        for level in ranges
-    )
-    op = "=" if rule.operator == "equals" else "<>"
-    return f"COALESCE(lower(CASE {cases} END) {op} lower({sql.param(rule.value)}), FALSE)"
+    return f"({score} IS NOT NULL AND ({' OR '.join(held)}))"
+
+
+def _range_sql(score: str, level: LevelRange, sql: _Sql) -> str:
+    lower = f"{score} >= {sql.param(level.min_score)}"
+    if level.max_score is None:
+        return f"({lower})"
+    return f"({lower} AND {score} <= {sql.param(level.max_score)})"
 
 
 def _value_sql(rule: RuleSpec, document: str, sql: _Sql) -> str:
-    """The rule's operator on the value at its path. A subquery names the value `v` and the
-    rule's value `x` once, however often the test reads them."""
-    v, x = "val.v", "val.x"
+    """The rule's operator on the value at its path. The test reads the value (`v`) and the
+    rule's value (`x`) as often as it needs, each read written out in place: a subquery naming
+    them once is a subplan run per lead (7.4 s against 2.2 s for one equality over a million
+    leads)."""
+    v, x = _VALUE, _EXPECTED
     empty = f"({v} IS NULL OR {v} IN ('null'::jsonb, '\"\"'::jsonb, '[]'::jsonb))"
     text = f"({v} #>> '{{}}')"
     if rule.operator == "is_empty":
@@ -449,7 +464,15 @@ def _value_sql(rule: RuleSpec, document: str, sql: _Sql) -> str:
         test = f"({number}) {NUMERIC[rule.operator]} ({x})::numeric"
     path = _path(rule.field_name) or [rule.field_name]
     expected = str(_number(rule.value)) if rule.operator in NUMERIC else rule.value
-    return (
-        f"COALESCE((SELECT {test} FROM (SELECT {document} #> {sql.param(path)}::text[] AS v, "  # noqa: S608
-        f"{sql.param(expected)}::text AS x) AS val), FALSE)"
-    )
+    parts = []
+    for part in re.split(f"({_VALUE}|{_EXPECTED})", test):
+        if part == _VALUE:
+            part = f"({document} #> {sql.param(path)}::text[])"
+        elif part == _EXPECTED:
+            part = f"{sql.param(expected)}::text"
+        parts.append(part)
+    return f"COALESCE({''.join(parts)}, FALSE)"
+
+
+# Where `_value_sql`'s test reads the value and the rule's value.
+_VALUE, _EXPECTED = "@value@", "@expected@"

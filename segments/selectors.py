@@ -2,8 +2,9 @@
 back end's evaluation of rules over an OU's leads (preview, recompute).
 
 Objects are addressed by public id (`sg_12`, `sgr_3`); another OU's id is not found (404).
-Counts and member pages read the membership table, never the leads; a segment whose
-recompute job is unfinished answers from the membership as it stands, with `recomputing`.
+Counts read the membership's count shares (`SegmentMemberCount`), member pages the membership
+table, never the leads; a segment whose recompute job is unfinished answers from the
+membership as it stands, with `recomputing`.
 """
 
 import json
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from leadvibe.exceptions import NotFoundError
@@ -35,6 +36,7 @@ from scoring.selectors.scores import primary_ruleset
 from segments.models import (
     Segment,
     SegmentEventMatch,
+    SegmentMemberCount,
     SegmentMembership,
     SegmentMembershipEvent,
     SegmentRecompute,
@@ -52,10 +54,10 @@ PREVIEW_SAMPLE = 20
 def segments_list(*, ou: OrgUnit) -> QuerySet[Segment]:
     """The OU's segments, oldest first, each with `lead_count` and `recomputing`."""
     counts = (
-        SegmentMembership.objects.for_ou(ou)
+        SegmentMemberCount.objects.for_ou(ou)
         .filter(segment=OuterRef("pk"))
         .values("segment")
-        .annotate(n=Count("*"))
+        .annotate(n=Sum("members"))
         .values("n")
     )
     segments: QuerySet[Segment] = (
@@ -367,9 +369,15 @@ class SegmentCount:
 def segment_count(*, ou: OrgUnit, segment_id: str) -> SegmentCount:
     segment = segment_get(ou=ou, segment_id=segment_id)
     return SegmentCount(
-        count=SegmentMembership.objects.for_ou(ou).filter(segment=segment).count(),
+        count=_member_count(segment),
         recomputing=segment_recomputing(segment=segment),
     )
+
+
+def _member_count(segment: Segment) -> int:
+    """The sum of the segment's count shares (SegmentMemberCount)."""
+    shares = SegmentMemberCount.objects.for_ou(segment.unit_id).filter(segment=segment)
+    return int(shares.aggregate(n=Sum("members"))["n"] or 0)
 
 
 @dataclass(frozen=True)
@@ -381,22 +389,82 @@ class MemberRow:
     entered_at: Any
 
 
+# Members by `COALESCE(score, 0) DESC, key` in three runs, each an index's order: positive
+# scores down the ranking index, then zero and missing scores up the membership's key, then
+# negative scores; a large segment's first pages stop after a few hundred index entries
+# instead of sorting every member. Each run answers `(score, key)` ordered, LIMIT/OFFSET.
+_MEMBER_RUNS = (
+    (
+        f"SELECT es.lead_id FROM {LeadScore._meta.db_table} es "  # noqa: S608
+        "WHERE es.ruleset_id = %(ruleset)s AND es.score > 0 AND EXISTS (SELECT 1 FROM "
+        f"{SegmentMembership._meta.db_table} m WHERE m.segment_id = %(segment)s "
+        "AND m.lead_id = es.lead_id) ORDER BY es.score DESC, es.lead_id"
+    ),
+    (
+        f"SELECT m.lead_id FROM {SegmentMembership._meta.db_table} m "  # noqa: S608
+        f"LEFT JOIN {LeadScore._meta.db_table} es "
+        "ON es.lead_id = m.lead_id AND es.ruleset_id = %(ruleset)s "
+        "WHERE m.segment_id = %(segment)s AND COALESCE(es.score, 0) = 0 ORDER BY m.lead_id"
+    ),
+    (
+        f"SELECT es.lead_id FROM {LeadScore._meta.db_table} es "  # noqa: S608
+        "WHERE es.ruleset_id = %(ruleset)s AND es.score < 0 AND EXISTS (SELECT 1 FROM "
+        f"{SegmentMembership._meta.db_table} m WHERE m.segment_id = %(segment)s "
+        "AND m.lead_id = es.lead_id) ORDER BY es.score DESC, es.lead_id"
+    ),
+)
+EXPORT_CHUNK = 5000
+
+
+def _member_keys(
+    context: SegmentContext, segment: Segment, *, offset: int, limit: int | None
+) -> list[int]:
+    """The keys of the members `offset`.. (`limit` of them; None: all), by score."""
+    keys: list[int] = []
+    params = {"ruleset": context.engagement_ruleset, "segment": segment.pk}
+    with connection.cursor() as cursor:
+        for sql in _MEMBER_RUNS:
+            wanted = None if limit is None else limit - len(keys)
+            if wanted == 0:
+                break
+            cursor.execute(
+                f"{sql} LIMIT %(limit)s OFFSET %(offset)s",
+                {**params, "limit": wanted, "offset": offset},
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            keys.extend(found)
+            if offset:
+                if found:
+                    offset = 0
+                else:  # the whole run lies before the page
+                    cursor.execute(f"SELECT count(*) FROM ({sql}) AS run", params)  # noqa: S608
+                    offset = max(0, offset - cursor.fetchone()[0])
+    return keys
+
+
 def _member_rows(
     context: SegmentContext, segment: Segment, *, offset: int, limit: int | None
 ) -> Iterator[MemberRow]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT l.lead_id, es.score, ps.score, m.entered_at "  # noqa: S608
-            f"FROM {SegmentMembership._meta.db_table} m "
-            f"JOIN {Lead._meta.db_table} l ON l.id = m.lead_id "
-            f"LEFT JOIN {LeadScore._meta.db_table} es ON es.lead_id = l.id AND es.ruleset_id = %s "
-            f"LEFT JOIN {LeadProfileScore._meta.db_table} ps "
-            "ON ps.lead_id = l.id AND ps.ruleset_id = %s "
-            "WHERE m.segment_id = %s "
-            "ORDER BY COALESCE(es.score, 0) DESC, l.id LIMIT %s OFFSET %s",
-            [context.engagement_ruleset, context.profile_ruleset, segment.pk, limit, offset],
-        )
-        for lead_id, score, profile, entered_at in cursor:
+    keys = _member_keys(context, segment, offset=offset, limit=limit)
+    for start in range(0, len(keys), EXPORT_CHUNK):
+        chunk = keys[start : start + EXPORT_CHUNK]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT l.id, l.lead_id, es.score, ps.score, m.entered_at "  # noqa: S608
+                f"FROM {SegmentMembership._meta.db_table} m "
+                f"JOIN {Lead._meta.db_table} l ON l.id = m.lead_id "
+                f"LEFT JOIN {LeadScore._meta.db_table} es "
+                "ON es.lead_id = l.id AND es.ruleset_id = %s "
+                f"LEFT JOIN {LeadProfileScore._meta.db_table} ps "
+                "ON ps.lead_id = l.id AND ps.ruleset_id = %s "
+                "WHERE m.segment_id = %s AND m.lead_id = ANY(%s)",
+                [context.engagement_ruleset, context.profile_ruleset, segment.pk, chunk],
+            )
+            rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        for key in chunk:
+            if key not in rows:
+                continue  # it left the segment since the page's keys were read
+            lead_id, score, profile, entered_at = rows[key]
             yield MemberRow(
                 lead_id=lead_id,
                 score=score or 0,
@@ -423,7 +491,7 @@ def segment_members_page(*, ou: OrgUnit, segment_id: str, offset: int, limit: in
     context = segment_context(unit_id=ou.pk)
     return MembersPage(
         rows=list(_member_rows(context, segment, offset=offset, limit=limit)),
-        total=SegmentMembership.objects.for_ou(ou).filter(segment=segment).count(),
+        total=_member_count(segment),
         recomputing=segment_recomputing(segment=segment),
     )
 

@@ -22,6 +22,7 @@ from scoring.selectors.config import abm_enabled
 from segments.models import (
     Segment,
     SegmentEventMatch,
+    SegmentMemberCount,
     SegmentMembership,
     SegmentRecompute,
     SegmentRule,
@@ -108,6 +109,7 @@ def segment_update(
         segment.save()
         if was_active and not segment.active:
             SegmentMembership.objects.for_ou(ou).filter(segment=segment).delete()
+            SegmentMemberCount.objects.for_ou(ou).filter(segment=segment).delete()
         elif segment.active and not was_active:
             _recompute_enqueue(segment, member, SegmentRecompute.Cause.ACTIVATED)
     return segments_list(ou=ou).get(pk=segment.pk)

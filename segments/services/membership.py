@@ -5,13 +5,16 @@ transaction that changed what a rule reads, and records each entry and exit as a
 
 Per payload, per OU, set-based: one read of the OU's active segments and rules, one of the
 touched leads' facts (metadata, scores, match flags), one of their memberships; the per-lead
-predicate decides; then one insert of entries, one delete of exits, one insert of events. A
+predicate decides; then one statement writes the entries, the exits and the segments' count
+shares (`SegmentMemberCount`), and one the events. A
 scored event costs the active `event_metadata` rules of its type: a matching unsuppressed
 event sets the rule's flag for the lead, and the flag is what the rule reads from then on.
 
 Locks: the producer holds the leads (scoring.services.lead_locks); membership and flag rows
 of a lead are written only under its lock, so no lock is taken here, but for the other leads
-of a scored batch's accounts (`_account_peers_refresh`).
+of a scored batch's accounts (`_account_peers_refresh`). A count share row is locked until
+commit by the transaction that moved it, in segment order; transactions of different shares
+(txid mod SHARES) never wait for each other.
 """
 
 from collections import defaultdict
@@ -37,6 +40,7 @@ from segments.extension_points import MEMBERSHIP_CHANGED, MembershipChange, Memb
 from segments.models import (
     Segment,
     SegmentEventMatch,
+    SegmentMemberCount,
     SegmentMembership,
     SegmentMembershipEvent,
 )
@@ -55,6 +59,8 @@ from segments.selectors import active_segments_rules, lead_facts, segment_contex
 Cause = SegmentMembershipEvent.Cause
 Kind = SegmentMembershipEvent.Kind
 _MATCHES = SegmentEventMatch._meta.db_table
+_MEMBERSHIP = SegmentMembership._meta.db_table
+_COUNTS = SegmentMemberCount._meta.db_table
 _SCORE_RULE_TYPES = frozenset({ENGAGEMENT_LEVEL, ENGAGEMENT_SCORE})
 
 
@@ -68,37 +74,51 @@ def membership_changes_apply(
     now = timezone.now()
     entered = [c for c in changes if c.entered]
     exited = [c for c in changes if not c.entered]
-    SegmentMembership.objects.bulk_create(
-        [
-            SegmentMembership(
-                unit_id=unit_id, segment_id=c.segment_pk, lead_id=c.lead_pk, entered_at=now
-            )
-            for c in entered
-        ],
-        ignore_conflicts=True,
-    )
-    if exited:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {SegmentMembership._meta.db_table} m "  # noqa: S608
-                "USING unnest(%s::bigint[], %s::bigint[]) AS x(segment_id, lead_id) "
-                "WHERE m.segment_id = x.segment_id AND m.lead_id = x.lead_id",
-                [[c.segment_pk for c in exited], [c.lead_pk for c in exited]],
-            )
-    SegmentMembershipEvent.objects.bulk_create(
-        [
-            SegmentMembershipEvent(
-                unit_id=unit_id,
-                segment_id=c.segment_pk,
-                lead_pk=c.lead_pk,
-                lead_id=c.lead_id,
-                kind=Kind.ENTERED if c.entered else Kind.EXITED,
-                cause=cause,
-                at=now,
-            )
-            for c in changes
-        ]
-    )
+    # Arrays unnested in the database: a recompute writes hundreds of thousands of rows, and
+    # building a model instance for each took most of its time. The rows written, not those
+    # asked for, move the counts.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH entered AS (INSERT INTO {_MEMBERSHIP} "  # noqa: S608
+            "(segment_id, lead_id, unit_id, entered_at) SELECT segment_id, lead_id, %s, %s "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS x(segment_id, lead_id) "
+            "ON CONFLICT (segment_id, lead_id) DO NOTHING RETURNING segment_id), "
+            f"exited AS (DELETE FROM {_MEMBERSHIP} m "
+            "USING unnest(%s::bigint[], %s::bigint[]) AS x(segment_id, lead_id) "
+            "WHERE m.segment_id = x.segment_id AND m.lead_id = x.lead_id "
+            "RETURNING m.segment_id), "
+            "moved AS (SELECT segment_id, 1 AS n FROM entered "
+            "UNION ALL SELECT segment_id, -1 FROM exited) "
+            f"INSERT INTO {_COUNTS} AS c (segment_id, unit_id, share, members) "
+            f"SELECT segment_id, %s, txid_current() %% {SegmentMemberCount.SHARES}, sum(n) "
+            "FROM moved GROUP BY segment_id ORDER BY segment_id "
+            "ON CONFLICT (segment_id, share) DO UPDATE SET members = c.members + EXCLUDED.members",
+            [
+                unit_id,
+                now,
+                [c.segment_pk for c in entered],
+                [c.lead_pk for c in entered],
+                [c.segment_pk for c in exited],
+                [c.lead_pk for c in exited],
+                unit_id,
+            ],
+        )
+        cursor.execute(
+            f"INSERT INTO {SegmentMembershipEvent._meta.db_table} "  # noqa: S608
+            "(segment_id, lead_pk, lead_id, kind, unit_id, cause, at) "
+            "SELECT segment_id, lead_pk, lead_id, kind, %s, %s, %s "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) "
+            "AS x(segment_id, lead_pk, lead_id, kind)",
+            [
+                unit_id,
+                cause,
+                now,
+                [c.segment_pk for c in changes],
+                [c.lead_pk for c in changes],
+                [c.lead_id for c in changes],
+                [(Kind.ENTERED if c.entered else Kind.EXITED).value for c in changes],
+            ],
+        )
     MEMBERSHIP_CHANGED.publish(
         MembershipChanged(unit_id=unit_id, cause=cause, at=now, changes=tuple(changes))
     )

@@ -156,3 +156,40 @@ def test_preview_counts_without_saving(basic_client, ou):
     assert basic_client.get(f"{API}/segments").json() == []
     bad = {"rules": [{"rule_type": "lead_metadata", "field_name": "x", "operator": "nope"}]}
     assert basic_client.post(f"{API}/segments/preview", bad, format="json").status_code == 400
+
+
+def test_member_pages_run_by_score_then_key_with_unscored_as_zero(basic_client, ou):
+    from scoring.models import LeadScore, Ruleset
+
+    primary = Ruleset.objects.create(org_id=ou.org_id, unit=ou, name="main", is_primary=True)
+    scores = {"l0": 5, "l1": None, "l2": -3, "l3": 5, "l4": 0, "l5": 9, "l6": -1}
+    for lead_id, score in scores.items():
+        lead = lead_create(ou=ou, lead_id=lead_id, metadata={"plan": "pro"})
+        if score is not None:
+            LeadScore.objects.create(lead=lead, ruleset=primary, unit=ou, score=score)
+    segment_id = segment(basic_client)["segment_id"]
+    rule(basic_client, segment_id, rule_type="lead_metadata", field_name="plan",
+         operator="equals", value="pro")  # fmt: skip
+    jobs_sweep()
+
+    pages = [
+        basic_client.get(f"{API}/segments/{segment_id}/leads", {"page": n, "limit": 2}).json()
+        for n in range(1, 6)
+    ]
+    assert [[row["lead_id"] for row in page] for page in pages] == [
+        ["l5", "l0"], ["l3", "l1"], ["l4", "l6"], ["l2"], [],
+    ]  # fmt: skip
+    assert [row["score"] for page in pages for row in page] == [9, 5, 5, 0, 0, -1, -3]
+    export = basic_client.get(f"{API}/segments/{segment_id}/leads/export")
+    lines = b"".join(export.streaming_content).decode().splitlines()[1:]
+    assert [line.split(",")[0] for line in lines] == ["l5", "l0", "l3", "l1", "l4", "l6", "l2"]
+
+    # The count follows entries and exits as they happen.
+    count = f"{API}/segments/{segment_id}/count"
+    assert basic_client.get(count).json()["count"] == 7
+    patched = basic_client.patch(f"{API}/leads/l5/metadata", {"plan": "free"}, format="json")
+    assert patched.status_code == 200, patched.content
+    assert basic_client.get(count).json()["count"] == 6
+    assert basic_client.get(f"{API}/segments").json()[0]["lead_count"] == 6
+    basic_client.patch(f"{API}/leads/l5/metadata", {"plan": "pro"}, format="json")
+    assert basic_client.get(count).json()["count"] == 7
