@@ -16,6 +16,7 @@ MAX_COUNT = 1_000_000
 MAX_METADATA_MATCHES = 20
 MAX_METADATA_TEXT = 1000
 MAX_METADATA_KEY = 200
+MAX_COOLDOWN_SECONDS = 365 * 24 * 3600
 
 
 class NullAsBlankMixin:
@@ -67,6 +68,19 @@ class WindowSecondsField(WholeNumberField):
             "only records the unit it is shown in",
         )
         super().__init__(min_value=1, max_value=MAX_WINDOW_SECONDS, **kwargs)
+
+
+class FireModeField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Trigger.FireMode.choices, default=Trigger.FireMode.ONCE, **kwargs)
+
+
+class CooldownSecondsField(WholeNumberField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text", "With `always`: at most one firing per lead within this many seconds"
+        )
+        super().__init__(min_value=0, max_value=MAX_COOLDOWN_SECONDS, default=0, **kwargs)
 
 
 class WindowUnitField(serializers.ChoiceField):

@@ -1,7 +1,19 @@
-from django.urls import path
+from django.urls import URLPattern, path
+from rest_framework.views import APIView
 
 from leadvibe.api.config_resource import config_resource_urls
 from triggers.api import firing_views, trigger_views, webhook_secret_views
+
+
+def _emitted_events_urls(
+    route: str, listing: type[APIView], export: type[APIView], *, name: str
+) -> list[URLPattern]:
+    """`route/events` and `route/events/export`, named `name-events(-export)`."""
+    return [
+        path(f"{route}/events", listing.as_view(), name=f"{name}-events"),
+        path(f"{route}/events/export", export.as_view(), name=f"{name}-events-export"),
+    ]
+
 
 # `.../events` routes come before a kind's item route `.../<trigger_id>`, which would take
 # `events` as an id.
@@ -12,15 +24,11 @@ urlpatterns = [
         item_parameter="trigger_id",
         names=("trigger-patterns", "trigger-pattern"),
     ),
-    path(
-        "triggers/milestones/events",
-        firing_views.MilestoneEventsView.as_view(),
-        name="trigger-milestone-events",
-    ),
-    path(
-        "triggers/milestones/events/export",
-        firing_views.MilestoneEventsExportView.as_view(),
-        name="trigger-milestone-events-export",
+    *_emitted_events_urls(
+        "triggers/milestones",
+        firing_views.MilestoneEventsView,
+        firing_views.MilestoneEventsExportView,
+        name="trigger-milestone",
     ),
     *config_resource_urls(
         trigger_views.MILESTONES,
@@ -33,15 +41,11 @@ urlpatterns = [
         trigger_views.MilestoneSimulateView.as_view(),
         name="trigger-milestone-simulate",
     ),
-    path(
-        "triggers/sequences/events",
-        firing_views.SequenceEventsView.as_view(),
-        name="trigger-sequence-events",
-    ),
-    path(
-        "triggers/sequences/events/export",
-        firing_views.SequenceEventsExportView.as_view(),
-        name="trigger-sequence-events-export",
+    *_emitted_events_urls(
+        "triggers/sequences",
+        firing_views.SequenceEventsView,
+        firing_views.SequenceEventsExportView,
+        name="trigger-sequence",
     ),
     *config_resource_urls(
         trigger_views.SEQUENCES,
@@ -54,15 +58,11 @@ urlpatterns = [
         trigger_views.SequenceSimulateView.as_view(),
         name="trigger-sequence-simulate",
     ),
-    path(
-        "triggers/segments/events",
-        firing_views.SegmentEventsView.as_view(),
-        name="trigger-segment-events",
-    ),
-    path(
-        "triggers/segments/events/export",
-        firing_views.SegmentEventsExportView.as_view(),
-        name="trigger-segment-events-export",
+    *_emitted_events_urls(
+        "triggers/segments",
+        firing_views.SegmentEventsView,
+        firing_views.SegmentEventsExportView,
+        name="trigger-segment",
     ),
     *config_resource_urls(
         trigger_views.SEGMENT_TRIGGERS,

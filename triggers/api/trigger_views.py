@@ -31,6 +31,8 @@ from segments.models import Segment
 from triggers.api.trigger_fields import (
     MAX_COUNT,
     BlankAsNullField,
+    CooldownSecondsField,
+    FireModeField,
     LeadFilterInput,
     LeadFilterOutput,
     OptionalChoiceField,
@@ -58,7 +60,6 @@ MAX_EMAILS = 50
 MAX_STEPS = 20
 MAX_CONDITIONS = 20
 MAX_LEAD_FILTERS = 20
-MAX_COOLDOWN_SECONDS = 365 * 24 * 3600
 MAX_SIMULATED_DAYS = 365
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -136,17 +137,10 @@ class MilestoneInput(TriggerInput):
         max_value=MAX_SCORE_BOUND,
         help_text="Fires when an event moves the primary score from below to at or above this",
     )
-    fire_mode = serializers.ChoiceField(
-        choices=Trigger.FireMode.choices,
-        default=Trigger.FireMode.ONCE,
-        help_text="`once`: the lead's first crossing only; `always`: every upward crossing",
+    fire_mode = FireModeField(
+        help_text="`once`: the lead's first crossing only; `always`: every upward crossing"
     )
-    cooldown_seconds = WholeNumberField(
-        min_value=0,
-        max_value=MAX_COOLDOWN_SECONDS,
-        default=0,
-        help_text="With `always`: at most one firing per lead within this many seconds",
-    )
+    cooldown_seconds = CooldownSecondsField()
 
 
 class MilestoneOutput(TriggerOutput):
@@ -167,10 +161,8 @@ class SequenceInput(TriggerInput):
     window_seconds = WindowSecondsField()
     window_unit = WindowUnitField(default=Trigger.WindowUnit.SECONDS)
     ordered = StrictBooleanField(default=True, help_text="The steps must happen in this order")
-    fire_mode = serializers.ChoiceField(
-        choices=Trigger.FireMode.choices,
-        default=Trigger.FireMode.ONCE,
-        help_text="`once`: once per lead; `always`: each time the sequence completes anew",
+    fire_mode = FireModeField(
+        help_text="`once`: once per lead; `always`: each time the sequence completes anew"
     )
     profile_filters = WholeItemsField(
         child=LeadFilterInput(),
@@ -248,17 +240,10 @@ class SegmentTriggerInput(TriggerInput):
         source="segment_direction",
         help_text="`enter`: fires when a lead enters the segment; `exit`: when it leaves",
     )
-    fire_mode = serializers.ChoiceField(
-        choices=Trigger.FireMode.choices,
-        default=Trigger.FireMode.ONCE,
-        help_text="`once`: the lead's first entry (or exit) only; `always`: every one",
+    fire_mode = FireModeField(
+        help_text="`once`: the lead's first entry (or exit) only; `always`: every one"
     )
-    cooldown_seconds = WholeNumberField(
-        min_value=0,
-        max_value=MAX_COOLDOWN_SECONDS,
-        default=0,
-        help_text="With `always`: at most one firing per lead within this many seconds",
-    )
+    cooldown_seconds = CooldownSecondsField()
 
 
 class SegmentTriggerOutput(TriggerOutput):
