@@ -357,11 +357,11 @@ SEGMENT_TRIGGERS = _triggers(
     SegmentTriggerOutput,
     "Fires when a lead enters (`on: enter`) or leaves (`on: exit`) the segment because the "
     "lead changed: an event, decay, a metadata write or a merge. A recompute after a rule "
-    "change or an activation never fires, nor does a change made before the trigger was "
-    "created. Each firing is listed under `/triggers/segments/events` (`segment_entered` / "
-    "`segment_exited`); its webhook `data` has `event: null` and adds `segment` (id, name), "
-    "`direction`, `cause` and `at`. Deleting the segment deletes its triggers with what they "
-    "fired.",
+    "change or an activation, or a rescore, never fires, nor does a change made before the "
+    "trigger was created. Each firing is listed under `/triggers/segments/events` "
+    "(`segment_entered` / `segment_exited`); its webhook `data` has `event: null` and adds "
+    "`segment` (id, name), `direction`, `cause` and `at`. Deleting the segment deletes its "
+    "triggers with what they fired.",
 )
 
 

@@ -5,8 +5,9 @@ transaction through the same outbox as the other kinds (`evaluation.write_firing
 after commit.
 
 - Only changes of the lead fire (causes `event`, `decay`, `metadata`, `merge`): a recompute
-  after a rule change or an activation never notifies, and a deleted lead has no one to
-  notify about.
+  after a rule change or an activation, or a rescore under changed rules, never notifies (a
+  configuration change is no news about a lead), and a deleted lead has no one to notify
+  about.
 - A change made before the trigger was created does not concern it.
 - `once`: the lead's first entry (or exit) only, kept by the firing's uniqueness (occurrence
   0). `always`: every change (its occurrence is the change's time in microseconds; a lead
