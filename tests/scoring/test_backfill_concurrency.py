@@ -36,12 +36,12 @@ UNLINKED = 10
 CONFIG = config_spec([("visit", 1, None, True)], surge=("off", [], "1"))
 
 
-def _account_of(n: int) -> str | None:
+def account_of(n: int) -> str | None:
     return None if n % UNLINKED == 0 else f"acct-{n % ACCOUNT_COUNT}"
 
 
-def _leads_seed(ou, *, linked: bool = False) -> None:
-    """10,000 leads `lead-<n>`, each with two pending visits a day before anything live; with
+def leads_seed(ou, *, count: int = LEADS, linked: bool = False) -> None:
+    """`count` leads `lead-<n>`, each with two pending visits a day before anything live; with
     `linked`, leads are linked to their accounts already (and the visits name none)."""
     leads, events, accounts = (
         Lead._meta.db_table,
@@ -60,7 +60,7 @@ def _leads_seed(ou, *, linked: bool = False) -> None:
             "updated_at) SELECT %s, %s, 'lead-' || n, CASE WHEN %s AND n %% %s <> 0 THEN "
             f"(SELECT id FROM {accounts} WHERE unit_id = %s AND account_id = 'acct-' || n %% %s)"
             " END, '{}', now(), now() FROM generate_series(0, %s - 1) AS n",
-            [ou.org_id, ou.id, linked, UNLINKED, ou.id, ACCOUNT_COUNT, LEADS],
+            [ou.org_id, ou.id, linked, UNLINKED, ou.id, ACCOUNT_COUNT, count],
         )
         account_id = (
             "'{}'::jsonb"
@@ -127,13 +127,13 @@ def _each_event_scored_once(ou) -> None:
     assert not EngagementEvent.objects.for_ou(ou).filter(status="pending").exists()
 
 
-def test_the_account_backfill_under_live_traffic_equals_a_fresh_computation(
-    ou, client, member_client
-):
+def leads_with_mappings_to_backfill(ou, member_client, *, count: int = LEADS) -> None:
+    """ABM on, scored seeded leads (`leads_seed`), then profile and account mappings and fit
+    rules: only the backfill applies those mappings to the seeded events."""
     ou.org.abm_enabled = True
     ou.org.save(update_fields=["abm_enabled"])
     store_config(ou, CONFIG)
-    _leads_seed(ou)
+    leads_seed(ou, count=count)
     # Mappings and fit rules come after the seeded events were scored: only the backfill
     # applies the mappings to them.
     for source, prop, behavior in (("utm_source", "source", "always_latest"),
@@ -151,13 +151,19 @@ def test_the_account_backfill_under_live_traffic_equals_a_fresh_computation(
         {"account_property": "employees", "condition": "greater_than", "comparison_value": 5000,
          "weight": 30},
     ])  # fmt: skip
+
+
+def test_the_account_backfill_under_live_traffic_equals_a_fresh_computation(
+    ou, client, member_client
+):
+    leads_with_mappings_to_backfill(ou, member_client)
     job = account_backfill_start(ou=ou, member=None)
     job_row = AccountBackfill.objects.for_ou(ou).filter(pk=job.pk)
 
     def live_event(i: int) -> tuple[str, dict]:
         # Live visits name the lead's own account and carry a profile-mapped field only.
         n = (i * 37) % LEADS
-        account = _account_of(n)
+        account = account_of(n)
         return f"lead-{n}", {"utm_source": f"live-{i}", "tag": "live",
                              **({"accountId": account} if account else {})}  # fmt: skip
 
@@ -169,7 +175,7 @@ def test_the_account_backfill_under_live_traffic_equals_a_fresh_computation(
     )
 
     done = job_row.get()
-    named = len({_account_of(n) for n in range(LEADS)} - {None})
+    named = len({account_of(n) for n in range(LEADS)} - {None})
     assert (done.status, done.progress_done, done.progress_total) == (
         "completed", LEADS + named, LEADS + named,
     )  # fmt: skip
@@ -178,7 +184,7 @@ def test_the_account_backfill_under_live_traffic_equals_a_fresh_computation(
     )  # fmt: skip
     assert ingested >= 400
     _each_event_scored_once(ou)
-    _equals_a_fresh_computation(ou)
+    equals_a_fresh_computation(ou)
 
     again = account_backfill_start(ou=ou, member=None)
     job_run(kind="account_backfill", job_id=again.pk)
@@ -188,7 +194,7 @@ def test_the_account_backfill_under_live_traffic_equals_a_fresh_computation(
     assert {name: getattr(again, name) for name in changes} == dict.fromkeys(changes, 0)
 
 
-def _equals_a_fresh_computation(ou) -> None:
+def equals_a_fresh_computation(ou) -> None:
     """Lead and account metadata equal the mappings applied to all the stored events in
     scoring order (leads and accounts started empty), each lead is linked to the account its
     events name, and every profile and account score is the rules applied to the metadata."""
@@ -215,7 +221,7 @@ def _equals_a_fresh_computation(ou) -> None:
     for pk, lead_id, account, metadata in Lead.objects.for_ou(ou).values_list(
         "pk", "lead_id", "account__account_id", "metadata"
     ):
-        assert account == _account_of(int(lead_id.removeprefix("lead-"))), lead_id
+        assert account == account_of(int(lead_id.removeprefix("lead-"))), lead_id
         assert metadata == lead_meta[pk], lead_id
     stored_accounts = dict(Account.objects.for_ou(ou).values_list("account_id", "metadata"))
     assert stored_accounts == {a: account_meta[a] for a in stored_accounts}
@@ -242,7 +248,7 @@ def _equals_a_fresh_computation(ou) -> None:
 
 def test_the_event_backfill_under_live_traffic_equals_a_fresh_computation(ou, client):
     store_config(ou, CONFIG)
-    _leads_seed(ou, linked=True)
+    leads_seed(ou, linked=True)
     seeded_until = (
         EngagementEvent.objects.for_ou(ou).order_by("-seq").values_list("seq", flat=True)[0]
     )
