@@ -4,16 +4,18 @@ admins, with a member's JWT (like the other `/admin` routes)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.jobs import job_progress_share
 from orgunits.api.base import ApiView, Role
+from scoring.models.jobs import BackfillJob
 from scoring.selectors.backfills import account_backfill_latest, event_backfill_latest
 from scoring.services.backfills import account_backfill_start, event_backfill_start
 
 
-class BackfillJobOut(serializers.Serializer):
+class BackfillJobOut(serializers.Serializer[BackfillJob]):
     job_id = StrictCharField(source="public_id")
     status = StrictCharField()
     progress = serializers.SerializerMethodField(help_text="Share of the work done, 0..1.")
@@ -22,7 +24,7 @@ class BackfillJobOut(serializers.Serializer):
     started_at = RFC3339DateTimeField(allow_null=True)
     finished_at = RFC3339DateTimeField(allow_null=True)
 
-    def get_progress(self, job) -> float:
+    def get_progress(self, job: BackfillJob) -> float:
         return job_progress_share(job)
 
 
@@ -72,8 +74,11 @@ class AccountBackfillView(_AdminView):
             "its leads' events and the account is rescored. " + RESUMABLE
         ),
     )
-    def post(self, request):
-        job = account_backfill_start(ou=request.ou, member=request.member)
+    def post(self, request: Request) -> Response:
+        job = account_backfill_start(
+            ou=request.ou,  # type: ignore[attr-defined]
+            member=request.member,  # type: ignore[attr-defined]
+        )
         return Response(AccountBackfillOut(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -81,8 +86,9 @@ class AccountBackfillView(_AdminView):
         summary="The latest account backfill of the OU, with its progress (OU-scoped)",
         description="404 before the first backfill.",
     )
-    def get(self, request):
-        return Response(AccountBackfillOut(account_backfill_latest(ou=request.ou)).data)
+    def get(self, request: Request) -> Response:
+        job = account_backfill_latest(ou=request.ou)  # type: ignore[attr-defined]
+        return Response(AccountBackfillOut(job).data)
 
 
 class EventBackfillView(_AdminView):
@@ -96,8 +102,11 @@ class EventBackfillView(_AdminView):
             "events such as DECAY are left alone). " + RESUMABLE
         ),
     )
-    def post(self, request):
-        job = event_backfill_start(ou=request.ou, member=request.member)
+    def post(self, request: Request) -> Response:
+        job = event_backfill_start(
+            ou=request.ou,  # type: ignore[attr-defined]
+            member=request.member,  # type: ignore[attr-defined]
+        )
         return Response(EventBackfillOut(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -105,5 +114,6 @@ class EventBackfillView(_AdminView):
         summary="The latest event-accounts backfill of the OU, with its progress (OU-scoped)",
         description="404 before the first backfill.",
     )
-    def get(self, request):
-        return Response(EventBackfillOut(event_backfill_latest(ou=request.ou)).data)
+    def get(self, request: Request) -> Response:
+        job = event_backfill_latest(ou=request.ou)  # type: ignore[attr-defined]
+        return Response(EventBackfillOut(job).data)

@@ -23,8 +23,10 @@ their lead's key, which the chunk does not hold up.
 """
 
 from functools import partial
+from typing import TypeVar
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from leadvibe.db import atomic_retrying_conflicts
 from leadvibe.jobs import Heartbeat, JobHandler, job_enqueue
@@ -37,13 +39,15 @@ from scoring.services.lead_locks import leads_lock
 LEAD_CHUNK = 200
 ACCOUNT_CHUNK = 50
 
+B = TypeVar("B", bound=BackfillJob)
 
-def _backfill_start(model: type[BackfillJob], *, ou: OrgUnit, member: Member | None):
+
+def _backfill_start(model: type[B], *, ou: OrgUnit, member: Member | None) -> B:
     """Record a job for the OU and send it to a worker after commit. While one is pending
     (not yet started) for the OU, that one is answered: it will see every change made so
     far."""
     with transaction.atomic():
-        job = (
+        job: B | None = (
             model.objects.for_ou(ou)
             .select_for_update()
             .filter(status=BackfillJob.Status.PENDING)
@@ -65,8 +69,9 @@ def event_backfill_start(*, ou: OrgUnit, member: Member | None) -> EventBackfill
     return _backfill_start(EventBackfill, ou=ou, member=member)
 
 
-def _unmerged_leads(unit_id: str):
-    return Lead.objects.for_ou(unit_id).filter(merged_into__isnull=True).order_by("id")
+def _unmerged_leads(unit_id: str) -> QuerySet[Lead]:
+    leads: QuerySet[Lead] = Lead.objects.for_ou(unit_id).filter(merged_into__isnull=True)
+    return leads.order_by("id")
 
 
 def _next_leads(unit_id: str, after: int) -> list[int]:

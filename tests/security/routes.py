@@ -303,6 +303,9 @@ ROUTES = {
     "profile-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
     "account-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
     "admin-apply-profile-mappings": OwnData(),
+    # GET: the OU's latest backfill (none in the world: 404).
+    "backfill-accounts": OwnData(status=404),
+    "backfill-event-accounts": OwnData(status=404),
     "settings-slack-app": OwnData(),
     "integrations-slack": Listing(slack_ids),
     "integrations-slack-install": OwnData(status=302),

@@ -10,8 +10,11 @@ When scores are recomputed:
   statement writes all the batch's metadata;
 - the rules of a ruleset change (`fit_scores_recompute`, in the change's transaction, in
   chunks of leads or accounts);
-- `/admin/apply-profile-mappings` applies the mappings to the leads' stored events
-  (`profile_mappings_apply`, one transaction per chunk of leads).
+- `/admin/apply-profile-mappings` and the account backfill apply the mappings to stored
+  events, a chunk per transaction: `leads_mappings_apply` (profile mappings; with account
+  links for the backfill: a lead without an account joins the one its latest event names in
+  `metadata.accountId`) and `accounts_mappings_apply` (account mappings from the events of the
+  account's leads, in scoring order across them).
 
 Consistency with concurrent configuration writes: a configuration write holds the OU's
 configuration-version row lock until it commits (scoring_config.py); every recompute here
