@@ -103,6 +103,10 @@ def lead_update(
             lead.save(update_fields=[*changed, "updated_at"])
         if "metadata" in changed:
             _metadata_changed(lead)
+        elif changed:  # segments' account rules read the account link
+            LEAD_METADATA_CHANGED.publish(
+                LeadMetadataChanged(unit_id=lead.unit_id, lead_pks=(lead.pk,), cause="updated")
+            )
     return lead
 
 

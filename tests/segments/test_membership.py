@@ -299,3 +299,24 @@ def test_an_event_mapped_to_an_account_brings_in_the_accounts_other_leads(ou, le
         ("bo", "segment_entered", "event"),
         ("di", "segment_entered", "event"),
     ]
+
+
+def test_linking_a_lead_to_an_account_moves_it_by_account_rules(ou, leads):
+    ou.org.abm_enabled = True
+    ou.org.save(update_fields=["abm_enabled"])
+    Account.objects.create(org_id=ou.org_id, unit=ou, account_id="acme", metadata={"tier": "Gold"})
+    segment = segment_of(
+        ou,
+        {"rule_type": "account_metadata", "field_name": "tier", "operator": "equals",
+         "value": "gold"},
+    )  # fmt: skip
+    jobs_sweep()
+    assert members_of(segment) == []
+    lead_update(ou=ou, lead_id="bo", metadata=LEADS["bo"], account_id="acme")
+    assert members_of(segment) == ["bo"]
+    lead_update(ou=ou, lead_id="bo", metadata=LEADS["bo"], account_id=None)
+    assert members_of(segment) == []
+    assert events_of(segment) == [
+        ("bo", "segment_entered", "metadata"),
+        ("bo", "segment_exited", "metadata"),
+    ]

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from leadvibe.jobs import jobs_sweep
 from scoring.fit.selectors import ACCOUNT, PROFILE
 from scoring.fit.services.config import fit_mapping_create, fit_rule_create, fit_ruleset_create
-from scoring.models import EngagementEvent
+from scoring.models import EngagementEvent, Lead
 from scoring.services.decay_sweep import ou_decay_sweep
 from scoring.services.lead_changes import lead_merge, lead_metadata_patch, lead_update
 from scoring.services.leads import lead_create
@@ -129,6 +129,7 @@ segments = st.lists(
     max_size=3,
 )
 leads_ = st.integers(0, LEADS - 1)
+accounts = st.sampled_from([None, "acme", "globex"])
 events = st.lists(
     st.tuples(
         leads_,
@@ -147,6 +148,7 @@ steps = st.lists(
         st.tuples(st.just("put"), leads_, lead_metadata),
         st.tuples(st.just("decay"), st.integers(0, 6 * DAY)),
         st.tuples(st.just("merge"), leads_, leads_),
+        st.tuples(st.just("account"), leads_, accounts),
     ),
     max_size=10,
 )
@@ -233,23 +235,33 @@ def drain(batch_size: int) -> None:
     history=steps,
     segments_at=st.integers(0, 10),
     initial=st.lists(lead_metadata, min_size=LEADS, max_size=LEADS),
-    accounts=st.lists(st.sampled_from([None, "acme", "globex"]), min_size=LEADS, max_size=LEADS),
+    initial_accounts=st.lists(accounts, min_size=LEADS, max_size=LEADS),
     inorganic=st.booleans(),
     last_batch=st.integers(1, 6),
 )
 def test_membership_equals_the_sql_back_end_and_its_events_replay_to_it(
-    units, segment_specs, history, segments_at, initial, accounts, inorganic, last_batch
+    units, segment_specs, history, segments_at, initial, initial_accounts, inorganic, last_batch
 ):
     with transaction.atomic():
         example(
-            units[inorganic], segment_specs, history, segments_at, initial, accounts, last_batch
+            units[inorganic],
+            segment_specs,
+            history,
+            segments_at,
+            initial,
+            initial_accounts,
+            last_batch,
         )
         transaction.set_rollback(True)
 
 
-def example(unit, segment_specs, history, segments_at, initial, accounts, last_batch) -> None:
+def example(
+    unit, segment_specs, history, segments_at, initial, initial_accounts, last_batch
+) -> None:
     leads = [
-        lead_create(ou=unit, lead_id=f"lead-{n}", metadata=initial[n], account_id=accounts[n])
+        lead_create(
+            ou=unit, lead_id=f"lead-{n}", metadata=initial[n], account_id=initial_accounts[n]
+        )
         for n in range(LEADS)
     ]
     merged_into: dict[int, int] = {}  # lead index -> the index it was merged into
@@ -281,6 +293,11 @@ def example(unit, segment_specs, history, segments_at, initial, accounts, last_b
                 lead_update(ou=unit, lead_id=leads[current(n)].lead_id, metadata=metadata)
             case ("decay", minute):
                 ou_decay_sweep(unit_id=unit.id, now=at_minute(minute))
+            case ("account", n, account_id):
+                lead = Lead.objects.for_ou(unit).get(pk=leads[current(n)].pk)
+                lead_update(
+                    ou=unit, lead_id=lead.lead_id, metadata=lead.metadata, account_id=account_id
+                )
             case ("merge", target, source):
                 if current(target) != current(source):
                     lead_merge(
