@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("scoring.api.urls")),
     path("", include("segments.api.urls")),
     path("", include("triggers.api.urls")),
+    path("", include("demo.api.urls")),
 ]
 
 urlpatterns = [

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "scoring",
     "segments",
     "triggers",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -273,19 +273,35 @@ def _deletion_run(job: LeadDeletion, heartbeat: Heartbeat) -> None:
 
 
 def _lead_data_delete(*, unit_id: str, lead_id: str) -> None:
-    """In the lock order of lead_locks: the lead, the scoring states, then the events. The
-    leads merged into it hold no data of their own (the merge moved it): they are deleted
-    without being locked first."""
-    lead = Lead.objects.for_ou(unit_id).select_for_update().filter(lead_id=lead_id).first()
-    if lead is None:
-        return
-    doomed = [
-        lead.id,
-        *Lead.objects.unscoped().filter(merged_into=lead).values_list("id", flat=True),
-    ]
+    lead = Lead.objects.for_ou(unit_id).filter(lead_id=lead_id).values_list("pk", flat=True)
+    leads_data_delete(unit_id=unit_id, lead_pks=list(lead))
+
+
+def leads_data_delete(*, unit_id: str, lead_pks: list[int]) -> dict[str, int]:
+    """Delete the OU's leads with their events, aliases and orders, in the lock order of
+    lead_locks: the leads, the scoring states, then the events. The leads merged into them
+    hold no data of their own (the merge moved it): they are deleted without being locked
+    first. Returns how many leads, events, aliases and orders went."""
+    doomed = list(
+        Lead.objects.for_ou(unit_id)
+        .select_for_update()
+        .filter(pk__in=lead_pks)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not doomed:
+        return {"leads": 0, "events": 0, "aliases": 0, "orders": 0}
+    doomed += Lead.objects.unscoped().filter(merged_into__in=doomed).values_list("id", flat=True)
     scoring_states_lock(lead_pks=doomed)
     LEADS_DELETING.publish(LeadsDeleting(unit_id=unit_id, lead_pks=tuple(doomed)))
-    EngagementEvent.objects.unscoped().filter(lead__in=doomed).delete()
-    LeadAlias.objects.unscoped().filter(lead__in=doomed).delete()
-    Order.objects.unscoped().filter(lead__in=doomed).delete()
-    Lead.objects.unscoped().filter(id__in=doomed).delete()
+    return {
+        "events": _deleted(EngagementEvent.objects.unscoped().filter(lead__in=doomed)),
+        "aliases": _deleted(LeadAlias.objects.unscoped().filter(lead__in=doomed)),
+        "orders": _deleted(Order.objects.unscoped().filter(lead__in=doomed)),
+        "leads": _deleted(Lead.objects.unscoped().filter(id__in=doomed)),
+    }
+
+
+def _deleted(rows: QuerySet) -> int:
+    """Delete `rows`; how many of them (not of the rows their deletion cascaded to) went."""
+    return rows.delete()[1].get(rows.model._meta.label, 0)

@@ -24,7 +24,7 @@ from scoring.extension_points import (
 from segments.extension_points import MEMBERSHIP_CHANGED
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_PACKAGES = ("leadvibe", "orgunits", "scoring", "segments", "triggers")
+PROJECT_PACKAGES = ("leadvibe", "orgunits", "scoring", "segments", "triggers", "demo")
 
 
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:

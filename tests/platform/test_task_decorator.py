@@ -10,7 +10,7 @@ from celery import current_app
 from leadvibe.metrics import TASK_DURATION, TASK_RUNS
 from leadvibe.task_decorator import instrumented_task, task_queue_route
 
-PROJECT_APPS = ("leadvibe", "orgunits", "scoring", "segments", "triggers")
+PROJECT_APPS = ("leadvibe", "orgunits", "scoring", "segments", "triggers", "demo")
 
 
 def project_tasks() -> dict:

@@ -302,10 +302,15 @@ ROUTES = {
     # Each tenant's lead and account carry a metadata key named after their OU.
     "profile-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
     "account-properties": Listing(lambda w: [f"key-{t.unit.id}" for t in (w.a2, w.b)]),
+    "accounts": Listing(lambda w: [f"acc-{t.unit.id}" for t in (w.a2, w.b)]),
+    "account": ObjectOf("ou", kwargs=lambda w: {"account_id": f"acc-{w.a2.unit.id}"}),
+    "accounts-delete": OwnData(),  # another OU's ids: `not_found` (tests/scoring/test_accounts)
     "admin-apply-profile-mappings": OwnData(),
     # GET: the OU's latest backfill (none in the world: 404).
     "backfill-accounts": OwnData(status=404),
     "backfill-event-accounts": OwnData(status=404),
+    "admin-seed": OwnData(),
+    "admin-wipe-seed": OwnData(),
     "settings-slack-app": OwnData(),
     "integrations-slack": Listing(slack_ids),
     "integrations-slack-install": OwnData(status=302),

@@ -1,9 +1,15 @@
 """The development stack in one foreground command.
 
 Starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset (settings do
-that as they load), applies migrations, creates a demo organization on an empty database, then
-runs the web server, the live-stream server (ASGI), one Celery worker and Celery beat. Ctrl-C
-(or SIGTERM) stops every process it started, the embedded servers last.
+that as they load), applies migrations, creates a demo organization on an empty database (with
+`--demo`, seeded with the demo data set, which the worker then scores), then runs the web
+server, the live-stream server (ASGI), one Celery worker and Celery beat. Ctrl-C (or SIGTERM)
+stops every process it started, the embedded servers last.
+
+The banner's two `curl` lines work as printed on the first start: one ingests an event for a
+lead named by its email alias, the other reads that lead's score. With `--demo` the lead is a
+seeded one; without, the first call creates it and the second names it as `LEAD_ID`. Emails
+the triggers send are written to files in the data folder unless EMAIL_BACKEND is set.
 """
 
 import contextlib
@@ -34,6 +40,9 @@ _READY_TIMEOUT_SECONDS = 90
 _STOP_TIMEOUT_SECONDS = 20
 
 DEMO_EMAIL = "admin@leadvibe.local"
+# The first contact's lead when no demo data set names one.
+FIRST_CONTACT_EMAIL = "ada@example.com"
+_FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -46,15 +55,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="on the first start, seed the demo OU with the demo data set",
+        )
 
-    def handle(self, *args, port, stream_port, host, web_workers, **options):
+    def handle(self, *args, port, stream_port, host, web_workers, demo, **options):
         self._stop_requested = False
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
 
         reset_metrics_dir()
         call_command("migrate", interactive=False, verbosity=0)
-        demo = self._create_demo_data()
+        created = self._create_demo_data()
+        sample_lead = (
+            self._seed_demo_data(created["ou_id"]) if demo and created["created"] else None
+        )
 
         children = self._start_children(
             host=host, port=port, stream_port=stream_port, web_workers=web_workers
@@ -65,7 +82,7 @@ class Command(BaseCommand):
             stream_url = f"http://{local_host}:{stream_port}"
             self._wait_until_ready(f"{base_url}/readyz", children)
             self._wait_until_ready(f"{stream_url}/healthz", children)
-            self._print_banner(base_url, stream_url, demo)
+            self._print_banner(base_url, stream_url, created, sample_lead)
             self._supervise(children)
         finally:
             _stop(children)
@@ -94,11 +111,25 @@ class Command(BaseCommand):
         demo["password"] = password
         return demo
 
+    def _seed_demo_data(self, ou_id: str) -> dict:
+        """The demo data set in the demo OU; returns the seeded lead the banner uses."""
+        output = io.StringIO()
+        call_command("seed_demo", ou=ou_id, stdout=output)
+        seeded = json.loads(output.getvalue())
+        counts = seeded["counts"]
+        self.stdout.write(
+            f"leadvibe: seeded the demo data set: {counts['leads']} leads, "
+            f"{counts['accounts']} accounts, {counts['events']} events (the worker scores them)"
+        )
+        return seeded["sample_lead"]
+
     def _start_children(
         self, *, host, port, stream_port, web_workers
     ) -> dict[str, subprocess.Popen]:
-        env = {**os.environ, "PORT": str(port), "LEADVIBE_KEEP_METRICS": "1"}
         data_dir = embedded.default_data_dir().resolve()
+        env = {**os.environ, "PORT": str(port), "LEADVIBE_KEEP_METRICS": "1"}
+        if "EMAIL_BACKEND" not in env:
+            env |= {"EMAIL_BACKEND": _FILE_EMAIL_BACKEND, "EMAIL_FILE_PATH": str(data_dir / "mail")}
         commands = {
             "web": web_server_command(bind=f"{host}:{port}", workers=web_workers),
             "stream": stream_server_command(bind=f"{host}:{stream_port}"),
@@ -130,7 +161,9 @@ class Command(BaseCommand):
         if not self._stop_requested:
             raise CommandError(f"the server did not become ready at {url}")
 
-    def _print_banner(self, base_url: str, stream_url: str, demo: dict) -> None:
+    def _print_banner(
+        self, base_url: str, stream_url: str, demo: dict, sample_lead: dict | None
+    ) -> None:
         if demo.get("created"):
             client_id, client_secret = demo["client_id"], demo["client_secret"]
             ou_id = demo["ou_id"]
@@ -145,13 +178,23 @@ class Command(BaseCommand):
                 "  existing data: use your credentials, or create some with\n"
                 "  python manage.py bootstrap --org NAME --ou NAME --email EMAIL --password PW\n"
             )
+        if sample_lead:
+            email, lead_id = sample_lead["email"], sample_lead["lead_id"]
+            whose = f"seeded lead {lead_id}"
+        else:
+            email, lead_id = FIRST_CONTACT_EMAIL, "LEAD_ID"
+            whose = "a new lead; LEAD_ID: the lead_id it answers"
         event = json.dumps(
             {
-                "lead_id": "lead-1",
-                "event_type": "page_view",
+                "aliases": [{"alias_kind": "email", "raw_value": email}],
+                "event_type": "pricing_page_view",
                 "metadata": {"channel": "web", "path": "/pricing"},
             }
         )
+        credentials = f"-u '{client_id}:{client_secret}'"
+        mail = ""
+        if "EMAIL_BACKEND" not in os.environ:
+            mail = f"  trigger mail  {embedded.default_data_dir().resolve() / 'mail'}/\n"
         self.stdout.write(
             "\nLeadvibe is running (Ctrl-C stops everything)\n"
             f"  API           {base_url}/api/v1/\n"
@@ -159,10 +202,12 @@ class Command(BaseCommand):
             f"  metrics       {base_url}/metrics\n"
             f"  readiness     {base_url}/readyz\n"
             f"  live stream   {stream_url}/api/v1/stream?ouId={ou_id}&access_token=<JWT>\n"
-            f"{login}"
-            "Ingest an event:\n"
-            f"  curl -u '{client_id}:{client_secret}' -H 'Content-Type: application/json' \\\n"
+            f"{mail}{login}"
+            f"Ingest an event for {email} ({whose}):\n"
+            f"  curl {credentials} -H 'Content-Type: application/json' \\\n"
             f"       -d '{event}' {base_url}/api/v1/events\n"
+            "Read its score:\n"
+            f"  curl {credentials} {base_url}/api/v1/leads/{lead_id}/score\n"
         )
         self.stdout.flush()
 
