@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from leadvibe.jobs import jobs_sweep
 from scoring.fit.selectors import ACCOUNT, PROFILE
 from scoring.fit.services.config import fit_mapping_create, fit_rule_create, fit_ruleset_create
-from scoring.models import EngagementEvent, Lead
+from scoring.models import Account, EngagementEvent, Lead
 from scoring.services.decay_sweep import ou_decay_sweep
 from scoring.services.lead_changes import lead_merge, lead_metadata_patch, lead_update
 from scoring.services.leads import lead_create
@@ -163,6 +163,10 @@ def configured_unit(inorganic: bool):
     decay_rule(unit, decrease=10)
     unit.org.abm_enabled = True
     unit.org.save(update_fields=["abm_enabled"])
+    for account_id, tier in (("acme", "gold"), ("globex", "silver")):  # scored below
+        Account.objects.create(
+            org_id=unit.org_id, unit=unit, account_id=account_id, metadata={"tier": tier}
+        )
     fit_rules = {
         PROFILE: [
             ("industry", "equals", "fintech", 30),
