@@ -2,7 +2,10 @@
 (202 + the job), GET reports the OU's latest one (404 before the first). Owners and org
 admins, with a member's JWT (like the other `/admin` routes)."""
 
-from drf_spectacular.utils import extend_schema
+from collections.abc import Callable
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,12 +50,6 @@ class EventBackfillOut(BackfillJobOut):
     leads_without_account = serializers.IntegerField()
 
 
-class _AdminView(ApiView):
-    jwt_only = True
-    read_role = Role.OWNER
-    write_role = Role.OWNER
-
-
 RESUMABLE = (
     "Runs in chunks, each committed with the job's progress, while events keep arriving; a job "
     "whose worker stopped resumes where it stopped. Running it again changes nothing. While a "
@@ -60,8 +57,38 @@ RESUMABLE = (
 )
 
 
-class AccountBackfillView(_AdminView):
-    @extend_schema(
+class _BackfillView(ApiView):
+    """POST starts the backfill (`start`), GET reports the latest (`latest`), both rendered by
+    `output`. Owners and org admins, with a member's JWT."""
+
+    jwt_only = True
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+    start: Callable[..., BackfillJob]
+    latest: Callable[..., BackfillJob]
+    output: type[BackfillJobOut]
+
+    def post(self, request: Request) -> Response:
+        job = type(self).start(ou=request.ou, member=request.member)  # type: ignore[attr-defined]
+        return Response(self.output(job).data, status=status.HTTP_202_ACCEPTED)
+
+    def get(self, request: Request) -> Response:
+        job = type(self).latest(ou=request.ou)  # type: ignore[attr-defined]
+        return Response(self.output(job).data)
+
+
+def _latest_schema(kind: str, output: type[BackfillJobOut]) -> dict[str, Any]:
+    return {
+        "get": extend_schema(
+            responses=output,
+            summary=f"The latest {kind} backfill of the OU, with its progress (OU-scoped)",
+            description="404 before the first backfill.",
+        )
+    }
+
+
+@extend_schema_view(
+    post=extend_schema(
         request=None,
         responses={202: AccountBackfillOut},
         summary="Backfill account mapping and profile scoring (OU-scoped)",
@@ -73,26 +100,17 @@ class AccountBackfillView(_AdminView):
             "order, and its profile is rescored; then each account's mappings are applied from "
             "its leads' events and the account is rescored. " + RESUMABLE
         ),
-    )
-    def post(self, request: Request) -> Response:
-        job = account_backfill_start(
-            ou=request.ou,  # type: ignore[attr-defined]
-            member=request.member,  # type: ignore[attr-defined]
-        )
-        return Response(AccountBackfillOut(job).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(
-        responses=AccountBackfillOut,
-        summary="The latest account backfill of the OU, with its progress (OU-scoped)",
-        description="404 before the first backfill.",
-    )
-    def get(self, request: Request) -> Response:
-        job = account_backfill_latest(ou=request.ou)  # type: ignore[attr-defined]
-        return Response(AccountBackfillOut(job).data)
+    ),
+    **_latest_schema("account", AccountBackfillOut),
+)
+class AccountBackfillView(_BackfillView):
+    start = staticmethod(account_backfill_start)
+    latest = staticmethod(account_backfill_latest)
+    output = AccountBackfillOut
 
 
-class EventBackfillView(_AdminView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=None,
         responses={202: EventBackfillOut},
         summary="Backfill event metadata accountId (OU-scoped)",
@@ -101,19 +119,10 @@ class EventBackfillView(_AdminView):
             "lead has an account to that account's id, where it is missing or differs (system "
             "events such as DECAY are left alone). " + RESUMABLE
         ),
-    )
-    def post(self, request: Request) -> Response:
-        job = event_backfill_start(
-            ou=request.ou,  # type: ignore[attr-defined]
-            member=request.member,  # type: ignore[attr-defined]
-        )
-        return Response(EventBackfillOut(job).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(
-        responses=EventBackfillOut,
-        summary="The latest event-accounts backfill of the OU, with its progress (OU-scoped)",
-        description="404 before the first backfill.",
-    )
-    def get(self, request: Request) -> Response:
-        job = event_backfill_latest(ou=request.ou)  # type: ignore[attr-defined]
-        return Response(EventBackfillOut(job).data)
+    ),
+    **_latest_schema("event-accounts", EventBackfillOut),
+)
+class EventBackfillView(_BackfillView):
+    start = staticmethod(event_backfill_start)
+    latest = staticmethod(event_backfill_latest)
+    output = EventBackfillOut

@@ -7,9 +7,11 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import requests
+from celery import current_app
 
 from leadvibe.process_commands import (
     celery_worker_command,
@@ -102,6 +104,33 @@ def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
         process.wait()
     for log_file in getattr(process, "log_files", ()):
         log_file.close()
+
+
+def job_worker_killed(job_row, *, env: dict, log_dir: Path, once: Callable[[Any], bool]):
+    """Start a worker, SIGKILL it (its whole process group) as soon as the durable job in
+    `job_row` (a one-row queryset) satisfies `once`, and answer the job as the kill left it."""
+    worker = start_worker(env=env, log_dir=log_dir)
+    try:
+        assert wait_until(lambda: once(job_row.get()), timeout=60, every=0.02)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    finally:
+        stop_process(worker)
+    return job_row.get()
+
+
+def job_resumed_by_sweep(job_row, *, env: dict, log_dir: Path, lease_seconds: float):
+    """Start a worker, let the killed job's lease run out, send the sweep as beat does, and
+    answer the job once it stopped running."""
+    log_dir.mkdir()
+    worker = start_worker(env=env, log_dir=log_dir)
+    try:
+        time.sleep(lease_seconds + 0.5)
+        current_app.send_task("leadvibe.tasks.jobs_sweep_task")  # as beat sends it
+        assert wait_until(lambda: job_row.get().status != "running", timeout=120)
+    finally:
+        stop_process(worker)
+    return job_row.get()
 
 
 def json_lines(path: Path) -> list[dict]:

@@ -2,12 +2,7 @@
 the sweep on a restarted worker resumes it from its recorded progress; every chunk is counted
 once and the result equals a fresh computation."""
 
-import os
-import signal
-import time
-
 import pytest
-from celery import current_app
 
 from scoring.models import AccountBackfill, EngagementEvent, EventBackfill
 from scoring.services.backfills import (
@@ -15,7 +10,7 @@ from scoring.services.backfills import (
     account_backfill_start,
     event_backfill_start,
 )
-from tests.e2e.processes import start_worker, stop_process, wait_until
+from tests.e2e.processes import job_resumed_by_sweep, job_worker_killed
 from tests.scoring.test_backfill_concurrency import (
     UNLINKED,
     account_of,
@@ -31,26 +26,15 @@ LEASE_SECONDS = 2
 
 
 def _killed_and_resumed(job_row, *, env, tmp_path):
-    worker = start_worker(env=env, log_dir=tmp_path)
-    try:
-        assert wait_until(lambda: job_row.get().progress_done >= LEAD_CHUNK, timeout=60, every=0.02)
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-    finally:
-        stop_process(worker)
-    killed = job_row.get()
+    killed = job_worker_killed(
+        job_row, env=env, log_dir=tmp_path, once=lambda job: job.progress_done >= LEAD_CHUNK
+    )
     assert (killed.status, killed.attempts) == ("running", 1)
     assert 0 < killed.progress_done < LEADS, "the kill should land while leads remain"
 
-    (tmp_path / "restarted").mkdir()
-    worker = start_worker(env=env, log_dir=tmp_path / "restarted")
-    try:
-        time.sleep(LEASE_SECONDS + 0.5)
-        current_app.send_task("leadvibe.tasks.jobs_sweep_task")  # as beat sends it
-        assert wait_until(lambda: job_row.get().status != "running", timeout=120)
-    finally:
-        stop_process(worker)
-    done = job_row.get()
+    done = job_resumed_by_sweep(
+        job_row, env=env, log_dir=tmp_path / "restarted", lease_seconds=LEASE_SECONDS
+    )
     assert (done.status, done.attempts, done.error) == ("completed", 2, "")
     assert done.progress_done == done.progress_total
     return done

@@ -5,17 +5,13 @@ every row is stored exactly once."""
 import csv
 import io
 import json
-import os
-import signal
-import time
 
 import pytest
-from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from scoring.ingestion.services.imports import CHUNK_ROWS, import_job_create
 from scoring.models import EngagementEvent, ImportJob
-from tests.e2e.processes import start_worker, stop_process, wait_until
+from tests.e2e.processes import job_resumed_by_sweep, job_worker_killed
 from tests.factories import make_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,28 +38,16 @@ def test_an_import_whose_worker_was_killed_is_resumed_and_stores_every_row_once(
     job = import_job_create(ou=unit, created_by=None, upload=upload)  # sent after commit
     job_row = ImportJob.objects.for_ou(unit).filter(pk=job.pk)
 
-    worker = start_worker(env=env, log_dir=tmp_path)
-    try:
-        assert wait_until(lambda: job_row.get().progress_done >= CHUNK_ROWS, timeout=60, every=0.02)
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-    finally:
-        stop_process(worker)
-    killed = job_row.get()
+    killed = job_worker_killed(
+        job_row, env=env, log_dir=tmp_path, once=lambda job: job.progress_done >= CHUNK_ROWS
+    )
     assert killed.rows_failed == 0, killed.errors[:3]
     assert (killed.status, killed.attempts) == ("running", 1)
     assert 0 < killed.progress_done < ROWS, "the kill should land while rows remain"
 
-    (tmp_path / "restarted").mkdir()
-    worker = start_worker(env=env, log_dir=tmp_path / "restarted")
-    try:
-        time.sleep(LEASE_SECONDS + 0.5)
-        current_app.send_task("leadvibe.tasks.jobs_sweep_task")  # as beat sends it
-        assert wait_until(lambda: job_row.get().status != "running", timeout=120)
-    finally:
-        stop_process(worker)
-
-    done = job_row.get()
+    done = job_resumed_by_sweep(
+        job_row, env=env, log_dir=tmp_path / "restarted", lease_seconds=LEASE_SECONDS
+    )
     assert (done.status, done.progress_done, done.rows_failed, done.attempts) == (
         "completed", ROWS, 0, 2,
     )  # fmt: skip
