@@ -6,9 +6,13 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from leadvibe.jobs import jobs_sweep
 from scoring.models import Account, AccountScore
+from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from tests.api_clients import member_client_for
 from tests.factories import make_credential
@@ -224,6 +228,39 @@ def test_deleting_accounts_unlinks_their_leads(accounts, ou, member_client):
         "account_scores_deleted": 0,
         "not_found": ["acme"],
     }
+
+
+def test_segments_reading_the_account_follow_a_deletion(accounts, client, member_client):
+    """acme's leads are in a segment of `tier = enterprise` accounts; once acme is deleted
+    they have no account, so they leave it (cause `metadata`)."""
+    segment = call(member_client, "post", "/segments", {"name": "Enterprise"}, status=201)
+    segment_id = segment["segment_id"]
+    call(member_client, "post", f"/segments/{segment_id}/rules",
+         {"rule_type": "account_metadata", "field_name": "tier", "operator": "equals",
+          "value": "enterprise"}, status=201)  # fmt: skip
+    jobs_sweep()
+    members = f"/segments/{segment_id}/leads"
+    assert sorted(row["lead_id"] for row in call(member_client, "get", members)) == ["ann", "bob"]
+
+    call(member_client, "post", "/accounts/delete", {"ids": ["acme"]})
+    assert call(member_client, "get", members) == []
+    assert call(member_client, "get", f"/segments/{segment_id}/count")["count"] == 0
+    exits = [e for e in call(member_client, "get", f"/segments/{segment_id}/events")
+             if e["type"] == "segment_exited"]  # fmt: skip
+    assert sorted(e["lead_id"] for e in exits) == ["ann", "bob"]
+
+
+def test_the_list_costs_the_same_statements_for_3_or_40_accounts(accounts, ou, member_client):
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            listed(member_client, "?search=e&intent_level=cold&range=all")
+        return len(queries)
+
+    few = statements()
+    for n in range(40):
+        lead_create(ou=ou, lead_id=f"extra-{n}", metadata={}, account_id=f"extra-{n % 37}")
+    assert len(listed(member_client, "?limit=500")["accounts"]) == 41
+    assert statements() == few
 
 
 def test_another_ous_accounts_are_neither_listed_nor_deleted(accounts, ou, member_client):
