@@ -276,20 +276,24 @@ def test_a_late_event_replays_the_lead_and_its_flags_follow_the_whole_history(ou
     assert [kind for _, kind, _ in events_of(segment)] == ["segment_entered"]
 
 
-def test_an_event_mapped_to_an_account_brings_in_the_accounts_other_leads(ou, leads):
-    # Found by the property test: bo's event sets the account's tier, and di, whose account
-    # it also is, was left out until something touched di.
+GOLD_TIER = {"rule_type": "account_metadata", "field_name": "tier", "operator": "equals",
+             "value": "gold"}  # fmt: skip
+
+
+@pytest.fixture
+def abm(ou):
     ou.org.abm_enabled = True
     ou.org.save(update_fields=["abm_enabled"])
+
+
+def test_an_event_mapped_to_an_account_brings_in_the_accounts_other_leads(ou, abm, leads):
+    # Found by the property test: bo's event sets the account's tier, and di, whose account
+    # it also is, was left out until something touched di.
     fit_mapping_create(ou=ou, member=None, kind=ACCOUNT, source_field="tier",
                        target_property="tier")  # fmt: skip
     for name in ("bo", "di"):
         lead_update(ou=ou, lead_id=name, metadata=LEADS[name], account_id="acme")
-    segment = segment_of(
-        ou,
-        {"rule_type": "account_metadata", "field_name": "tier", "operator": "equals",
-         "value": "gold"},
-    )  # fmt: skip
+    segment = segment_of(ou, GOLD_TIER)
     jobs_sweep()
     assert members_of(segment) == []
     EngagementEvent.objects.bulk_create([new_event(leads["bo"], "email_open", 9, {"tier": "Gold"})])
@@ -301,15 +305,9 @@ def test_an_event_mapped_to_an_account_brings_in_the_accounts_other_leads(ou, le
     ]
 
 
-def test_linking_a_lead_to_an_account_moves_it_by_account_rules(ou, leads):
-    ou.org.abm_enabled = True
-    ou.org.save(update_fields=["abm_enabled"])
+def test_linking_a_lead_to_an_account_moves_it_by_account_rules(ou, abm, leads):
     Account.objects.create(org_id=ou.org_id, unit=ou, account_id="acme", metadata={"tier": "Gold"})
-    segment = segment_of(
-        ou,
-        {"rule_type": "account_metadata", "field_name": "tier", "operator": "equals",
-         "value": "gold"},
-    )  # fmt: skip
+    segment = segment_of(ou, GOLD_TIER)
     jobs_sweep()
     assert members_of(segment) == []
     lead_update(ou=ou, lead_id="bo", metadata=LEADS["bo"], account_id="acme")
