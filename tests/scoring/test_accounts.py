@@ -16,25 +16,12 @@ from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
 from tests.api_clients import member_client_for
 from tests.factories import make_credential
+from tests.scoring.test_profile_scoring import call
 from tests.security.test_tenancy_matrix import methods_of, named_routes
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def abm(ou):
-    ou.org.abm_enabled = True
-    ou.org.save(update_fields=["abm_enabled"])
-
-
-def call(client, method, path, body=None, *, status=200):
-    response = getattr(client, method)(f"{API}{path}", body, format="json")
-    assert response.status_code == status, response.content
-    if status >= 400:
-        assert response.json()["status"] == status
-    return response.json()
 
 
 def ingest(client, lead_id, event_type, *, ago, metadata=None):

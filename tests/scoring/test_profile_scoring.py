@@ -14,12 +14,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-@pytest.fixture
-def abm(ou):
-    ou.org.abm_enabled = True
-    ou.org.save(update_fields=["abm_enabled"])
-
-
 def call(client, method, path, body=None, *, status=200):
     response = getattr(client, method)(f"{API}{path}", body, format="json")
     assert response.status_code == status, response.content
