@@ -29,10 +29,10 @@ from scoring.models import (
     LeadScore,
     Level,
     ProfileRuleset,
+    Ruleset,
 )
-from scoring.selectors.config import config_object_get, levels_list
+from scoring.selectors.config import config_object_get
 from scoring.selectors.leads import lead_get
-from scoring.selectors.scores import primary_ruleset
 from segments.models import (
     Segment,
     SegmentEventMatch,
@@ -178,31 +178,39 @@ class SegmentContext:
 
 
 def segment_context(*, unit_id: str) -> SegmentContext:
-    def levels(kind: str) -> tuple[LevelRange, ...]:
-        return tuple(
-            LevelRange(level.name, level.min_score, level.max_score)
-            for level in levels_list(ou=unit_id, kind=kind)  # type: ignore[arg-type]
-        )
+    """Two reads (every scored batch with segments pays them): the levels of every kind, and
+    the three primary rulesets."""
+    levels: dict[str, list[LevelRange]] = {kind: [] for kind in Level.Kind.values}
+    for name, kind, min_score, max_score in (
+        Level.objects.for_ou(unit_id)
+        .order_by("min_score", "id")
+        .values_list("name", "kind", "min_score", "max_score")
+    ):
+        levels[kind].append(LevelRange(name, min_score, max_score))
 
-    primary = primary_ruleset(ou=unit_id)  # type: ignore[arg-type]
+    def primary(rulesets: QuerySet[Any]) -> Subquery:
+        return Subquery(rulesets.filter(is_primary=True).order_by("pk").values("pk")[:1])
+
+    engagement, profile, account = (
+        OrgUnit.objects.filter(pk=unit_id)
+        .values_list(
+            primary(Ruleset.objects.for_ou(unit_id)),
+            primary(ProfileRuleset.objects.for_ou(unit_id).filter(enabled=True)),
+            primary(AccountRuleset.objects.for_ou(unit_id).filter(enabled=True)),
+        )
+        .get()
+    )
     return SegmentContext(
         unit_id=unit_id,
         levels=LevelSets(
-            engagement=levels(Level.Kind.ENGAGEMENT),
-            profile=levels(Level.Kind.PROFILE),
-            account=levels(Level.Kind.ACCOUNT),
+            engagement=tuple(levels[Level.Kind.ENGAGEMENT]),
+            profile=tuple(levels[Level.Kind.PROFILE]),
+            account=tuple(levels[Level.Kind.ACCOUNT]),
         ),
-        engagement_ruleset=primary.pk if primary else None,
-        profile_ruleset=_enabled_primary(ProfileRuleset, unit_id),
-        account_ruleset=_enabled_primary(AccountRuleset, unit_id),
+        engagement_ruleset=engagement,
+        profile_ruleset=profile,
+        account_ruleset=account,
     )
-
-
-def _enabled_primary(
-    model: type[ProfileRuleset] | type[AccountRuleset], unit_id: str
-) -> int | None:
-    rulesets: QuerySet[ProfileRuleset] | QuerySet[AccountRuleset] = model.objects.for_ou(unit_id)
-    return rulesets.filter(is_primary=True, enabled=True).values_list("pk", flat=True).first()
 
 
 def _sources(*, from_matches: bool = True) -> SqlSources:
