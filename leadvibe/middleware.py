@@ -5,7 +5,7 @@ import logging
 import re
 import time
 import uuid
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -163,9 +163,13 @@ class PathAndQueryValidationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        problem = _text_problem("path", _raw_path(request)) or _query_problem(_raw_query(request))
-        if problem:
-            return error_response(400, problem)
+        path_problem = _text_problem("path", _raw_path(request))
+        if path_problem:
+            return error_response(400, path_problem)
+        query = _raw_query(request)
+        query_problem = _query_problem(query)
+        if query_problem:
+            return error_response(400, query_problem, _nul_parameters(query) or None)
         return self.get_response(request)
 
 
@@ -195,6 +199,17 @@ def _query_problem(query: bytes) -> str | None:
     if _INVALID_PERCENT_ESCAPE.search(query):
         return "Invalid query string: '%' must be followed by two hexadecimal digits"
     return _text_problem("query string", unquote_to_bytes(query.replace(b"+", b" ")))
+
+
+def _nul_parameters(query: bytes) -> dict[str, list[str]]:
+    """`details` naming each query parameter whose name or value holds a NUL (written `\\0` in
+    a name), as validation errors name the parameter at fault."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, errors="replace")
+    return {
+        name.replace("\x00", "\\0"): ["Must not contain a NUL character."]
+        for name, value in pairs
+        if "\x00" in name or "\x00" in value
+    }
 
 
 def _text_problem(where: str, raw: bytes) -> str | None:

@@ -31,6 +31,7 @@ from scoring.selectors.events import (
     EXPORT_COLUMNS,
     PROPERTIES_SAMPLE_SIZE,
     TIME_RANGES,
+    EventFilters,
     event_channels_list,
     event_items,
     event_type_properties,
@@ -47,10 +48,19 @@ from scoring.services.orders import order_create
 
 MAX_DELETE_IDS = 1000
 MAX_METADATA_FILTERS = 20
+MAX_EVENT_TYPE_FILTERS = 50
+# How far back a sync run restarts (both feeds): far longer than a write of events or scores.
+SYNC_OVERLAP_TEXT = "5 minutes"
 ACTIVITY_DEFAULT_LIMIT = 100
 ACTIVITY_MAX_LIMIT = 500
 CHANNELS = [choice.value for choice in EngagementEvent.Channel]
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
+
+
+def sync_cursor_check(attrs: dict, *, bound: str, item: str) -> None:
+    """A sync feed's cursor (`after_id`) is a place after its timestamp (`bound`): alone, 400."""
+    if "after_id" in attrs and bound not in attrs:
+        raise serializers.ValidationError({"after_id": [f"Requires {bound} ({item})."]})
 
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -74,6 +84,20 @@ class MetadataFilterField(StrictCharField):
         return key, value
 
 
+@extend_schema_field({"type": "string", "pattern": rf"^{EngagementEvent.ID_PREFIX}[0-9]{{1,18}}$"})
+class EventIdField(StrictCharField):
+    """`ev_<n>`, parsed to n (at most 18 digits, so it fits the bigint column)."""
+
+    default_error_messages = {"format": "Must be an event id such as ev_123."}
+    PATTERN = re.compile(rf"{EngagementEvent.ID_PREFIX}([0-9]{{1,18}})")
+
+    def to_internal_value(self, data):
+        match = self.PATTERN.fullmatch(super().to_internal_value(data))
+        if match is None:
+            self.fail("format")
+        return int(match.group(1))
+
+
 class EventFilterQuery(QueryParameters):
     metadata = serializers.ListField(
         child=MetadataFilterField(),
@@ -89,6 +113,33 @@ class EventFilterQuery(QueryParameters):
     logic = serializers.ChoiceField(
         choices=["and", "or"], default="and", help_text="Combine metadata filters"
     )
+    lead_id = StrictCharField(
+        max_length=200, required=False, help_text="Only this lead's events (none if unknown)"
+    )
+    event_type = serializers.ListField(
+        child=StrictCharField(max_length=100),
+        required=False,
+        max_length=MAX_EVENT_TYPE_FILTERS,
+        help_text="Repeatable: only events of these types (`event_type=a&event_type=b`)",
+    )
+    channel = serializers.ChoiceField(choices=CHANNELS, required=False, help_text="Only this one")
+    occurred_since = RFC3339DateTimeField(
+        required=False, help_text="Only events that happened at or after this (`timestamp`)"
+    )
+    received_since = RFC3339DateTimeField(
+        required=False,
+        help_text="Incremental sync: only events received at or after this (`received_at`), "
+        "oldest arrival first. See the operation's description.",
+    )
+    after_id = EventIdField(
+        required=False,
+        help_text="With `received_since` (the `received_at` of this event): only the events "
+        "received after this one. Resumes a sync where its last page ended.",
+    )
+
+    def validate(self, attrs):
+        sync_cursor_check(attrs, bound="received_since", item="the received_at of that event")
+        return attrs
 
 
 class EngagementEventOutput(serializers.Serializer):
@@ -99,8 +150,22 @@ class EngagementEventOutput(serializers.Serializer):
     received_at = RFC3339DateTimeField()
     channel = StrictCharField(help_text=f"One of: {', '.join(CHANNELS)}")
     source = StrictCharField(help_text="api, csv, seed or system")
-    metadata = serializers.DictField()
+    metadata = serializers.DictField(
+        source="public_metadata",
+        help_text="As sent; a system DECAY event's holds `decay_id` (`dc_<n>`, the decay rule) "
+        "and `decrease`",
+    )
     status = StrictCharField(help_text="pending (not scored yet) or processed")
+    suppression_reason = StrictCharField(
+        allow_null=True,
+        help_text="Why scoring ignored the event: metadata_filter, inorganic, "
+        "inorganic_grouped or hidden_type; null when it counted (or is pending)",
+    )
+    score_delta = serializers.IntegerField(
+        allow_null=True,
+        help_text="What the event did to the lead's score in the primary ruleset (its rules' "
+        "points, a burst compensation, a decay; 0 when nothing); null while pending",
+    )
 
 
 class OrderOutput(serializers.Serializer):
@@ -113,13 +178,20 @@ class OrderOutput(serializers.Serializer):
     created_at = RFC3339DateTimeField()
 
 
-def _event_filters(query_params) -> dict:
+def _event_filters(query_params) -> EventFilters:
     query = EventFilterQuery(data=query_params)
     query.is_valid(raise_exception=True)
-    return {
-        "metadata": query.validated_data.get("metadata", []),
-        "logic": query.validated_data["logic"],
-    }
+    params = query.validated_data
+    return EventFilters(
+        metadata=params.get("metadata", []),
+        logic=params["logic"],
+        lead_id=params.get("lead_id"),
+        event_types=params.get("event_type", []),
+        channel=params.get("channel"),
+        occurred_since=params.get("occurred_since"),
+        received_since=params.get("received_since"),
+        after_seq=params.get("after_id"),
+    )
 
 
 # --- GET /events (served by event_views.EventsView, which shares the path with ingestion) ---
@@ -127,33 +199,36 @@ def _event_filters(query_params) -> dict:
 events_list_schema = extend_schema(
     parameters=[PageParamsSerializer, EventFilterQuery],
     responses=EngagementEventOutput(many=True),
-    summary="List engagement events (OU-scoped)",
-    description="Newest first (`timestamp`, then arrival). The total is in `X-Total-Count`.",
+    summary="List engagement events (OU-scoped): the activity feed and the sync feed",
+    description=(
+        "Newest first (`timestamp`, then arrival); the total is in `X-Total-Count`. Filters "
+        "combine (all must hold): `lead_id`, `event_type` (repeatable: any of them), "
+        "`channel`, `occurred_since`, `metadata`.\n\n"
+        "**Incremental sync.** With `received_since` the list is ordered by arrival, oldest "
+        "first (`received_at`, then `id`), from `received_since` included. Read pages with "
+        "`received_since` = the `received_at` of the last event you read and `after_id` = its "
+        "`id`, until a page is shorter than `limit` (do not page with `page`: deletions "
+        "would shift it). Keep where you stopped; the next run starts "
+        f"{SYNC_OVERLAP_TEXT} earlier (`received_since` only, without `after_id`) and skips "
+        "ids it already has: an event is stamped `received_at` when its write begins and "
+        "shows once that write commits, which is within that overlap. `status` is `pending` "
+        "until the event is scored; its `score_delta` and `suppression_reason` are set then "
+        "(read pending ones again by `lead_id`, or follow scores with "
+        "`GET /leads?updated_since=`). Deleted events are not reported."
+    ),
 )
 
 
 def events_list_response(request) -> Response:
     page = page_request_from(request.query_params)
-    events = events_list(ou=request.ou, **_event_filters(request.query_params))
-    items = EngagementEventOutput(page.slice(event_items(events)), many=True).data
+    events = events_list(ou=request.ou, filters=_event_filters(request.query_params))
+    items = EngagementEventOutput(
+        page.slice(event_items(ou=request.ou, events=events)), many=True
+    ).data
     return bare_list_response(items, total=events.count())
 
 
 # --- Other event routes ---------------------------------------------------------------------
-
-
-@extend_schema_field({"type": "string", "pattern": rf"^{EngagementEvent.ID_PREFIX}[0-9]{{1,18}}$"})
-class EventIdField(StrictCharField):
-    """`ev_<n>`, parsed to n (at most 18 digits, so it fits the bigint column)."""
-
-    default_error_messages = {"format": "Must be an event id such as ev_123."}
-    PATTERN = re.compile(rf"{EngagementEvent.ID_PREFIX}([0-9]{{1,18}})")
-
-    def to_internal_value(self, data):
-        match = self.PATTERN.fullmatch(super().to_internal_value(data))
-        if match is None:
-            self.fail("format")
-        return int(match.group(1))
 
 
 class EventsDeleteView(ApiView):
@@ -232,7 +307,7 @@ class EventsExportView(ApiView):
     )
     def get(self, request):
         # Filters are validated before the first byte, so a bad one is still a JSON 400.
-        rows = events_export_rows(ou=request.ou, **_event_filters(request.query_params))
+        rows = events_export_rows(ou=request.ou, filters=_event_filters(request.query_params))
         return csv_attachment(EXPORT_COLUMNS, rows, name="events")
 
 
@@ -249,7 +324,9 @@ class LeadEventsView(ApiView):
     def get(self, request, lead_id):
         page = page_request_from(request.query_params)
         events = lead_events(ou=request.ou, lead_id=lead_id)
-        items = EngagementEventOutput(page.slice(event_items(events)), many=True).data
+        items = EngagementEventOutput(
+            page.slice(event_items(ou=request.ou, events=events)), many=True
+        ).data
         return bare_list_response(items, total=events.count())
 
 

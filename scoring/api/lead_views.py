@@ -25,9 +25,17 @@ from leadvibe.api.parsers import JSONParser
 from leadvibe.api.query import QueryParameters
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_SCORE_BOUND
+from scoring.api.event_read_views import SYNC_OVERLAP_TEXT, sync_cursor_check
 from scoring.fit.selectors import account_fit_get, lead_profile_get
 from scoring.selectors.events import time_window
-from scoring.selectors.lead_list import EXACT_COUNT_LIMIT, SORTS, LeadListFilters, leads_list
+from scoring.selectors.lead_list import (
+    EXACT_COUNT_LIMIT,
+    SORTS,
+    LeadListFilters,
+    LeadListPage,
+    leads_changed_since,
+    leads_list,
+)
 from scoring.selectors.leads import (
     SEARCH_LIMIT,
     lead_aliases,
@@ -48,6 +56,8 @@ from scoring.services.leads import lead_create
 
 LEAD_RANGES = ["all", "today", "yesterday", "last_24h", "last_7d", "last_30d", "last_90d"]
 LAST_ACTIVE_DAYS = {"7d": 7, "30d": 30}
+# The list's parameters that order or narrow it, which the sync feed (`updated_since`) refuses.
+SYNC_EXCLUDES = ("range", "event_type", "last_active", "min_score", "max_score", "sort", "page")
 # Path words of routes next to /leads/{id}: a lead with such an id could not be read.
 RESERVED_LEAD_IDS = frozenset({"search", "merge", "scores"})
 
@@ -110,6 +120,11 @@ class LeadListItemOutput(serializers.Serializer):
         allow_null=True,
         help_text="Time of the lead's last activity: its last event that was not suppressed",
     )
+    changed_at = RFC3339DateTimeField(
+        allow_null=True,
+        help_text="With `updated_since`: when the lead's row or scores last changed, its "
+        "place in the sync feed; null otherwise",
+    )
 
 
 class LeadDeletionOutput(serializers.Serializer):
@@ -158,6 +173,27 @@ class LeadsView(ApiView):
             help_text="`-score` (default): highest primary score first; `score`; "
             "`-created_at`: newest first; `created_at`",
         )
+        updated_since = RFC3339DateTimeField(
+            required=False,
+            help_text="Incremental sync: only leads whose row or scores changed at or after "
+            "this, ordered by `changed_at`. See the operation's description.",
+        )
+        after_id = StrictCharField(
+            max_length=200,
+            required=False,
+            help_text="With `updated_since` (the `changed_at` of this lead): only the leads "
+            "after this one. Resumes a sync where its last page ended.",
+        )
+
+        def validate(self, attrs):
+            sync_cursor_check(attrs, bound="updated_since", item="the changed_at of that lead")
+            if "updated_since" in attrs:
+                combined = sorted(set(self.initial_data) & set(SYNC_EXCLUDES))
+                if combined:
+                    raise serializers.ValidationError(
+                        {name: ["Not combined with updated_since."] for name in combined}
+                    )
+            return attrs
 
     class LeadCreateInput(serializers.Serializer):
         id = StrictCharField(max_length=200, help_text="The client's lead id, unique")
@@ -196,7 +232,20 @@ class LeadsView(ApiView):
             "and last activity (its last event not suppressed; system events such as DECAY "
             "are not activity). `min_score`/`max_score` are inclusive. `total` counts every "
             f"match exactly up to {EXACT_COUNT_LIMIT:,}; above, it is the database's "
-            "estimate and `total_exact` is false."
+            "estimate and `total_exact` is false.\n\n"
+            "**Incremental sync.** With `updated_since` the list holds the unmerged leads whose "
+            "row (metadata, account) or scores (an event scored, a decay, a rescore) changed "
+            "at or after it, each once, ordered by `changed_at` (the later of the two), then "
+            "`id`; no other filter, `sort` nor `page` goes with it (400). Read pages with "
+            "`updated_since` = the `changed_at` of the last lead you read and `after_id` = its "
+            "`id`, until a page is shorter than `limit`. A lead that changes while you read "
+            "moves to its new place later in the feed, so you see it again: keep the last "
+            "copy. Keep where you stopped; the next run starts "
+            f"{SYNC_OVERLAP_TEXT} earlier (`updated_since` only) and skips what it already "
+            "has: a change is stamped when its write begins and shows once it commits, within "
+            "that overlap. Not reported: deleted or merged-away leads, and configuration "
+            "changes that move every score at once without rewriting it (switching the "
+            "primary ruleset, editing levels): sync in full after those."
         ),
     )
     def get(self, request):
@@ -204,10 +253,26 @@ class LeadsView(ApiView):
         query = self.LeadListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
+        if "updated_since" in params:
+            listing = leads_changed_since(
+                ou=request.ou,
+                since=params["updated_since"],
+                after_lead_id=params.get("after_id"),
+                limit=page.limit,
+            )
+        else:
+            listing = self._leads_listed(request.ou, params, page)
+        items = LeadListItemOutput(listing.items, many=True).data
+        response = envelope_response(items, key="leads", total=listing.total, page=page)
+        response.data["total_exact"] = listing.total_exact
+        return response
+
+    @staticmethod
+    def _leads_listed(ou, params: dict, page) -> LeadListPage:
         now = timezone.now()
         days = LAST_ACTIVE_DAYS.get(params["last_active"])
-        listing = leads_list(
-            ou=request.ou,
+        return leads_list(
+            ou=ou,
             filters=LeadListFilters(
                 created=time_window(params["range"], now=now),
                 last_event_type=params.get("event_type"),
@@ -219,10 +284,6 @@ class LeadsView(ApiView):
             offset=page.offset,
             limit=page.limit,
         )
-        items = LeadListItemOutput(listing.items, many=True).data
-        response = envelope_response(items, key="leads", total=listing.total, page=page)
-        response.data["total_exact"] = listing.total_exact
-        return response
 
     @extend_schema(
         request=LeadCreateInput,

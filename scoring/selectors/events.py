@@ -11,20 +11,27 @@ from functools import reduce
 
 from django.db import connection
 from django.db.models import (
+    Case,
     DurationField,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
 from leadvibe.exceptions import NotFoundError
 from orgunits.models import OrgUnit
-from scoring.models import EngagementEvent, EventScore, Lead, Order, Ruleset
+from scoring.engine import DECAY_EVENT_TYPE
+from scoring.models import DecayRule, EngagementEvent, EventScore, Lead, Order, Ruleset
 from scoring.selectors.config import hidden_event_types
 
 
@@ -116,41 +123,129 @@ def _metadata_match(key: str, value: str) -> Q:
     return condition
 
 
-def events_list(
-    *, ou: OrgUnit, metadata: Sequence[MetadataFilter] = (), logic: str = "and"
-) -> QuerySet[EngagementEvent]:
-    """The OU's events, newest first (`occurred_at`, then arrival), optionally filtered."""
+@dataclass(frozen=True)
+class EventFilters:
+    """Filters of GET /events and its export; every one given must hold.
+
+    `received_since` turns the list into the incremental-sync feed: oldest arrival first,
+    `(received_at, seq)`, from `received_since` included; with `after_seq` as well, only the
+    events after the one of that seq (whose `received_at` is `received_since`), so a client
+    resumes after the last event it read, whatever ties share its `received_at`.
+    """
+
+    metadata: Sequence[MetadataFilter] = ()
+    logic: str = "and"
+    lead_id: str | None = None
+    event_types: Sequence[str] = ()
+    channel: str | None = None
+    occurred_since: datetime.datetime | None = None
+    received_since: datetime.datetime | None = None
+    after_seq: int | None = None
+
+
+def events_list(*, ou: OrgUnit, filters: EventFilters) -> QuerySet[EngagementEvent]:
+    """The OU's events matching `filters`: newest first (`occurred_at`, then arrival), or in
+    arrival order `(received_at, seq)` with `received_since` (the sync feed). An unknown
+    `lead_id` matches nothing."""
     events = EngagementEvent.objects.for_ou(ou)
-    if metadata:
-        events = events.filter(metadata_condition(metadata, logic=logic))
-    return events.order_by("-occurred_at", "-seq")
+    if filters.metadata:
+        events = events.filter(metadata_condition(filters.metadata, logic=filters.logic))
+    if filters.lead_id is not None:
+        # The lead's key, so that its `(lead, occurred_at, seq)` index serves the list.
+        lead = Lead.objects.for_ou(ou).filter(lead_id=filters.lead_id).values("pk")
+        events = events.filter(lead=Subquery(lead))
+    if filters.event_types:
+        events = events.filter(event_type__in=filters.event_types)
+    if filters.channel is not None:
+        events = events.filter(channel=filters.channel)
+    if filters.occurred_since is not None:
+        events = events.filter(occurred_at__gte=filters.occurred_since)
+    if filters.received_since is None:
+        return events.order_by("-occurred_at", "-seq")
+    events = events.filter(received_at__gte=filters.received_since)
+    if filters.after_seq is not None:
+        events = events.filter(
+            Q(received_at__gt=filters.received_since) | Q(seq__gt=filters.after_seq)
+        )
+    return events.order_by("received_at", "seq")
 
 
-def event_items(events: QuerySet[EngagementEvent]) -> QuerySet[EngagementEvent]:
-    """What an event item of the API shows, in one query with its lead's client id."""
-    return events.select_related("lead").only(
-        "seq",
-        "lead__lead_id",
-        "event_type",
-        "occurred_at",
-        "received_at",
-        "channel",
-        "source",
-        "metadata",
-        "status",
+class _DecayIdInMetadata(Func):
+    """A DECAY event's metadata with the decay rule's public id (`decay_id: "dc_<n>"`) in
+    place of the internal `decay_rule_id` the engine stores and replays."""
+
+    output_field = JSONField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        metadata, params = compiler.compile(self.source_expressions[0])
+        sql = (
+            f"(({metadata}) - 'decay_rule_id') || jsonb_build_object('decay_id', "
+            f"%s || (({metadata}) ->> 'decay_rule_id'))"
+        )
+        return sql, [*params, DecayRule.ID_PREFIX, *params]
+
+
+def _public_metadata() -> Case:
+    decay = Q(
+        event_type=DECAY_EVENT_TYPE,
+        source=EngagementEvent.Source.SYSTEM,
+        metadata__has_key="decay_rule_id",
+    )
+    return Case(
+        When(decay, then=_DecayIdInMetadata(F("metadata"))),
+        default=F("metadata"),
+        output_field=JSONField(),
+    )
+
+
+def event_items(*, ou: OrgUnit, events: QuerySet[EngagementEvent]) -> QuerySet[EngagementEvent]:
+    """What an event item of the API shows, in one query with its lead's client id:
+    `public_metadata` (DECAY events name their decay rule by its public id) and `score_delta`
+    (the event's points in the OU's primary ruleset; None while the event is pending)."""
+    pending = Q(status=EngagementEvent.Status.PENDING)
+    return (
+        events.select_related("lead")
+        .only(
+            "seq",
+            "lead__lead_id",
+            "event_type",
+            "occurred_at",
+            "received_at",
+            "channel",
+            "source",
+            "status",
+            "suppression_reason",
+        )
+        .annotate(
+            public_metadata=_public_metadata(),
+            score_delta=Case(
+                When(pending, then=Value(None)),
+                default=_primary_points_of_event(ou),
+                output_field=IntegerField(),
+            ),
+        )
     )
 
 
 EXPORT_COLUMNS = ("id", "lead_id", "event_type", "timestamp", "channel", "source", "metadata")
 
 
-def events_export_rows(
-    *, ou: OrgUnit, metadata: Sequence[MetadataFilter] = (), logic: str = "and"
-) -> Iterator[tuple]:
-    """Rows of EXPORT_COLUMNS (id as `ev_<seq>`, metadata as a dict), read through a
-    server-side cursor in chunks, so memory stays flat however many events match."""
-    rows = events_list(ou=ou, metadata=metadata, logic=logic).values_list(
-        "seq", "lead__lead_id", "event_type", "occurred_at", "channel", "source", "metadata"
+def events_export_rows(*, ou: OrgUnit, filters: EventFilters) -> Iterator[tuple]:
+    """Rows of EXPORT_COLUMNS (id as `ev_<seq>`, metadata as a dict, as event items show it),
+    read through a server-side cursor in chunks, so memory stays flat however many events
+    match."""
+    rows = (
+        events_list(ou=ou, filters=filters)
+        .annotate(public_metadata=_public_metadata())
+        .values_list(
+            "seq",
+            "lead__lead_id",
+            "event_type",
+            "occurred_at",
+            "channel",
+            "source",
+            "public_metadata",
+        )
     )
     for seq, *rest in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         yield (f"{EngagementEvent.ID_PREFIX}{seq}", *rest)
@@ -245,7 +340,7 @@ def lead_activity(
             events = events.filter(points__gte=min_score)
         if has_delta is not None:
             events = events.exclude(points=0) if has_delta else events.filter(points=0)
-    event_rows = list(event_items(events.order_by("-occurred_at", "-seq"))[:limit])
+    event_rows = list(event_items(ou=ou, events=events.order_by("-occurred_at", "-seq"))[:limit])
     orders = window.filter(Order.objects.for_ou(ou).filter(lead=lead))
     order_rows = list(orders.order_by("-occurred_at", "-id")[:limit])
     for row in order_rows:

@@ -1,5 +1,7 @@
 """GET /leads: the OU's unmerged leads with their primary score and engagement level, sorted
-by score or by creation, filtered by score, creation time, last event type and last activity.
+by score or by creation, filtered by score, creation time, last event type and last activity;
+and, with `updated_since`, the incremental-sync feed of the leads that changed
+(leads_changed_since).
 
 Built to stay fast over millions of leads:
 
@@ -15,6 +17,7 @@ Built to stay fast over millions of leads:
   false.
 """
 
+import dataclasses
 import datetime
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -78,6 +81,8 @@ class LeadListItem:
     engagement_level: str | None
     last_event_type: str | None
     last_active_at: datetime.datetime | None
+    # Its place in the incremental-sync feed (leads_changed_since); None in other lists.
+    changed_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -365,3 +370,81 @@ def _explain_rows(sql: str, params) -> int:
         (plan,) = cursor.fetchone()
     plan = jsonb_loaded(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+# --- Incremental sync -----------------------------------------------------------------------
+
+
+def leads_changed_since(
+    *, ou: OrgUnit, since: datetime.datetime, after_lead_id: str | None, limit: int
+) -> LeadListPage:
+    """GET /leads?updated_since=: the unmerged leads whose row (metadata, account) or scoring
+    state (scores, decay) changed at or after `since`, ordered by `(changed_at, lead_id)`,
+    where `changed_at` is the later of the two; with `after_lead_id`, only those after that
+    lead's place `(since, after_lead_id)`.
+
+    Each lead is read from the one of its two timestamps that is the later (the row's on a
+    tie), so the feed holds it once and each part is an index range: the lead rows by
+    `(unit, updated_at)`, the scoring states by `(unit, updated_at)`. A lead that changes
+    again moves to its new place, after any cursor that passed the old one.
+    """
+    token = _memo.set({})
+    try:
+        rows_changed, states_changed = changed_lead_rows(ou, since, after_lead_id)
+        page = (
+            rows_changed.order_by("changed_at", "lead_id")[:limit]
+            .union(states_changed.order_by("changed_at", "lead__lead_id")[:limit], all=True)
+            .order_by("changed_at", "lead_id")[:limit]
+        )
+        changes = list(page)
+        scores = _primary_scores(ou, [pk for _, _, pk in changes])
+        items = _items(ou, [(pk, scores.get(pk, 0)) for _, _, pk in changes])
+        items = [
+            dataclasses.replace(item, changed_at=changed_at)
+            for item, (changed_at, _, _) in zip(items, changes, strict=True)
+        ]
+        rows_total, rows_exact = _count(rows_changed)
+        states_total, states_exact = _count(states_changed)
+        return LeadListPage(
+            items=items, total=rows_total + states_total, total_exact=rows_exact and states_exact
+        )
+    finally:
+        _memo.reset(token)
+
+
+def changed_lead_rows(
+    ou: OrgUnit, since: datetime.datetime, after_lead_id: str | None
+) -> tuple[QuerySet, QuerySet]:
+    """(changed_at, lead_id, pk) of the leads placed by their row, and of those placed by
+    their scoring state: disjoint, each filtered on its own timestamp's index."""
+    later_state = LeadScoringState.objects.unscoped().filter(
+        lead=OuterRef("pk"), updated_at__gte=OuterRef("updated_at")
+    )
+    by_row = (
+        leads_visible(ou=ou)
+        .filter(merged_into__isnull=True, updated_at__gte=since)
+        .filter(~Exists(later_state))
+        .annotate(changed_at=F("updated_at"))
+    )
+    by_state = (
+        LeadScoringState.objects.for_ou(ou)
+        .filter(updated_at__gte=since, lead__merged_into__isnull=True)
+        .filter(lead__updated_at__lte=F("updated_at"))
+        .exclude(lead_id__in=_being_deleted(ou))
+        .annotate(changed_at=F("updated_at"))
+    )
+    if after_lead_id is not None:
+        by_row = by_row.filter(Q(updated_at__gt=since) | Q(lead_id__gt=after_lead_id))
+        by_state = by_state.filter(Q(updated_at__gt=since) | Q(lead__lead_id__gt=after_lead_id))
+    return (
+        by_row.values_list("changed_at", "lead_id", "pk"),
+        by_state.values_list("changed_at", "lead__lead_id", "lead_id"),
+    )
+
+
+def _primary_scores(ou: OrgUnit, lead_pks: list[int]) -> dict[int, int]:
+    primary = primary_ruleset(ou=ou)
+    if primary is None:
+        return {}
+    scores = LeadScore.objects.unscoped().filter(ruleset=primary, lead_id__in=lead_pks)
+    return dict(scores.values_list("lead_id", "score"))

@@ -25,6 +25,8 @@ ITEM_KEYS = {
     "source",
     "metadata",
     "status",
+    "suppression_reason",
+    "score_delta",
 }
 
 CSV_COLUMNS = ("id", "lead_id", "event_type", "timestamp", "channel", "source", "metadata")
@@ -93,6 +95,8 @@ def test_event_items_show_the_documented_fields_and_never_the_deprecated_alias(c
     assert item["received_at"].endswith("Z")
     assert (item["channel"], item["source"], item["status"]) == ("webinar", "api", "pending")
     assert item["metadata"] == {"room": "A"}
+    # Not scored yet: no suppression, and no delta to show.
+    assert (item["suppression_reason"], item["score_delta"]) == (None, None)
 
 
 def test_metadata_filters_combine_with_and_or(client):

@@ -198,8 +198,10 @@ def test_list_envelope_newest_first_with_last_event(client):
         "last_active_at",
         "score",
         "engagement_level",
+        "changed_at",
     }
     assert new == {**new, "id": "new", "account_id": None, "metadata": {"k": "v"}, "score": 0}
+    assert new["changed_at"] is None  # set in the sync feed (updated_since) only
     assert (new["last_event_type"], new["last_active_at"]) == (None, None)
     assert (old["id"], old["account_id"], old["last_event_type"]) == ("old", "acme", "form_submit")
     assert old["last_active_at"].endswith("Z")

@@ -133,27 +133,37 @@ def test_hostile_path_and_query_values_never_answer_5xx(routes, path_value, quer
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("url", "error"),
+    ("url", "error", "details"),
     [
-        ("/api/v1/leads/%00", "Invalid path: it contains a NUL character"),
-        ("/api/v1/leads/%c0%80", "Invalid path: it is not valid UTF-8"),
-        ("/api/v1/leads/%ff", "Invalid path: it is not valid UTF-8"),
-        ("/api/v1/events?metadata=k:%00", "Invalid query string: it contains a NUL character"),
+        ("/api/v1/leads/%00", "Invalid path: it contains a NUL character", None),
+        ("/api/v1/leads/%c0%80", "Invalid path: it is not valid UTF-8", None),
+        ("/api/v1/leads/%ff", "Invalid path: it is not valid UTF-8", None),
         (
-            "/api/v1/events/export?metadata=k:%00",
+            "/api/v1/events?metadata=k:%00&limit=2",
             "Invalid query string: it contains a NUL character",
+            {"metadata": ["Must not contain a NUL character."]},
         ),
-        ("/api/v1/events?metadata=k:%ff", "Invalid query string: it is not valid UTF-8"),
+        (
+            "/api/v1/events/export?metadata=k:%00&lead%00id=a",
+            "Invalid query string: it contains a NUL character",
+            {
+                "metadata": ["Must not contain a NUL character."],
+                "lead\\0id": ["Must not contain a NUL character."],
+            },
+        ),
+        ("/api/v1/events?metadata=k:%ff", "Invalid query string: it is not valid UTF-8", None),
         (
             "/api/v1/leads?page=%zz",
             "Invalid query string: '%' must be followed by two hexadecimal digits",
+            None,
         ),
     ],
 )
-def test_bytes_no_view_can_use_are_refused_with_400(url, error, hostile_caller):
+def test_bytes_no_view_can_use_are_refused_with_400(url, error, details, hostile_caller):
     response = hostile_caller.get(url, RAW_URI=url)  # the request target, as gunicorn passes it
     assert response.status_code == 400
-    assert response.json() == {"status": 400, "error": error}
+    body = {"status": 400, "error": error}
+    assert response.json() == (body if details is None else {**body, "details": details})
 
 
 @pytest.mark.django_db
