@@ -120,7 +120,9 @@ def test_without_abm_the_account_backfill_maps_profiles_and_links_no_account(mem
     assert (counts["leads_updated"], counts["accounts_linked"], counts["accounts_processed"]) == (
         2, 0, 0,
     )  # fmt: skip
-    assert list(Lead.objects.unscoped().exclude(account=None).values_list("lead_id", flat=True)) == ["cid"]
+    assert list(
+        Lead.objects.unscoped().exclude(account=None).values_list("lead_id", flat=True)
+    ) == ["cid"]
 
 
 def test_the_event_backfill_writes_the_leads_account_into_its_events(client, member_client, owner):
@@ -140,7 +142,9 @@ def test_the_event_backfill_writes_the_leads_account_into_its_events(client, mem
     assert backfill(owner, EVENTS) == {
         "events_scanned": 2, "events_updated": 2, "leads_without_account": 1,
     }  # fmt: skip
-    metadata = dict(EngagementEvent.objects.unscoped().order_by("seq").values_list("seq", "metadata"))
+    metadata = dict(
+        EngagementEvent.objects.unscoped().order_by("seq").values_list("seq", "metadata")
+    )
     assert list(metadata.values()) == [
         {"page": "/pricing", "accountId": "acme"},
         {"page": "/docs", "accountId": "acme"},
