@@ -100,6 +100,9 @@ class UnknownLevelError(ApplicationError):
 
 
 def accounts_list(*, ou: OrgUnit, filters: AccountFilters, offset: int, limit: int) -> AccountPage:
+    """A page of the OU's matching accounts, highest account score first (None last), then
+    the account created first; UnknownLevelError when `filters.level` names no account
+    level of the OU."""
     scored = _scored_accounts(ou)
     levels = _account_levels(ou)
     accounts = _filtered(ou, scored, filters, levels)
@@ -185,10 +188,11 @@ def _filtered(
     if filters.level is not None:
         accounts = accounts.filter(_level_condition(filters.level, levels))
     if filters.active != TimeWindow():
-        states = filters.active.filter(
-            LeadScoringState.objects.for_ou(ou), "last_activity_at"
-        ).filter(lead__account=OuterRef("pk"), lead__merged_into__isnull=True)
-        accounts = accounts.filter(Exists(states))
+        active_leads = filters.active.filter(
+            leads_visible(ou=ou).filter(account=OuterRef("pk"), merged_into__isnull=True),
+            "leadscoringstate__last_activity_at",
+        )
+        accounts = accounts.filter(Exists(active_leads))
     return accounts
 
 
