@@ -4,6 +4,9 @@
   (`SqlSources` names them), for full evaluation: recompute, preview, backfills.
 - `segment_predicate`: the same rules as a function of one lead's `LeadFacts`, for the
   incremental path that re-evaluates the leads a change touched.
+- `engagement_score_bounds`: a range holding the primary engagement score (0 when missing) of
+  every lead the rules hold for, so member pages walk the score index from where members
+  can be rather than from the top.
 
 Both must agree on every lead; the semantics they share:
 - a segment's active rules are grouped by `logic_group`; a group holds when all (`AND`) or
@@ -26,11 +29,13 @@ Pure: no database, no Django.
 """
 
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import reduce
 from typing import Any, Final
 
 from scoring.engine.levels import LevelRange, level_for
@@ -313,6 +318,80 @@ def event_rule_matches(rule: RuleSpec, *, event_type: str, metadata: Mapping[str
     if rule.event_type and rule.event_type != event_type:
         return False
     return value_matches(rule.operator, value_at(metadata, rule.field_name), rule.value)
+
+
+# --- Score bounds ---------------------------------------------------------------------------
+
+# Scores are 32-bit integers; a bound past them is kept one step outside, so it still fits a
+# bigint parameter (which the score index compares without a cast).
+_SCORE_MIN, _SCORE_MAX = -(2**31), 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBounds:
+    """Inclusive bounds of a score (None: unbounded); `low > high` holds no score."""
+
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.low is not None and self.high is not None and self.low > self.high
+
+    def holds(self, score: int) -> bool:
+        return (self.low is None or self.low <= score) and (self.high is None or score <= self.high)
+
+    def within(self, other: "ScoreBounds") -> "ScoreBounds":
+        lows = [b for b in (self.low, other.low) if b is not None]
+        highs = [b for b in (self.high, other.high) if b is not None]
+        return ScoreBounds(max(lows, default=None), min(highs, default=None))
+
+    def hull(self, other: "ScoreBounds") -> "ScoreBounds":
+        if self.empty or other.empty:
+            return other if self.empty else self
+        low = None if self.low is None or other.low is None else min(self.low, other.low)
+        high = None if self.high is None or other.high is None else max(self.high, other.high)
+        return ScoreBounds(low, high)
+
+
+_NO_SCORE = ScoreBounds(1, 0)
+
+
+def engagement_score_bounds(rules: Sequence[RuleSpec], levels: LevelSets) -> ScoreBounds:
+    """Bounds of `COALESCE(primary engagement score, 0)` of every lead the rules hold for:
+    the groups' bounds intersected, an AND group's rules' intersected, an OR group's hulled;
+    a rule reading no engagement score is unbounded."""
+    bounds = ScoreBounds()
+    for op, members in _groups(rules):
+        each = [_rule_score_bounds(rule, levels) for rule in members]
+        bounds = bounds.within(
+            reduce(ScoreBounds.within if op == "AND" else ScoreBounds.hull, each)
+        )
+    return bounds
+
+
+def _rule_score_bounds(rule: RuleSpec, levels: LevelSets) -> ScoreBounds:
+    if rule.rule_type == ENGAGEMENT_LEVEL:
+        held = [
+            ScoreBounds(level.min_score, level.max_score)
+            for level in levels.engagement
+            if (level.name.lower() == rule.value.lower()) == (rule.operator == "equals")
+        ]
+        return reduce(ScoreBounds.hull, held, _NO_SCORE)  # no score: no level
+    number = _number(rule.value) if rule.rule_type == ENGAGEMENT_SCORE else None
+    if number is None or rule.operator == "not_equals":
+        return ScoreBounds()
+    floor, ceiling = (
+        max(_SCORE_MIN - 1, min(_SCORE_MAX + 1, rounded(number)))
+        for rounded in (math.floor, math.ceil)
+    )
+    return {
+        "equals": ScoreBounds(ceiling, floor),
+        "greater_than": ScoreBounds(low=floor + 1),
+        "greater_than_or_equal": ScoreBounds(low=ceiling),
+        "less_than": ScoreBounds(high=ceiling - 1),
+        "less_than_or_equal": ScoreBounds(high=floor),
+    }[rule.operator]
 
 
 # --- SQL ----------------------------------------------------------------------------------

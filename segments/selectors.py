@@ -42,7 +42,15 @@ from segments.models import (
     SegmentRecompute,
     SegmentRule,
 )
-from segments.rules import LeadFacts, LevelSets, RuleSpec, SqlSources, segment_sql
+from segments.rules import (
+    LeadFacts,
+    LevelSets,
+    RuleSpec,
+    ScoreBounds,
+    SqlSources,
+    engagement_score_bounds,
+    segment_sql,
+)
 
 UNFINISHED = (SegmentRecompute.Status.PENDING, SegmentRecompute.Status.RUNNING)
 PREVIEW_SAMPLE = 20
@@ -400,27 +408,42 @@ class MemberRow:
 # Members by `COALESCE(score, 0) DESC, key` in three runs, each an index's order: positive
 # scores down the ranking index, then zero and missing scores up the membership's key, then
 # negative scores; a large segment's first pages stop after a few hundred index entries
-# instead of sorting every member. Each run answers `(score, key)` ordered, LIMIT/OFFSET.
-_MEMBER_RUNS = (
-    (
-        f"SELECT es.lead_id FROM {LeadScore._meta.db_table} es "  # noqa: S608
-        "WHERE es.ruleset_id = %(ruleset)s AND es.score > 0 AND EXISTS (SELECT 1 FROM "
-        f"{SegmentMembership._meta.db_table} m WHERE m.segment_id = %(segment)s "
-        "AND m.lead_id = es.lead_id) ORDER BY es.score DESC, es.lead_id"
-    ),
-    (
-        f"SELECT m.lead_id FROM {SegmentMembership._meta.db_table} m "  # noqa: S608
-        f"LEFT JOIN {LeadScore._meta.db_table} es "
-        "ON es.lead_id = m.lead_id AND es.ruleset_id = %(ruleset)s "
-        "WHERE m.segment_id = %(segment)s AND COALESCE(es.score, 0) = 0 ORDER BY m.lead_id"
-    ),
-    (
-        f"SELECT es.lead_id FROM {LeadScore._meta.db_table} es "  # noqa: S608
-        "WHERE es.ruleset_id = %(ruleset)s AND es.score < 0 AND EXISTS (SELECT 1 FROM "
-        f"{SegmentMembership._meta.db_table} m WHERE m.segment_id = %(segment)s "
-        "AND m.lead_id = es.lead_id) ORDER BY es.score DESC, es.lead_id"
-    ),
+# instead of sorting every member. The ranking walks start and stop at the segment's score
+# bounds (`engagement_score_bounds`): a level's members ("Hot") are found among the scores of
+# that level, not behind every higher score, and a run the bounds exclude ("Never scored":
+# positive scores) is not read. Each run answers `(score, key)` ordered, LIMIT/OFFSET.
+_RANKED_RUN = (
+    f"SELECT es.lead_id FROM {LeadScore._meta.db_table} es "  # noqa: S608
+    "WHERE es.ruleset_id = %(ruleset)s AND {scores} AND EXISTS (SELECT 1 FROM "
+    f"{SegmentMembership._meta.db_table} m WHERE m.segment_id = %(segment)s "
+    "AND m.lead_id = es.lead_id) ORDER BY es.score DESC, es.lead_id"
 )
+_UNSCORED_RUN = (
+    f"SELECT m.lead_id FROM {SegmentMembership._meta.db_table} m "  # noqa: S608
+    f"LEFT JOIN {LeadScore._meta.db_table} es "
+    "ON es.lead_id = m.lead_id AND es.ruleset_id = %(ruleset)s "
+    "WHERE m.segment_id = %(segment)s AND COALESCE(es.score, 0) = 0 ORDER BY m.lead_id"
+)
+
+
+def _member_runs(bounds: ScoreBounds) -> list[str]:
+    """The runs holding members within `bounds`, in page order."""
+    if bounds.empty:
+        return []
+    within = [
+        *([] if bounds.low is None else ["es.score >= %(low)s"]),
+        *([] if bounds.high is None else ["es.score <= %(high)s"]),
+    ]
+    runs = []
+    if bounds.high is None or bounds.high > 0:
+        runs.append(_RANKED_RUN.format(scores=" AND ".join(["es.score > 0", *within])))
+    if bounds.holds(0):
+        runs.append(_UNSCORED_RUN)
+    if bounds.low is None or bounds.low < 0:
+        runs.append(_RANKED_RUN.format(scores=" AND ".join(["es.score < 0", *within])))
+    return runs
+
+
 EXPORT_CHUNK = 5000
 
 
@@ -429,9 +452,18 @@ def _member_keys(
 ) -> list[int]:
     """The keys of the members `offset`.. (`limit` of them; None: all), by score."""
     keys: list[int] = []
-    params = {"ruleset": context.engagement_ruleset, "segment": segment.pk}
+    bounds = ScoreBounds()
+    if not segment_recomputing(segment=segment):  # else members may hold under the old rules
+        rules = active_rule_specs(unit_id=context.unit_id, segment_pks=[segment.pk])
+        bounds = engagement_score_bounds(rules[segment.pk], context.levels)
+    params = {
+        "ruleset": context.engagement_ruleset,
+        "segment": segment.pk,
+        "low": bounds.low,
+        "high": bounds.high,
+    }
     with connection.cursor() as cursor:
-        for sql in _MEMBER_RUNS:
+        for sql in _member_runs(bounds):
             wanted = None if limit is None else limit - len(keys)
             if wanted == 0:
                 break

@@ -193,3 +193,28 @@ def test_member_pages_run_by_score_then_key_with_unscored_as_zero(basic_client, 
     assert basic_client.get(f"{API}/segments").json()[0]["lead_count"] == 6
     basic_client.patch(f"{API}/leads/l5/metadata", {"plan": "pro"}, format="json")
     assert basic_client.get(count).json()["count"] == 7
+
+
+def test_member_pages_of_a_score_range_list_every_member_by_score(basic_client, ou):
+    from scoring.models import LeadScore, Ruleset
+
+    primary = Ruleset.objects.create(org_id=ou.org_id, unit=ou, name="main", is_primary=True)
+    scores = {"l0": 5, "l1": None, "l2": -3, "l3": 5, "l4": 0, "l5": 9, "l6": -1, "l7": 6}
+    for lead_id, score in scores.items():
+        lead = lead_create(ou=ou, lead_id=lead_id, metadata={})
+        if score is not None:
+            LeadScore.objects.create(lead=lead, ruleset=primary, unit=ou, score=score)
+    segment_id = segment(basic_client)["segment_id"]
+    rule(basic_client, segment_id, rule_type="engagement_score",
+         operator="less_than", value="5.5")  # fmt: skip
+    rule(basic_client, segment_id, rule_type="engagement_score",
+         operator="greater_than_or_equal", value="-1")  # fmt: skip
+    jobs_sweep()
+
+    pages = [
+        basic_client.get(f"{API}/segments/{segment_id}/leads", {"page": n, "limit": 2}).json()
+        for n in range(1, 5)
+    ]
+    assert [[row["lead_id"] for row in page] for page in pages] == [
+        ["l0", "l3"], ["l1", "l4"], ["l6"], [],
+    ]  # fmt: skip

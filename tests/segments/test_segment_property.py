@@ -44,6 +44,7 @@ from segments.selectors import (
     members_evaluated,
     rule_spec,
     segment_context,
+    segment_members_export,
 )
 from segments.services.config import rules_validate, segment_create, segment_update
 from tests.factories import make_unit
@@ -329,6 +330,11 @@ def example(
             )
             flagged = members_evaluated(context=context, rules=rules[segment.pk])
             assert set(flagged) == evaluated, rules[segment.pk]
+            # Member pages walk the scores within the rules' bounds: none is left out.
+            listed = segment_members_export(ou=unit, segment_id=segment.public_id)
+            assert {row.lead_id for row in listed} == set(
+                Lead.objects.filter(pk__in=evaluated).values_list("lead_id", flat=True)
+            ), rules[segment.pk]
         assert stored == evaluated, rules[segment.pk]
         assert_events_replay_to(segment, stored)
 
