@@ -54,6 +54,8 @@ from segments.rules import (
 
 UNFINISHED = (SegmentRecompute.Status.PENDING, SegmentRecompute.Status.RUNNING)
 PREVIEW_SAMPLE = 20
+# The top scores a preview's sample is first looked for among (see segment_preview).
+PREVIEW_WALK = 2000
 
 
 # --- Configuration ------------------------------------------------------------------------
@@ -304,22 +306,42 @@ class Preview:
 
 def segment_preview(*, ou: OrgUnit, rules: Sequence[RuleSpec]) -> Preview:
     """What a segment of these rules would hold now, read from the leads and events (the
-    rules are not saved, so they have no match flags)."""
+    rules are not saved, so they have no match flags). The sample, the top-scored matches,
+    is looked for among the PREVIEW_WALK top scores within the rules' score bounds first
+    (the ranking index's order, the same as the sample's); only when fewer match there are
+    all matches sorted."""
     context = segment_context(unit_id=ou.pk)
     condition, condition_params = segment_sql(rules, context.levels, _sources(from_matches=False))
     joined, params = _leads_joined(context)
+    matching, matching_params = f"{joined} AND {condition}", [*params, *condition_params]
+    bounds = engagement_score_bounds(rules, context.levels)
+    walk = " AND ".join(
+        [
+            "ruleset_id = %s",
+            *([] if bounds.low is None else ["score >= %s"]),
+            *([] if bounds.high is None else ["score <= %s"]),
+        ]
+    )
+    walk_params = [
+        b for b in (context.engagement_ruleset, bounds.low, bounds.high) if b is not None
+    ]
+    sample = f"SELECT l.id {matching} ORDER BY es.score DESC NULLS LAST, l.id LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) {joined} AND {condition}",
-            [*params, *condition_params],
-        )
+        cursor.execute(f"SELECT count(*) {matching}", matching_params)
         count = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT l.id {joined} AND {condition} "
-            "ORDER BY es.score DESC NULLS LAST, l.id LIMIT %s",
-            [*params, *condition_params, PREVIEW_SAMPLE],
-        )
-        pks = [row[0] for row in cursor.fetchall()]
+        pks: list[int] = []
+        if count and context.engagement_ruleset is not None:
+            cursor.execute(
+                f"SELECT l.id {matching} AND es.lead_id IN ("  # noqa: S608
+                f"SELECT lead_id FROM {LeadScore._meta.db_table} WHERE {walk} "
+                "ORDER BY score DESC, lead_id LIMIT %s) "
+                "ORDER BY es.score DESC, l.id LIMIT %s",
+                [*matching_params, *walk_params, PREVIEW_WALK, PREVIEW_SAMPLE],
+            )
+            pks = [row[0] for row in cursor.fetchall()]
+        if len(pks) < min(count, PREVIEW_SAMPLE):
+            cursor.execute(sample, [*matching_params, PREVIEW_SAMPLE])
+            pks = [row[0] for row in cursor.fetchall()]
     leads = Lead.objects.for_ou(ou).in_bulk(pks)
     return Preview(count=count, sample=[leads[pk] for pk in pks if pk in leads])
 

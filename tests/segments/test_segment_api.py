@@ -218,3 +218,28 @@ def test_member_pages_of_a_score_range_list_every_member_by_score(basic_client, 
     assert [[row["lead_id"] for row in page] for page in pages] == [
         ["l0", "l3"], ["l1", "l4"], ["l6"], [],
     ]  # fmt: skip
+
+
+def test_a_preview_samples_the_top_scored_matches(basic_client, ou):
+    from scoring.models import LeadScore, Ruleset
+
+    primary = Ruleset.objects.create(org_id=ou.org_id, unit=ou, name="main", is_primary=True)
+    lead_create(ou=ou, lead_id="unscored", metadata={"plan": "pro"})
+    for n in range(50):
+        lead = lead_create(ou=ou, lead_id=f"l{n}", metadata={"plan": "pro" if n % 2 else "free"})
+        LeadScore.objects.create(lead=lead, ruleset=primary, unit=ou, score=n)
+    pro = [{"rule_type": "lead_metadata", "field_name": "plan", "operator": "equals",
+            "value": "PRO"}]  # fmt: skip
+    warm = [{"rule_type": "engagement_level", "operator": "equals", "value": "Warm"}]
+
+    previews = [
+        basic_client.post(f"{API}/segments/preview", {"rules": rules}, format="json").json()
+        for rules in (pro, warm)
+    ]
+    assert [p["count"] for p in previews] == [26, 25]
+    assert [lead["lead_id"] for lead in previews[0]["sample"]] == [
+        f"l{n}" for n in range(49, 9, -2)
+    ]
+    assert [lead["lead_id"] for lead in previews[1]["sample"]] == [
+        f"l{n}" for n in range(49, 29, -1)
+    ]
