@@ -173,10 +173,21 @@ def memberships_fill(unit, segments: dict) -> None:
     rules = active_rule_specs(unit_id=unit.pk, segment_pks=[s.pk for s in segments.values()])
     event_rules = [r for specs in rules.values() for r in specs if r.rule_type == EVENT_METADATA]
     event_matches_rebuild(unit_id=unit.pk, rules=event_rules)
+    table = SegmentMembership._meta.db_table
+    # The membership's indexes are built once after the load, not kept through it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT segment_membership_once")
+        cursor.execute("DROP INDEX segment_membership_lead")
     for segment in segments.values():
         membership_insert_seconds(unit, segment)
     SegmentRecompute.objects.for_ou(unit).update(status=SegmentRecompute.Status.COMPLETED)
     with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        cursor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT segment_membership_once "
+            "UNIQUE (segment_id, lead_id)"
+        )
+        cursor.execute(f"CREATE INDEX segment_membership_lead ON {table} (lead_id)")
         cursor.execute(
             f"INSERT INTO {SegmentMemberCount._meta.db_table} "  # noqa: S608
             "(segment_id, unit_id, share, members) SELECT segment_id, unit_id, 0, count(*) "
