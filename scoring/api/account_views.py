@@ -79,7 +79,7 @@ class AccountsView(AbmRequiredView):
         intent_level = StrictCharField(
             required=False,
             max_length=100,
-            help_text="An account level's name (case-insensitive; 400 for none of the OU's); "
+            help_text="An account level's name (case-insensitive; a name of no level: no account); "
             "`all`: every account",
         )
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Exists,
     F,
     IntegerField,
@@ -34,7 +35,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from leadvibe.exceptions import ApplicationError, NotFoundError
+from leadvibe.exceptions import NotFoundError
 from orgunits.models import OrgUnit
 from scoring.engine.levels import LevelRange, level_for
 from scoring.engine.profile import ProfileRuleset as EngineRuleset
@@ -95,14 +96,10 @@ class AccountPage:
     total: int
 
 
-class UnknownLevelError(ApplicationError):
-    pass
-
-
 def accounts_list(*, ou: OrgUnit, filters: AccountFilters, offset: int, limit: int) -> AccountPage:
     """A page of the OU's matching accounts, highest account score first (None last), then
-    the account created first; UnknownLevelError when `filters.level` names no account
-    level of the OU."""
+    the account created first. A `filters.level` that names no account level of the OU
+    matches no account."""
     scored = _scored_accounts(ou)
     levels = _account_levels(ou)
     accounts = _filtered(ou, scored, filters, levels)
@@ -198,10 +195,7 @@ def _filtered(
 
 def _level_condition(name: str, levels: list[LevelRange]) -> Q:
     wanted = [level for level in levels if level.name.casefold() == name.casefold()]
-    if not wanted:
-        known = ", ".join(level.name for level in levels) or "none"
-        raise UnknownLevelError(f"No account level is named {name!r} (account levels: {known})")
-    condition = Q()
+    condition = Q(Value(False, output_field=BooleanField()))  # no level of that name: none
     for level in wanted:
         in_level = Q(account_score__gte=level.min_score)
         if level.max_score is not None:
