@@ -70,11 +70,55 @@ def test_the_contract_is_read_whole(operations):
     assert ("GET", "/readyz") in operations
 
 
+# Operations of the contract whose issue is still open, by issue. The list only shrinks: an
+# operation built must leave it (the test below fails while it is listed), and one missing
+# that is not listed fails as unserved.
+NOT_BUILT_YET = {
+    "issue 15 (admin app)": ["GET /app/…"],
+    "issue 18 (ruleset drafts and backtests)": [
+        "GET /api/v1/rulesets/{id}/drafts",
+        "POST /api/v1/rulesets/{id}/drafts",
+        "GET /api/v1/rulesets/{id}/drafts/{draftId}",
+        "PUT /api/v1/rulesets/{id}/drafts/{draftId}",
+        "DELETE /api/v1/rulesets/{id}/drafts/{draftId}",
+        "POST /api/v1/rulesets/{id}/drafts/{draftId}/backtest",
+        "GET /api/v1/rulesets/{id}/drafts/{draftId}/backtest/{jobId}",
+        "POST /api/v1/rulesets/{id}/drafts/{draftId}/publish",
+        "GET /api/v1/rulesets/{id}/versions",
+        "POST /api/v1/rulesets/{id}/versions/{version}/restore",
+    ],
+    "issue 19 (connectors)": [
+        "GET /api/v1/connections",
+        "POST /api/v1/connections",
+        "GET /api/v1/connections/{id}",
+        "PUT /api/v1/connections/{id}",
+        "DELETE /api/v1/connections/{id}",
+        "POST /api/v1/connections/{id}/sync",
+        "GET /api/v1/connections/{id}/runs",
+        "POST /api/v1/connections/{id}/preview",
+    ],
+}
+
+
 def test_every_operation_of_the_contract_is_served(operations):
-    missing = [f"{method} {path}" for method, path in operations if not is_served(method, path)]
+    not_built = {operation for listed in NOT_BUILT_YET.values() for operation in listed}
+    missing = [
+        f"{method} {path}"
+        for method, path in operations
+        if not is_served(method, path) and f"{method} {path}" not in not_built
+    ]
     assert not missing, f"{len(missing)} operations of {CONTRACT.name} have no route:\n" + (
         "\n".join(missing)
     )
+
+
+def test_the_list_of_operations_not_built_yet_only_names_unbuilt_ones(operations):
+    contract = {f"{method} {path}" for method, path in operations}
+    for issue, listed in NOT_BUILT_YET.items():
+        for operation in listed:
+            assert operation in contract, f"{operation} ({issue}) is not in the contract"
+            method, path = operation.split(" ", 1)
+            assert not is_served(method, path), f"{operation} is built: take it off {issue}"
 
 
 def test_a_route_outside_the_url_conf_is_reported():
