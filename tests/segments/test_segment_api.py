@@ -158,24 +158,34 @@ def test_preview_counts_without_saving(basic_client, ou):
     assert basic_client.post(f"{API}/segments/preview", bad, format="json").status_code == 400
 
 
-def test_member_pages_run_by_score_then_key_with_unscored_as_zero(basic_client, ou):
+def scored_leads(ou, scores, *, metadata):
+    """Leads by id with these primary scores (None: no score row)."""
     from scoring.models import LeadScore, Ruleset
 
     primary = Ruleset.objects.create(org_id=ou.org_id, unit=ou, name="main", is_primary=True)
-    scores = {"l0": 5, "l1": None, "l2": -3, "l3": 5, "l4": 0, "l5": 9, "l6": -1}
     for lead_id, score in scores.items():
-        lead = lead_create(ou=ou, lead_id=lead_id, metadata={"plan": "pro"})
+        lead = lead_create(ou=ou, lead_id=lead_id, metadata=metadata(lead_id))
         if score is not None:
             LeadScore.objects.create(lead=lead, ruleset=primary, unit=ou, score=score)
+
+
+def pages_of(client, segment_id, count):
+    """The segment's member pages 1..count, two members a page."""
+    return [
+        client.get(f"{API}/segments/{segment_id}/leads", {"page": n, "limit": 2}).json()
+        for n in range(1, count + 1)
+    ]
+
+
+def test_member_pages_run_by_score_then_key_with_unscored_as_zero(basic_client, ou):
+    scores = {"l0": 5, "l1": None, "l2": -3, "l3": 5, "l4": 0, "l5": 9, "l6": -1}
+    scored_leads(ou, scores, metadata=lambda lead_id: {"plan": "pro"})
     segment_id = segment(basic_client)["segment_id"]
     rule(basic_client, segment_id, rule_type="lead_metadata", field_name="plan",
          operator="equals", value="pro")  # fmt: skip
     jobs_sweep()
 
-    pages = [
-        basic_client.get(f"{API}/segments/{segment_id}/leads", {"page": n, "limit": 2}).json()
-        for n in range(1, 6)
-    ]
+    pages = pages_of(basic_client, segment_id, 5)
     assert [[row["lead_id"] for row in page] for page in pages] == [
         ["l5", "l0"], ["l3", "l1"], ["l4", "l6"], ["l2"], [],
     ]  # fmt: skip
@@ -196,14 +206,8 @@ def test_member_pages_run_by_score_then_key_with_unscored_as_zero(basic_client, 
 
 
 def test_member_pages_of_a_score_range_list_every_member_by_score(basic_client, ou):
-    from scoring.models import LeadScore, Ruleset
-
-    primary = Ruleset.objects.create(org_id=ou.org_id, unit=ou, name="main", is_primary=True)
     scores = {"l0": 5, "l1": None, "l2": -3, "l3": 5, "l4": 0, "l5": 9, "l6": -1, "l7": 6}
-    for lead_id, score in scores.items():
-        lead = lead_create(ou=ou, lead_id=lead_id, metadata={})
-        if score is not None:
-            LeadScore.objects.create(lead=lead, ruleset=primary, unit=ou, score=score)
+    scored_leads(ou, scores, metadata=lambda lead_id: {})
     segment_id = segment(basic_client)["segment_id"]
     rule(basic_client, segment_id, rule_type="engagement_score",
          operator="less_than", value="5.5")  # fmt: skip
@@ -211,30 +215,22 @@ def test_member_pages_of_a_score_range_list_every_member_by_score(basic_client, 
          operator="greater_than_or_equal", value="-1")  # fmt: skip
     jobs_sweep()
 
-    pages = [
-        basic_client.get(f"{API}/segments/{segment_id}/leads", {"page": n, "limit": 2}).json()
-        for n in range(1, 5)
-    ]
-    assert [[row["lead_id"] for row in page] for page in pages] == [
+    assert [[row["lead_id"] for row in page] for page in pages_of(basic_client, segment_id, 4)] == [
         ["l0", "l3"], ["l1", "l4"], ["l6"], [],
     ]  # fmt: skip
 
 
 def test_a_preview_samples_the_top_scored_matches(basic_client, ou):
-    from scoring.models import LeadScore, Ruleset
-
-    primary = Ruleset.objects.create(org_id=ou.org_id, unit=ou, name="main", is_primary=True)
-    lead_create(ou=ou, lead_id="unscored", metadata={"plan": "pro"})
-    for n in range(50):
-        lead = lead_create(ou=ou, lead_id=f"l{n}", metadata={"plan": "pro" if n % 2 else "free"})
-        LeadScore.objects.create(lead=lead, ruleset=primary, unit=ou, score=n)
-    pro = [{"rule_type": "lead_metadata", "field_name": "plan", "operator": "equals",
-            "value": "PRO"}]  # fmt: skip
+    scores = {"unscored": None, **{f"l{n}": n for n in range(50)}}
+    pro = {f"l{n}" for n in range(1, 50, 2)} | {"unscored"}
+    scored_leads(ou, scores, metadata=lambda lead_id: {"plan": "pro" if lead_id in pro else "free"})
+    plan = [{"rule_type": "lead_metadata", "field_name": "plan", "operator": "equals",
+             "value": "PRO"}]  # fmt: skip
     warm = [{"rule_type": "engagement_level", "operator": "equals", "value": "Warm"}]
 
     previews = [
         basic_client.post(f"{API}/segments/preview", {"rules": rules}, format="json").json()
-        for rules in (pro, warm)
+        for rules in (plan, warm)
     ]
     assert [p["count"] for p in previews] == [26, 25]
     assert [lead["lead_id"] for lead in previews[0]["sample"]] == [
