@@ -355,9 +355,10 @@ def test_put_replaces_metadata_and_links_or_unlinks_the_account(client, hooks):
     unlinked = client.put("/api/v1/leads/l", {"metadata": {}, "account_id": None}, format="json")
     assert unlinked.json()["account"] is None
     assert client.get("/api/v1/leads/l/account").json()["account"] is None
-    # Published when the metadata changed, not for the account alone.
+    # Published when the metadata or the account link changed (segments' account rules).
     assert hooks == [
         ("created", "l", {"a": 1, "b": 2}),
+        ("metadata", "l", {"c": 3}),
         ("metadata", "l", {"c": 3}),
         ("metadata", "l", {}),
     ]
