@@ -333,7 +333,7 @@ def example(
             # Member pages walk the scores within the rules' bounds: none is left out.
             listed = segment_members_export(ou=unit, segment_id=segment.public_id)
             assert {row.lead_id for row in listed} == set(
-                Lead.objects.filter(pk__in=evaluated).values_list("lead_id", flat=True)
+                Lead.objects.for_ou(unit).filter(pk__in=evaluated).values_list("lead_id", flat=True)
             ), rules[segment.pk]
         assert stored == evaluated, rules[segment.pk]
         assert_events_replay_to(segment, stored)
