@@ -42,7 +42,13 @@ def test_a_stream_ends_when_redis_goes_away(settings):
     async def read_until_the_end():
         stream = live_stream("ou_a", heartbeat_seconds=30)
         assert await anext(stream) == CONNECTED
-        get_redis().client_kill_filter(_type="pubsub")
+        # Only this test's subscriber: xdist workers share the Redis server (a database
+        # each), and pub/sub is server-wide.
+        redis = get_redis()
+        database = redis.connection_pool.connection_kwargs.get("db", 0)
+        for client in redis.client_list(_type="pubsub"):
+            if int(client["db"]) == database:
+                redis.client_kill_filter(_id=client["id"])
         return [chunk async for chunk in stream]
 
     counter = REDIS_UNAVAILABLE.labels(operation="live_stream")

@@ -14,6 +14,9 @@ is covered the moment it is declared. Declare a route with one of:
   with `kwargs(world)` (path parameters) and `body(world)` (JSON), naming an object of the
   other tenant, it must answer 404. `scope="org"`: the object belongs to another
   organization; `scope="ou"`: to another OU of the caller's own organization.
+  `upsert_methods`: methods that address the object by a name and create it in the caller's
+  own OU when missing (PUT of an event-type setting): they answer 200 there, and
+  `foreign_state(world)` (what the other tenant's object reads as) must not change.
 
 `world` (see test_tenancy_matrix.py) holds `a` (the caller's OU, org, member, credential)
 and `b` (another org's) and `a2` (a sibling OU of `a` in the same org). Each tenant's
@@ -26,6 +29,8 @@ the tenant's lead.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from scoring.models import EventTypeSetting
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class ObjectOf:
     scope: str
     kwargs: Callable
     body: Callable = field(default=lambda world: {})
+    upsert_methods: tuple[str, ...] = ()
+    foreign_state: Callable = field(default=lambda world: None)
 
 
 def config_ids(kind: str) -> Callable:
@@ -227,6 +234,10 @@ ROUTES = {
         "ou",
         kwargs=lambda w: {"event_type": w.a2.event.event_type},
         body=lambda w: {"hidden": True},
+        upsert_methods=("put",),
+        foreign_state=lambda w: list(
+            EventTypeSetting.objects.for_ou(w.a2.unit).values_list("event_type", "hidden")
+        ),
     ),
     "event-type-delete-preview": ObjectOf(
         "ou", kwargs=lambda w: {"event_type": w.a2.event.event_type}
