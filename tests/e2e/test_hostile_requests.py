@@ -2,6 +2,7 @@
 as the client sent them (gunicorn's RAW_URI), and the answer is the API's error shape."""
 
 import http.client
+import json
 
 import pytest
 
@@ -22,22 +23,24 @@ def web_port(server_env, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("target", "error"),
+    ("target", "error", "details"),
     [
-        ("/api/v1/leads/%ff", "Invalid path: it is not valid UTF-8"),
-        ("/api/v1/leads/%c0%80", "Invalid path: it is not valid UTF-8"),
-        ("/api/v1/leads/%00", "Invalid path: it contains a NUL character"),
+        ("/api/v1/leads/%ff", "Invalid path: it is not valid UTF-8", None),
+        ("/api/v1/leads/%c0%80", "Invalid path: it is not valid UTF-8", None),
+        ("/api/v1/leads/%00", "Invalid path: it contains a NUL character", None),
         (
             "/api/v1/events/export?metadata=k:%00",
             "Invalid query string: it contains a NUL character",
+            {"metadata": ["Must not contain a NUL character."]},
         ),
     ],
 )
-def test_the_real_server_refuses_bytes_no_view_can_use(web_port, target, error):
+def test_the_real_server_refuses_bytes_no_view_can_use(web_port, target, error, details):
     issued = make_credential()
     connection = http.client.HTTPConnection("127.0.0.1", web_port, timeout=30)
     connection.request("GET", target, headers={"Authorization": credential_authorization(issued)})
     response = connection.getresponse()
     assert response.status == 400
     assert response.getheader("Content-Type") == "application/json"
-    assert response.read() == (b'{"status": 400, "error": "%s"}' % error.encode())
+    expected = {"status": 400, "error": error} | ({"details": details} if details else {})
+    assert json.loads(response.read()) == expected
