@@ -1,7 +1,9 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from leadvibe.admin_app import admin_app_index
 from leadvibe.api import views
 
 api_patterns = [
@@ -26,6 +28,9 @@ urlpatterns = [
         name="docs",
     ),
     path(settings.API_PREFIX, include(api_patterns)),
+    # Client-side routes of the admin app; whitenoise answers its files before this.
+    path("app", RedirectView.as_view(url="/app/", permanent=True, query_string=True)),
+    re_path(r"^app/(?P<client_path>.*)$", admin_app_index, name="admin-app"),
 ]
 
 handler400 = "leadvibe.api.errors.bad_request_view"

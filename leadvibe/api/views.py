@@ -1,5 +1,4 @@
-from django.http import HttpResponse, JsonResponse
-from django.template.loader import render_to_string
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.http import require_GET
 
 from leadvibe.health import service_checks
@@ -10,17 +9,24 @@ def _wants_html(request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
 
+def _admin_app_redirect(request) -> HttpResponseRedirect:
+    """Browsers go to the admin app; the query string goes along (e.g. the Slack callback's
+    outcome, which it reports to `/home`)."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponseRedirect(f"/app/?{query}" if query else "/app/")
+
+
 @require_GET
 def root(request):
     if _wants_html(request):
-        return HttpResponse(render_to_string("leadvibe/index.html", {"page": "index"}))
+        return _admin_app_redirect(request)
     return JsonResponse({"status": "ok"})
 
 
 @require_GET
 def home(request):
     if _wants_html(request):
-        return HttpResponse(render_to_string("leadvibe/index.html", {"page": "home"}))
+        return _admin_app_redirect(request)
     return JsonResponse({"status": "ok", "page": "home"})
 
 

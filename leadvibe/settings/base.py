@@ -86,8 +86,13 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
-# The API docs page is the only static content; serve it from the installed packages.
+# The API docs page's static content; served from the installed packages.
 WHITENOISE_USE_FINDERS = True
+# The admin app's committed build (frontend/, `npm run build`), served at /app/. Its assets
+# carry content hashes in their names, so browsers may keep them for good.
+WHITENOISE_ROOT = BASE_DIR / "leadvibe" / "webroot"
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/app/assets/"
+ADMIN_APP_INDEX = WHITENOISE_ROOT / "app" / "index.html"
 
 # --- Data stores --------------------------------------------------------------------------
 DATABASES = {
@@ -267,7 +272,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Sent on HTTPS requests only (X-Forwarded-Proto: https from the proxy, see above).
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
 X_FRAME_OPTIONS = "DENY"
-# On HTML pages (the docs page, the admin app). Swagger UI styles elements inline.
+# On HTML pages (the docs page, the admin app). Scripts only from our origin, none inline.
+# Styles need 'unsafe-inline': Swagger UI and Mantine (the admin app's components) set
+# `style` attributes, and Mantine injects its CSS variables as a <style> element; styles
+# cannot run code, and scripts stay locked down.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "

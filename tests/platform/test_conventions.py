@@ -59,9 +59,8 @@ def test_root_and_home_answer_json_for_api_clients(api_client):
     assert api_client.get("/home").json() == {"status": "ok", "page": "home"}
 
 
-def test_root_and_home_answer_html_for_browsers(api_client):
+def test_root_and_home_send_browsers_to_the_admin_app(api_client):
     for path in ("/", "/home"):
         response = api_client.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml")
-        assert response.status_code == 200
-        assert response["Content-Type"].startswith("text/html")
-        assert b"/api/v1/docs" in response.content
+        assert response.status_code == 302
+        assert response["Location"] == "/app/"

@@ -37,7 +37,7 @@ def test_no_page_can_be_framed(api_client, accept):
     assert response["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("path", ["/", "/home", "/api/v1/docs"])
+@pytest.mark.parametrize("path", ["/app/", "/app/leads/ld_1", "/api/v1/docs"])
 def test_html_pages_carry_the_content_security_policy(api_client, path):
     response = api_client.get(path, HTTP_ACCEPT="text/html")
     assert response["Content-Type"].startswith("text/html")
