@@ -53,8 +53,8 @@ export function toFormError(body: unknown, status = 0): FormError {
   if (body instanceof ApiError) {
     return { message: body.message, fieldErrors: body.fieldErrors };
   }
+  if (body instanceof Error) return { message: body.message, fieldErrors: {} };
   if (!isRecord(body)) {
-    if (body instanceof Error) return { message: body.message, fieldErrors: {} };
     return {
       message: status ? `The server answered ${status}.` : "The server could not be reached.",
       fieldErrors: {},
