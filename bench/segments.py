@@ -144,18 +144,22 @@ def membership_insert_seconds(unit, segment) -> float:
     """One INSERT ... SELECT of the segment's members (SQL back end, match flags as stored)."""
     from django.db import connection
 
+    from scoring.models import LeadScore
     from segments.models import SegmentMembership
     from segments.selectors import active_rule_specs, members_sql, segment_context
 
     rules = active_rule_specs(unit_id=unit.pk, segment_pks=[segment.pk])[segment.pk]
-    members, params = members_sql(context=segment_context(unit_id=unit.pk), rules=rules)
+    context = segment_context(unit_id=unit.pk)
+    members, params = members_sql(context=context, rules=rules)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {SegmentMembership._meta.db_table} "  # noqa: S608
-            "(segment_id, lead_id, unit_id, entered_at) "
-            f"SELECT %s, member.id, %s, now() FROM ({members}) AS member",
-            [segment.pk, unit.pk, *params],
+            "(segment_id, lead_id, unit_id, entered_at, score) "
+            f"SELECT %s, member.id, %s, now(), COALESCE(es.score, 0) FROM ({members}) AS member "
+            f"LEFT JOIN {LeadScore._meta.db_table} es "
+            "ON es.lead_id = member.id AND es.ruleset_id = %s",
+            [segment.pk, unit.pk, *params, context.engagement_ruleset],
         )
     return time.perf_counter() - started
 
@@ -178,6 +182,7 @@ def memberships_fill(unit, segments: dict) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT segment_membership_once")
         cursor.execute("DROP INDEX segment_membership_lead")
+        cursor.execute("DROP INDEX segment_membership_rank")
     for segment in segments.values():
         membership_insert_seconds(unit, segment)
     SegmentRecompute.objects.for_ou(unit).update(status=SegmentRecompute.Status.COMPLETED)
@@ -188,6 +193,9 @@ def memberships_fill(unit, segments: dict) -> None:
             "UNIQUE (segment_id, lead_id)"
         )
         cursor.execute(f"CREATE INDEX segment_membership_lead ON {table} (lead_id)")
+        cursor.execute(
+            f"CREATE INDEX segment_membership_rank ON {table} (segment_id, score DESC, lead_id)"
+        )
         cursor.execute(
             f"INSERT INTO {SegmentMemberCount._meta.db_table} "  # noqa: S608
             "(segment_id, unit_id, share, members) SELECT segment_id, unit_id, 0, count(*) "

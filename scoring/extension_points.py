@@ -110,6 +110,9 @@ class LeadsRescored:
 class ScoreBasisChanged:
     unit_id: str
     kind: str  # a `Level.Kind`: engagement, profile or account
+    # The primary ruleset of the kind changed, so every lead's primary score did (False: only
+    # the levels or the rules that derive the scores did).
+    primary_changed: bool = False
 
 
 SCORED_BATCH: ExtensionPoint[ScoredBatch] = ExtensionPoint(

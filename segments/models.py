@@ -56,7 +56,9 @@ class SegmentRule(ConfigModel):
 
 
 class SegmentMembership(OUOwnedModel):
-    """A lead in a segment since `entered_at`."""
+    """A lead in a segment since `entered_at`, with the lead's primary engagement score (0
+    when none), kept equal to it by whoever writes the score (segments.services.membership),
+    so a segment's members are read in score order from one index."""
 
     id = models.BigAutoField(primary_key=True)
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, db_index=False)
@@ -64,6 +66,7 @@ class SegmentMembership(OUOwnedModel):
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, db_index=False)
     org = None  # type: ignore[assignment]  # no column: the unit names the organization
     entered_at = models.DateTimeField()
+    score = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -73,6 +76,8 @@ class SegmentMembership(OUOwnedModel):
         indexes = [
             # A lead's segments (GET /leads/{id}/segments, real-time diffs, deletion).
             models.Index(fields=["lead"], name="segment_membership_lead"),
+            # Member pages and exports, highest score first.
+            models.Index(fields=["segment", "-score", "lead"], name="segment_membership_rank"),
         ]
 
     def __str__(self) -> str:

@@ -338,9 +338,6 @@ class ScoreBounds:
     def empty(self) -> bool:
         return self.low is not None and self.high is not None and self.low > self.high
 
-    def holds(self, score: int) -> bool:
-        return (self.low is None or self.low <= score) and (self.high is None or score <= self.high)
-
     def within(self, other: "ScoreBounds") -> "ScoreBounds":
         lows = [b for b in (self.low, other.low) if b is not None]
         highs = [b for b in (self.high, other.high) if b is not None]

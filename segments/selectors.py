@@ -46,7 +46,6 @@ from segments.rules import (
     LeadFacts,
     LevelSets,
     RuleSpec,
-    ScoreBounds,
     SqlSources,
     engagement_score_bounds,
     segment_sql,
@@ -165,11 +164,6 @@ def segment_recompute_latest(*, ou: OrgUnit, segment_id: str) -> SegmentRecomput
     if job is None:
         raise NotFoundError("This segment has not been recomputed")
     return job
-
-
-def segment_recomputing(*, segment: Segment) -> bool:
-    jobs: QuerySet[SegmentRecompute] = SegmentRecompute.objects.for_ou(segment.unit_id)
-    return jobs.filter(segment=segment, status__in=UNFINISHED).exists()
 
 
 # --- Evaluation context and the SQL back end ------------------------------------------------
@@ -405,17 +399,17 @@ class SegmentCount:
 
 
 def segment_count(*, ou: OrgUnit, segment_id: str) -> SegmentCount:
-    segment = segment_get(ou=ou, segment_id=segment_id)
-    return SegmentCount(
-        count=_member_count(segment),
-        recomputing=segment_recomputing(segment=segment),
-    )
+    return _segment_counted(ou=ou, segment_id=segment_id)[1]
 
 
-def _member_count(segment: Segment) -> int:
-    """The sum of the segment's count shares (SegmentMemberCount)."""
-    shares = SegmentMemberCount.objects.for_ou(segment.unit_id).filter(segment=segment)
-    return int(shares.aggregate(n=Sum("members"))["n"] or 0)
+def _segment_counted(*, ou: OrgUnit, segment_id: str) -> tuple[Segment, SegmentCount]:
+    """The segment with its count (segments_list's annotations), in one statement."""
+    pk = Segment.pk_from_public_id(segment_id)
+    segment = segments_list(ou=ou).filter(pk=pk).first() if pk is not None else None
+    if segment is None:
+        raise NotFoundError()
+    counted: Any = segment
+    return segment, SegmentCount(count=counted.lead_count, recomputing=counted.recomputing)
 
 
 @dataclass(frozen=True)
@@ -427,87 +421,21 @@ class MemberRow:
     entered_at: Any
 
 
-# Members by `COALESCE(score, 0) DESC, key` in three runs, each an index's order: positive
-# scores down the ranking index, then zero and missing scores up the membership's key, then
-# negative scores; a large segment's first pages stop after a few hundred index entries
-# instead of sorting every member. The ranking walks start and stop at the segment's score
-# bounds (`engagement_score_bounds`): a level's members ("Hot") are found among the scores of
-# that level, not behind every higher score, and a run the bounds exclude ("Never scored":
-# positive scores) is not read. Each run answers `(score, key)` ordered, LIMIT/OFFSET.
-_RANKED_RUN = (
-    f"SELECT es.lead_id FROM {LeadScore._meta.db_table} es "  # noqa: S608
-    "WHERE es.ruleset_id = %(ruleset)s AND {scores} AND EXISTS (SELECT 1 FROM "
-    f"{SegmentMembership._meta.db_table} m WHERE m.segment_id = %(segment)s "
-    "AND m.lead_id = es.lead_id) ORDER BY es.score DESC, es.lead_id"
-)
-_UNSCORED_RUN = (
-    f"SELECT m.lead_id FROM {SegmentMembership._meta.db_table} m "  # noqa: S608
-    f"LEFT JOIN {LeadScore._meta.db_table} es "
-    "ON es.lead_id = m.lead_id AND es.ruleset_id = %(ruleset)s "
-    "WHERE m.segment_id = %(segment)s AND COALESCE(es.score, 0) = 0 ORDER BY m.lead_id"
-)
-
-
-def _member_runs(bounds: ScoreBounds) -> list[str]:
-    """The runs holding members within `bounds`, in page order."""
-    if bounds.empty:
-        return []
-    within = [
-        *([] if bounds.low is None else ["es.score >= %(low)s"]),
-        *([] if bounds.high is None else ["es.score <= %(high)s"]),
-    ]
-    runs = []
-    if bounds.high is None or bounds.high > 0:
-        runs.append(_RANKED_RUN.format(scores=" AND ".join(["es.score > 0", *within])))
-    if bounds.holds(0):
-        runs.append(_UNSCORED_RUN)
-    if bounds.low is None or bounds.low < 0:
-        runs.append(_RANKED_RUN.format(scores=" AND ".join(["es.score < 0", *within])))
-    return runs
-
-
 EXPORT_CHUNK = 5000
 
 
-def _member_keys(
-    context: SegmentContext, segment: Segment, *, offset: int, limit: int | None
-) -> list[int]:
-    """The keys of the members `offset`.. (`limit` of them; None: all), by score."""
-    keys: list[int] = []
-    bounds = ScoreBounds()
-    if not segment_recomputing(segment=segment):  # else members may hold under the old rules
-        rules = active_rule_specs(unit_id=context.unit_id, segment_pks=[segment.pk])
-        bounds = engagement_score_bounds(rules[segment.pk], context.levels)
-    params = {
-        "ruleset": context.engagement_ruleset,
-        "segment": segment.pk,
-        "low": bounds.low,
-        "high": bounds.high,
-    }
-    with connection.cursor() as cursor:
-        for sql in _member_runs(bounds):
-            wanted = None if limit is None else limit - len(keys)
-            if wanted == 0:
-                break
-            cursor.execute(
-                f"{sql} LIMIT %(limit)s OFFSET %(offset)s",
-                {**params, "limit": wanted, "offset": offset},
-            )
-            found = [row[0] for row in cursor.fetchall()]
-            keys.extend(found)
-            if offset:
-                if found:
-                    offset = 0
-                else:  # the whole run lies before the page
-                    cursor.execute(f"SELECT count(*) FROM ({sql}) AS run", params)  # noqa: S608
-                    offset = max(0, offset - cursor.fetchone()[0])
-    return keys
+def _member_keys(segment: Segment, *, offset: int, limit: int | None) -> list[int]:
+    """The keys of the members `offset`.. (`limit` of them; None: all), highest score first
+    (the membership's rank index)."""
+    members = SegmentMembership.objects.for_ou(segment.unit_id).filter(segment=segment)
+    ranked = members.order_by("-score", "lead_id").values_list("lead_id", flat=True)
+    return list(ranked[offset:] if limit is None else ranked[offset : offset + limit])
 
 
 def _member_rows(
     context: SegmentContext, segment: Segment, *, offset: int, limit: int | None
 ) -> Iterator[MemberRow]:
-    keys = _member_keys(context, segment, offset=offset, limit=limit)
+    keys = _member_keys(segment, offset=offset, limit=limit)
     for start in range(0, len(keys), EXPORT_CHUNK):
         chunk = keys[start : start + EXPORT_CHUNK]
         with connection.cursor() as cursor:
@@ -549,12 +477,12 @@ class MembersPage:
 
 def segment_members_page(*, ou: OrgUnit, segment_id: str, offset: int, limit: int) -> MembersPage:
     """Members by primary score, highest first."""
-    segment = segment_get(ou=ou, segment_id=segment_id)
+    segment, count = _segment_counted(ou=ou, segment_id=segment_id)
     context = segment_context(unit_id=ou.pk)
     return MembersPage(
         rows=list(_member_rows(context, segment, offset=offset, limit=limit)),
-        total=_member_count(segment),
-        recomputing=segment_recomputing(segment=segment),
+        total=count.count,
+        recomputing=count.recomputing,
     )
 
 

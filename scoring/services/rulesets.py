@@ -98,7 +98,9 @@ def ruleset_delete(*, ou: OrgUnit, ruleset_id: str) -> None:
 
 def _primary_scores_changed(ou: OrgUnit) -> None:
     """Segments read the primary ruleset's score and level."""
-    SCORE_BASIS_CHANGED.publish(ScoreBasisChanged(unit_id=ou.pk, kind=Level.Kind.ENGAGEMENT))
+    SCORE_BASIS_CHANGED.publish(
+        ScoreBasisChanged(unit_id=ou.pk, kind=Level.Kind.ENGAGEMENT, primary_changed=True)
+    )
 
 
 def _check_name_free(*, ou: OrgUnit, name: str) -> None:

@@ -190,12 +190,13 @@ _RULE_TYPES_READING = {
 
 def segments_on_score_basis_changed(payload: ScoreBasisChanged) -> None:
     """SCORE_BASIS_CHANGED: every active segment with a rule reading that kind's levels or
-    primary score is recomputed (cause `rules_changed`: no segment trigger fires)."""
-    segments = Segment.objects.for_ou(payload.unit_id).filter(
-        active=True,
-        rules__active=True,
-        rules__rule_type__in=_RULE_TYPES_READING[payload.kind],
-    )
+    primary score is recomputed (cause `rules_changed`: no segment trigger fires); every
+    active one when the primary engagement ruleset changed, its members' scores with it."""
+    segments = Segment.objects.for_ou(payload.unit_id).filter(active=True)
+    if not (payload.primary_changed and payload.kind == "engagement"):
+        segments = segments.filter(
+            rules__active=True, rules__rule_type__in=_RULE_TYPES_READING[payload.kind]
+        )
     for segment in segments.distinct():
         _recompute_enqueue(segment, None, SegmentRecompute.Cause.RULES_CHANGED)
 

@@ -34,7 +34,7 @@ from scoring.extension_points import (
     ScoredBatch,
     ScoredLead,
 )
-from scoring.models import EngagementEvent, Lead
+from scoring.models import EngagementEvent, Lead, LeadScore, Ruleset
 from scoring.services.lead_locks import leads_lock
 from segments.extension_points import MEMBERSHIP_CHANGED, MembershipChange, MembershipChanged
 from segments.models import (
@@ -62,6 +62,9 @@ _MATCHES = SegmentEventMatch._meta.db_table
 _MEMBERSHIP = SegmentMembership._meta.db_table
 _COUNTS = SegmentMemberCount._meta.db_table
 _SCORE_RULE_TYPES = frozenset({ENGAGEMENT_LEVEL, ENGAGEMENT_SCORE})
+_LEAD_SCORES = LeadScore._meta.db_table
+# The OU's primary ruleset (one at most), with the OU's key as its parameter.
+_PRIMARY_RULESET = f"SELECT id FROM {Ruleset._meta.db_table} WHERE unit_id = %s AND is_primary"  # noqa: S608
 
 
 def membership_changes_apply(
@@ -80,8 +83,11 @@ def membership_changes_apply(
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH entered AS (INSERT INTO {_MEMBERSHIP} "  # noqa: S608
-            "(segment_id, lead_id, unit_id, entered_at) SELECT segment_id, lead_id, %s, %s "
+            "(segment_id, lead_id, unit_id, entered_at, score) "
+            "SELECT x.segment_id, x.lead_id, %s, %s, COALESCE(es.score, 0) "
             "FROM unnest(%s::bigint[], %s::bigint[]) AS x(segment_id, lead_id) "
+            f"LEFT JOIN {_LEAD_SCORES} es ON es.lead_id = x.lead_id AND es.ruleset_id = "
+            f"({_PRIMARY_RULESET}) "
             "ON CONFLICT (segment_id, lead_id) DO NOTHING RETURNING segment_id), "
             f"exited AS (DELETE FROM {_MEMBERSHIP} m "
             "USING unnest(%s::bigint[], %s::bigint[]) AS x(segment_id, lead_id) "
@@ -98,6 +104,7 @@ def membership_changes_apply(
                 now,
                 [c.segment_pk for c in entered],
                 [c.lead_pk for c in entered],
+                unit_id,
                 [c.segment_pk for c in exited],
                 [c.lead_pk for c in exited],
                 unit_id,
@@ -135,6 +142,23 @@ def membership_changes_apply(
         for c in changes
     ]
     transaction.on_commit(lambda: publish_live_events(unit_id, live_events))
+
+
+def member_scores_sync(*, unit_id: str, lead_pks: Collection[int]) -> None:
+    """Copy the leads' primary scores (0: none) onto their membership rows where they
+    differ: whoever changes a lead's scores calls this in the same transaction."""
+    if not lead_pks:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_MEMBERSHIP} m SET score = s.score FROM ("  # noqa: S608
+            "SELECT x.lead_id, COALESCE(es.score, 0) AS score "
+            "FROM unnest(%s::bigint[]) AS x(lead_id) "
+            f"LEFT JOIN {_LEAD_SCORES} es ON es.lead_id = x.lead_id "
+            f"AND es.ruleset_id = ({_PRIMARY_RULESET})) AS s "
+            "WHERE m.lead_id = s.lead_id AND m.score <> s.score",
+            [list(lead_pks), unit_id],
+        )
 
 
 def memberships_refresh(
@@ -271,7 +295,9 @@ def segments_on_scored_batch(batch: ScoredBatch) -> None:
                 event_matches_rebuild(unit_id=unit_id, rules=rules, lead_pks=regrouped)
             _matches_insert(unit_id, {m for lead in leads for m in _matches_of_scored(lead, rules)})
         # The batch's mappings (`remapped_lead_pks`) only change leads of the batch.
-        _memberships_apply(unit_id, {lead.lead_pk for lead in leads}, Cause.EVENT, segments)
+        lead_pks = {lead.lead_pk for lead in leads}
+        _memberships_apply(unit_id, lead_pks, Cause.EVENT, segments)
+        member_scores_sync(unit_id=unit_id, lead_pks=lead_pks)
         if any(rule.rule_type in ABM_TYPES for rules in segments.values() for rule in rules):
             _account_peers_refresh(unit_id, {lead.lead_pk for lead in leads})
 
@@ -297,24 +323,25 @@ def _account_peers_refresh(unit_id: str, lead_pks: Collection[int]) -> None:
 
 def segments_on_decay(payload: DecayApplied) -> None:
     """DECAY_APPLIED: scores fell; segments reading scores or engagement levels (cause
-    `decay`)."""
+    `decay`), and the members' scores."""
+    lead_pks = {lead.lead_pk for lead in payload.leads}
     memberships_refresh(
-        unit_id=payload.unit_id,
-        lead_pks={lead.lead_pk for lead in payload.leads},
-        cause=Cause.DECAY,
-        rule_types=_SCORE_RULE_TYPES,
+        unit_id=payload.unit_id, lead_pks=lead_pks, cause=Cause.DECAY, rule_types=_SCORE_RULE_TYPES
     )
+    member_scores_sync(unit_id=payload.unit_id, lead_pks=lead_pks)
 
 
 def segments_on_rescored(payload: LeadsRescored) -> None:
     """LEADS_RESCORED: a rescore chunk's scores; segments reading scores or engagement levels
-    (cause `rescored`: a configuration change, no segment trigger fires)."""
+    (cause `rescored`: a configuration change, no segment trigger fires), and the members'
+    scores."""
     memberships_refresh(
         unit_id=payload.unit_id,
         lead_pks=payload.lead_pks,
         cause=Cause.RESCORED,
         rule_types=_SCORE_RULE_TYPES,
     )
+    member_scores_sync(unit_id=payload.unit_id, lead_pks=payload.lead_pks)
 
 
 def segments_on_metadata_changed(payload: LeadMetadataChanged) -> None:
@@ -333,6 +360,7 @@ def segments_on_merged(payload: LeadsMerged) -> None:
         lead_pks={payload.target_pk, *payload.source_pks},
         cause=Cause.MERGE,
     )
+    member_scores_sync(unit_id=payload.unit_id, lead_pks=[payload.target_pk])
 
 
 def segments_on_deleting(payload: LeadsDeleting) -> None:

@@ -2,13 +2,14 @@
 activated, its stored membership is diffed against the SQL back end's evaluation, a chunk of
 leads (in key order) per transaction, recording `rules_changed` / `activated` entries and
 exits. The first chunk first sets the match flags of the segment's event-metadata rules from
-the stored events (events scored later set them in the pipeline).
+the stored events (events scored later set them in the pipeline). Each chunk also copies its
+leads' primary scores onto their membership rows: after a primary ruleset switch every active
+segment is recomputed for that.
 
 A newer job of the same segment supersedes this one, and deactivation ends it: it stops at
-its next chunk. Each chunk
-waits for its leads' locks in id order (scoring.services.lead_locks), then writes their
-membership; its heartbeat, last, locks the job row. A chunk done twice changes nothing: the
-diff is against the stored membership.
+its next chunk. Each chunk waits for its leads' locks in id order (scoring.services.
+lead_locks), then writes their membership; its heartbeat, last, locks the job row. A chunk
+done twice changes nothing: the diff is against the stored membership.
 """
 
 from django.db import transaction
@@ -21,7 +22,11 @@ from segments.extension_points import MembershipChange
 from segments.models import Segment, SegmentMembership, SegmentRecompute
 from segments.rules import EVENT_METADATA
 from segments.selectors import active_rule_specs, members_evaluated, segment_context
-from segments.services.membership import event_matches_rebuild, membership_changes_apply
+from segments.services.membership import (
+    event_matches_rebuild,
+    member_scores_sync,
+    membership_changes_apply,
+)
 
 CHUNK_LEADS = 5000
 
@@ -81,6 +86,7 @@ def _chunk(job: SegmentRecompute, heartbeat: Heartbeat) -> bool:
             for pk in sorted(changed)
         ]
         membership_changes_apply(unit_id=job.unit_id, changes=changes, cause=job.cause)
+        member_scores_sync(unit_id=job.unit_id, lead_pks=chunk)  # after a primary switch
         heartbeat(
             last_lead_pk=span[1],
             progress_done=job.progress_done + len(chunk),

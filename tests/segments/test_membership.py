@@ -15,8 +15,9 @@ from scoring.services.decay_sweep import decay_sweep
 from scoring.services.lead_changes import lead_deletion_request, lead_merge, lead_update
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
+from scoring.services.rulesets import ruleset_create
 from segments.models import SegmentMembership, SegmentMembershipEvent
-from segments.selectors import active_rule_specs, segment_preview
+from segments.selectors import active_rule_specs, segment_members_page, segment_preview
 from segments.services.config import segment_create, segment_rule_create
 from segments.services.membership import memberships_refresh
 from tests.scoring.scoring_helpers import (
@@ -204,6 +205,30 @@ def test_a_lead_enters_by_an_event_and_leaves_by_decay(ou, leads):
         ("bo", "segment_exited", "decay"),
         ("di", "segment_exited", "decay"),
     ]
+
+
+def test_members_are_listed_by_their_current_score(ou, leads):
+    """Pages read the members' scores stored on their membership rows: events, decay and a
+    primary ruleset switch rewrite them."""
+    segment = segment_of(ou, meta("industry", "is_not_empty"))
+    jobs_sweep()
+
+    def ranked():
+        page = segment_members_page(ou=ou, segment_id=segment.public_id, offset=0, limit=10)
+        return [(row.lead_id, row.score) for row in page.rows]
+
+    assert ranked() == [("ana", 60), ("di", 30), ("bo", 10), ("cy", 0)]
+    EngagementEvent.objects.bulk_create(
+        [new_event(leads["bo"], "demo", minute) for minute in (5, 6, 7)]
+    )
+    process_pending_events()
+    assert ranked() == [("bo", 100), ("ana", 60), ("di", 30), ("cy", 0)]
+    decay_rule(ou, decrease=40)
+    decay_sweep(now=at_minute(1.5 * DAY))
+    assert ranked() == [("bo", 60), ("ana", 20), ("cy", 0), ("di", 0)]
+    ruleset_create(ou=ou, member=None, name="fresh", is_primary=True)
+    jobs_sweep()  # no scores under the new primary yet: every member is at 0, by key
+    assert ranked() == [("ana", 0), ("bo", 0), ("cy", 0), ("di", 0)]
 
 
 def test_a_metadata_patch_takes_a_lead_out(ou, leads):
