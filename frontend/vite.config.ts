@@ -22,7 +22,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
   },
   server: {
-    proxy: { "/api": "http://127.0.0.1:8000" },
+    // LEADVIBE_API: another runstack's address (`runstack --port`), e.g. http://127.0.0.1:8102.
+    proxy: { "/api": process.env.LEADVIBE_API ?? "http://127.0.0.1:8000" },
   },
   test: {
     environment: "jsdom",
