@@ -90,7 +90,9 @@ STATIC_URL = "static/"
 WHITENOISE_USE_FINDERS = True
 # The admin app's committed build (frontend/, `npm run build`), served at /app/. Its assets
 # carry content hashes in their names, so browsers may keep them for good.
-WHITENOISE_ROOT = BASE_DIR / "leadvibe" / "webroot"
+# LEADVIBE_WEBROOT serves another build instead (a page under development, `vite build
+# --outDir <dir>/app`), so the committed one is rebuilt only once, with every change.
+WHITENOISE_ROOT = Path(os.environ.get("LEADVIBE_WEBROOT") or BASE_DIR / "leadvibe" / "webroot")
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/app/assets/"
 ADMIN_APP_INDEX = WHITENOISE_ROOT / "app" / "index.html"
 
