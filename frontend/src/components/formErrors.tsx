@@ -12,10 +12,10 @@ export function applyApiErrors(
 }
 
 /** The message of a failed submission above the form (field messages show at the fields). */
-export function FormErrorAlert({ error }: { error: unknown }) {
+export function FormErrorAlert({ error, title = "Not saved" }: { error: unknown; title?: string }) {
   if (!error) return null;
   return (
-    <Alert color="red" role="alert" title="Not saved">
+    <Alert color="red" role="alert" title={title}>
       {toFormError(error).message}
     </Alert>
   );

@@ -38,7 +38,7 @@ export default function SignInPage() {
       <Paper withBorder shadow="sm" p="xl" w={380} component="form" onSubmit={submit} noValidate>
         <Stack>
           <Title order={2}>Sign in to Leadvibe</Title>
-          <FormErrorAlert error={failure} />
+          <FormErrorAlert error={failure} title="Not signed in" />
           <TextInput label="Email" type="email" autoComplete="username" required {...form.getInputProps("email")} />
           <PasswordInput label="Password" autoComplete="current-password" required {...form.getInputProps("password")} />
           <Button type="submit" loading={form.submitting}>
