@@ -1,1 +1,0 @@
-import{O as e,l as t,p as n}from"./index-tUmOCjC1.js";import{t as r}from"./PageHeader-BIi1EFt7.js";var i=e();function a(){let{leadId:e=``}=t();return(0,i.jsxs)(i.Fragment,{children:[(0,i.jsx)(r,{title:`Lead ${e}`,description:`Scores, history, events and segments of one lead.`}),(0,i.jsx)(n,{c:`dimmed`,children:`Placeholder: this page is being built.`})]})}export{a as default};

@@ -1,1 +1,0 @@
-import{O as e,p as t}from"./index-tUmOCjC1.js";import{t as n}from"./PageHeader-BIi1EFt7.js";var r=e();function i(){return(0,r.jsxs)(r.Fragment,{children:[(0,r.jsx)(n,{title:`Leads`,description:`Every lead with its score, level and last activity.`}),(0,r.jsx)(t,{c:`dimmed`,children:`Placeholder: this page is being built.`})]})}export{i as default};
