@@ -1,0 +1,78 @@
+/**
+ * All of a lead's events (newest first, up to `MAX_HISTORY_EVENTS`) for the timeline and the
+ * score-history chart. The first page shows at once; the rest load in parallel and replace it.
+ *
+ * The key deliberately does not start with an API path: the live provider invalidates every
+ * `/api/v1/leads…` query on any `score_update` of the OU, which would reload thousands of
+ * events for other leads' changes. This lead's own `score_update`/`event_ingested` merge its
+ * newest events in instead (`mergeNewest`). An OU switch still resets it (not OU-independent).
+ */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, type paths } from "../../api/client";
+import { toApiError, unwrap } from "../../api/errors";
+import { useLiveEvent } from "../../components/LiveEvents";
+
+export type LeadEvent = paths["/api/v1/leads/{lead_id}/events"]["get"]["responses"][200]["content"]["application/json"][number];
+
+export interface LeadEventHistory {
+  events: LeadEvent[];
+  /** Events the lead has (`X-Total-Count`). */
+  total: number;
+  /** false while older pages are still loading. */
+  complete: boolean;
+}
+
+export const HISTORY_PAGE_SIZE = 500;
+export const MAX_HISTORY_EVENTS = 20_000;
+const NEWEST_ON_UPDATE = 100;
+
+export function leadEventHistoryKey(leadId: string) {
+  return ["lead-event-history", leadId] as const;
+}
+
+function fetchPage(leadId: string, page: number, limit: number, signal?: AbortSignal) {
+  return api.GET("/api/v1/leads/{lead_id}/events", { params: { path: { lead_id: leadId }, query: { page, limit } }, signal });
+}
+
+/** Newer copies replace older ones (a pending event becomes processed); order stays newest first. */
+export function mergeNewest(newest: readonly LeadEvent[], existing: readonly LeadEvent[]): LeadEvent[] {
+  const newIds = new Set(newest.map((event) => event.id));
+  return [...newest, ...existing.filter((event) => !newIds.has(event.id))];
+}
+
+export function useLeadEventHistory(leadId: string) {
+  const queryClient = useQueryClient();
+  const key = leadEventHistoryKey(leadId);
+
+  const history = useQuery({
+    queryKey: key,
+    queryFn: async ({ signal }): Promise<LeadEventHistory> => {
+      const first = await fetchPage(leadId, 1, HISTORY_PAGE_SIZE, signal);
+      if (!first.response.ok || !first.data) throw toApiError(first.error, first.response.status);
+      const total = Number(first.response.headers.get("X-Total-Count") ?? first.data.length);
+      const pageCount = Math.min(Math.ceil(total / HISTORY_PAGE_SIZE), MAX_HISTORY_EVENTS / HISTORY_PAGE_SIZE);
+      if (pageCount <= 1) return { events: first.data, total, complete: true };
+      queryClient.setQueryData<LeadEventHistory>(key, { events: first.data, total, complete: false });
+      const rest = await Promise.all(
+        Array.from({ length: pageCount - 1 }, (_, index) => unwrap(fetchPage(leadId, index + 2, HISTORY_PAGE_SIZE, signal))),
+      );
+      // Events that arrived while paging shift the pages: keep each event once.
+      return { events: mergeNewest(first.data, rest.flat()), total, complete: true };
+    },
+    staleTime: Infinity,
+  });
+
+  const refreshNewest = async (data: { lead_id?: string }) => {
+    if (data.lead_id !== leadId || !history.data) return;
+    const newest = await unwrap(fetchPage(leadId, 1, NEWEST_ON_UPDATE));
+    queryClient.setQueryData<LeadEventHistory>(key, (current) => {
+      if (!current) return current;
+      const events = mergeNewest(newest, current.events);
+      return { ...current, events, total: current.total + (events.length - current.events.length) };
+    });
+  };
+  useLiveEvent<{ lead_id?: string }>("score_update", (data) => void refreshNewest(data));
+  useLiveEvent<{ lead_id?: string }>("event_ingested", (data) => void refreshNewest(data));
+
+  return history;
+}
