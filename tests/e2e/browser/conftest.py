@@ -32,6 +32,8 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOT_DIR = PROJECT_ROOT / "test-output" / "screenshots"
 PASSWORD = "a-long-password"
+# The machine is shared with other test runs: a page may take more than Playwright's 5 s.
+expect.set_options(timeout=20_000)
 
 
 @dataclass(frozen=True)
