@@ -1,1 +1,0 @@
-import{Gt as e,q as t,y as n}from"./index-qDpWMBZ4.js";import{t as r}from"./PageHeader-lEhBen8R.js";var i=e();function a(){let{leadId:e=``}=n();return(0,i.jsxs)(i.Fragment,{children:[(0,i.jsx)(r,{title:`Lead ${e}`,description:`Scores, history, events and segments of one lead.`}),(0,i.jsx)(t,{c:`dimmed`,children:`Placeholder: this page is being built.`})]})}export{a as default};

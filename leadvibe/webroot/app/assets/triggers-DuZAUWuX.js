@@ -1,1 +1,0 @@
-import{Gt as e,q as t}from"./index-qDpWMBZ4.js";import{t as n}from"./PageHeader-lEhBen8R.js";var r=e();function i(){return(0,r.jsxs)(r.Fragment,{children:[(0,r.jsx)(n,{title:`Triggers`,description:`Notifications when leads reach a milestone, a sequence, a pattern or a surge.`}),(0,r.jsx)(t,{c:`dimmed`,children:`Placeholder: this page is being built.`})]})}export{i as default};
