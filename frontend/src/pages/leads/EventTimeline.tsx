@@ -97,7 +97,8 @@ function EventExplanation({ event }: { event: LeadEvent }) {
   );
 }
 
-export function EventTimeline({ events, loading }: { events: readonly LeadEvent[]; loading: boolean }) {
+/** `total`: the events the lead has; `events` may hold only the newest while older pages load. */
+export function EventTimeline({ events, total, loading }: { events: readonly LeadEvent[]; total: number; loading: boolean }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [selected, setSelected] = useState(0);
   const virtualizer = useVirtualizer({
@@ -141,7 +142,7 @@ export function EventTimeline({ events, loading }: { events: readonly LeadEvent[
         <ScrollArea.Autosize mah={LIST_HEIGHT} viewportRef={scrollRef} type="auto">
           <div
             role="listbox"
-            aria-label={`Events, newest first (${events.length.toLocaleString()})`}
+            aria-label={`Events, newest first (${total.toLocaleString()})`}
             tabIndex={0}
             aria-activedescendant={selectedEvent ? `timeline-${selectedEvent.id}` : undefined}
             onKeyDown={onKeyDown}

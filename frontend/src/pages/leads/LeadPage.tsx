@@ -173,7 +173,7 @@ export default function LeadPage() {
                           <Table.Td ta="right" fw={700} fz="lg">
                             {score?.error ? "—" : score?.data ? score.data.score.toLocaleString() : <Skeleton height={14} width={30} />}
                           </Table.Td>
-                          <Table.Td>{score?.data && <LevelBadge level={levelOf(score.data.score, levelBands)} levelNames={levelNames} />}</Table.Td>
+                          <Table.Td style={{ whiteSpace: "nowrap" }}>{score?.data && <LevelBadge level={levelOf(score.data.score, levelBands)} levelNames={levelNames} />}</Table.Td>
                         </Table.Tr>
                       );
                     })}
@@ -241,7 +241,7 @@ export default function LeadPage() {
         </Section>
 
         <Section title={`Events${history.data ? ` (${history.data.total.toLocaleString()})` : ""}`}>
-          {history.error ? <QueryError error={history.error} what="events" /> : <EventTimeline events={history.data?.events ?? []} loading={!history.data} />}
+          {history.error ? <QueryError error={history.error} what="events" /> : <EventTimeline events={history.data?.events ?? []} total={history.data?.total ?? 0} loading={!history.data} />}
         </Section>
 
         <Grid>

@@ -218,7 +218,7 @@ export default function LeadsPage() {
           description={`At least ${SEARCH_MIN_LENGTH} characters`}
           value={searchText}
           onChange={(event) => setSearchText(event.currentTarget.value)}
-          w={220}
+          w={200}
         />
         <Select
           label="Level"
@@ -228,10 +228,10 @@ export default function LeadsPage() {
           onChange={(value) => update({ level: value ?? undefined })}
           clearable
           disabled={searching}
-          w={150}
+          w={140}
         />
-        <NumberInput label="Min score" value={state.minScore ?? ""} onChange={(value) => update({ minScore: typeof value === "number" ? value : undefined })} allowDecimal={false} disabled={searching} w={110} />
-        <NumberInput label="Max score" value={state.maxScore ?? ""} onChange={(value) => update({ maxScore: typeof value === "number" ? value : undefined })} allowDecimal={false} disabled={searching} w={110} />
+        <NumberInput label="Min score" value={state.minScore ?? ""} onChange={(value) => update({ minScore: typeof value === "number" ? value : undefined })} allowDecimal={false} disabled={searching} w={100} />
+        <NumberInput label="Max score" value={state.maxScore ?? ""} onChange={(value) => update({ maxScore: typeof value === "number" ? value : undefined })} allowDecimal={false} disabled={searching} w={100} />
         <Select
           label="Last active"
           data={LAST_ACTIVE.map((value) => ({ value, label: LAST_ACTIVE_LABELS[value] }))}
@@ -239,7 +239,7 @@ export default function LeadsPage() {
           onChange={(value) => update({ lastActive: (value as LeadListState["lastActive"] | null) ?? "any" })}
           allowDeselect={false}
           disabled={searching}
-          w={150}
+          w={140}
         />
         <Select
           label="Last event type"
@@ -250,7 +250,7 @@ export default function LeadsPage() {
           searchable
           clearable
           disabled={searching}
-          w={190}
+          w={170}
         />
         <Select
           label="Sort"
@@ -259,7 +259,7 @@ export default function LeadsPage() {
           onChange={(value) => update({ sort: (value as LeadSort | null) ?? "-score", page: state.page })}
           allowDeselect={false}
           disabled={searching}
-          w={160}
+          w={150}
         />
         {filtered && (
           <Button variant="subtle" onClick={clearFilters}>

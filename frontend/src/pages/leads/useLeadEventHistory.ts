@@ -1,6 +1,6 @@
 /**
  * All of a lead's events (newest first, up to `MAX_HISTORY_EVENTS`) for the timeline and the
- * score-history chart. The first page shows at once; the rest load in parallel and replace it.
+ * score-history chart. The newest 100 show at once; the rest fill in page by page.
  *
  * The key deliberately does not start with an API path: the live provider invalidates every
  * `/api/v1/leads…` query on any `score_update` of the OU, which would reload thousands of
@@ -23,6 +23,8 @@ export interface LeadEventHistory {
 }
 
 export const HISTORY_PAGE_SIZE = 500;
+const FIRST_PAGE_SIZE = 100;
+const PARALLEL_PAGES = 4;
 export const MAX_HISTORY_EVENTS = 20_000;
 const NEWEST_ON_UPDATE = 100;
 
@@ -47,17 +49,22 @@ export function useLeadEventHistory(leadId: string) {
   const history = useQuery({
     queryKey: key,
     queryFn: async ({ signal }): Promise<LeadEventHistory> => {
-      const first = await fetchPage(leadId, 1, HISTORY_PAGE_SIZE, signal);
+      // A small first page paints the page fast; big pages then fill in the rest, a few at a
+      // time so the lead's other requests are not queued behind them.
+      const first = await fetchPage(leadId, 1, FIRST_PAGE_SIZE, signal);
       if (!first.response.ok || !first.data) throw toApiError(first.error, first.response.status);
       const total = Number(first.response.headers.get("X-Total-Count") ?? first.data.length);
+      let events = first.data;
+      if (total <= FIRST_PAGE_SIZE) return { events, total, complete: true };
       const pageCount = Math.min(Math.ceil(total / HISTORY_PAGE_SIZE), MAX_HISTORY_EVENTS / HISTORY_PAGE_SIZE);
-      if (pageCount <= 1) return { events: first.data, total, complete: true };
-      queryClient.setQueryData<LeadEventHistory>(key, { events: first.data, total, complete: false });
-      const rest = await Promise.all(
-        Array.from({ length: pageCount - 1 }, (_, index) => unwrap(fetchPage(leadId, index + 2, HISTORY_PAGE_SIZE, signal))),
-      );
-      // Events that arrived while paging shift the pages: keep each event once.
-      return { events: mergeNewest(first.data, rest.flat()), total, complete: true };
+      for (let page = 1; page <= pageCount; page += PARALLEL_PAGES) {
+        queryClient.setQueryData<LeadEventHistory>(key, { events, total, complete: false });
+        const pages = Array.from({ length: Math.min(PARALLEL_PAGES, pageCount - page + 1) }, (_, offset) => page + offset);
+        const loaded = await Promise.all(pages.map((number) => unwrap(fetchPage(leadId, number, HISTORY_PAGE_SIZE, signal))));
+        // Events that arrived while paging shift the pages: keep each event once.
+        events = mergeNewest(events, loaded.flat());
+      }
+      return { events, total, complete: true };
     },
     staleTime: Infinity,
   });
