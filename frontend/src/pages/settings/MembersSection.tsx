@@ -3,7 +3,7 @@ import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api/client";
-import { unwrap } from "../../api/errors";
+import { ApiError, unwrap } from "../../api/errors";
 import type { components } from "../../api/schema";
 import { useCan, useSession, type OuRole } from "../../auth/SessionContext";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
@@ -37,7 +37,11 @@ function AddMemberModal({ opened, onClose }: { opened: boolean; onClose: () => v
       onClose();
       void queryClient.invalidateQueries({ queryKey: ["/api/v1/org/members"] });
     },
-    onError: (error) => applyApiErrors(form, error),
+    onError: (error) => {
+      const message = applyApiErrors(form, error);
+      // The one conflict here is an email another member already has.
+      if (error instanceof ApiError && error.status === 409) form.setFieldError("email", message);
+    },
   });
   return (
     <Modal opened={opened} onClose={onClose} title="Add a member to the organization" centered>
