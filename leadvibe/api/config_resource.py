@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 
 
 # What every configuration object renders besides its own fields: its tenant, and who made
@@ -84,19 +84,14 @@ class ConfigCollectionView(APIView):
         resource = self.resource
         filters: dict[str, Any] = {}
         if resource.list_query is not None:
-            query = resource.list_query(data=request.query_params)
-            query.is_valid(raise_exception=True)
-            filters = query.validated_data
+            filters = validated(resource.list_query, request.query_params)
         objects = resource.selector(ou=_ou(request), **resource.scope, **params, **filters)
         return Response(resource.output(objects, many=True).data)
 
     def post(self, request: Request, **params: str) -> Response:
         resource = self.resource
-        data = resource.input(data=request.data)
-        data.is_valid(raise_exception=True)
-        created = resource.create(
-            **_writer(request), **resource.scope, **params, **data.validated_data
-        )
+        data = validated(resource.input, request.data)
+        created = resource.create(**_writer(request), **resource.scope, **params, **data)
         return Response(resource.output(created).data, status=status.HTTP_201_CREATED)
 
 
@@ -105,11 +100,8 @@ class ConfigItemView(APIView):
 
     def put(self, request: Request, **params: str) -> Response:
         resource = self.resource
-        data = resource.input(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        updated = resource.update(
-            **_writer(request), **resource.scope, **params, **data.validated_data
-        )
+        data = validated(resource.input, request.data, partial=True)
+        updated = resource.update(**_writer(request), **resource.scope, **params, **data)
         return Response(resource.output(updated).data)
 
     def delete(self, request: Request, **params: str) -> Response:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from leadvibe.api.query import validated
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_PAGE = 1_000_000
@@ -36,11 +38,8 @@ class PageParamsSerializer(serializers.Serializer):
 
 
 def page_request_from(query_params) -> PageRequest:
-    params = PageParamsSerializer(
-        data={key: query_params[key] for key in ("page", "limit") if key in query_params}
-    )
-    params.is_valid(raise_exception=True)
-    return PageRequest(**params.validated_data)
+    params = {key: query_params[key] for key in ("page", "limit") if key in query_params}
+    return PageRequest(**validated(PageParamsSerializer, params))
 
 
 def envelope_response(items: list, *, key: str, total: int, page: PageRequest) -> Response:

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from leadvibe.audit import audit_log_entries
 from leadvibe.exceptions import PermissionDeniedError
 from leadvibe.ratelimit import MIN_BURST, MIN_RPS
@@ -146,9 +146,8 @@ class RateLimitSettingsView(ApiView):
 
     @extend_schema(request=RateLimitSettingsInput, responses=RateLimitSettingsInput)
     def put(self, request):
-        data = self.RateLimitSettingsInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        org = services.organization_rate_limit_set(org=request.org, **data.validated_data)
+        data = validated(self.RateLimitSettingsInput, request.data)
+        org = services.organization_rate_limit_set(org=request.org, **data)
         return Response(_rate_limit_settings(org))
 
 
@@ -216,9 +215,8 @@ class OrgUnitsView(ApiView):
 
     @extend_schema(request=OrgUnitNameInput, responses={201: UnitOutput})
     def post(self, request):
-        data = self.OrgUnitNameInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        unit = services.org_unit_create(org=request.org, **data.validated_data)
+        data = validated(self.OrgUnitNameInput, request.data)
+        unit = services.org_unit_create(org=request.org, **data)
         return Response(UnitOutput(unit).data, status=status.HTTP_201_CREATED)
 
 
@@ -230,9 +228,8 @@ class OrgUnitDetailView(ApiView):
     def put(self, request, unit_id):
         access = self.get_ou_access(unit_id)
         _require(access.allows(Role.OWNER), "Only the OU's Owners may rename it")
-        data = OrgUnitsView.OrgUnitNameInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        unit = services.org_unit_rename(unit=access.unit, **data.validated_data)
+        data = validated(OrgUnitsView.OrgUnitNameInput, request.data)
+        unit = services.org_unit_rename(unit=access.unit, **data)
         return Response(UnitOutput(unit).data)
 
 
@@ -255,9 +252,8 @@ class ActiveOUView(ApiView):
         ),
     )
     def post(self, request):
-        data = self.ActiveOUInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        access = self.get_ou_access(data.validated_data["ouId"])
+        data = validated(self.ActiveOUInput, request.data)
+        access = self.get_ou_access(data["ouId"])
         request.ou = access.unit
         response = Response(
             {"ou_id": access.unit.id, "org_id": access.unit.org_id, "role": access.role}
@@ -300,11 +296,10 @@ class MembershipsView(ApiView):
     def post(self, request, unit_id):
         access = self.get_ou_access(unit_id)
         _require(access.allows(Role.OWNER), "Only the OU's Owners manage its memberships")
-        data = self.MembershipAssignInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        member = _org_member_or_404(request, data.validated_data["org_member_id"])
+        data = validated(self.MembershipAssignInput, request.data)
+        member = _org_member_or_404(request, data["org_member_id"])
         membership = services.ou_membership_assign(
-            unit=access.unit, member=member, role=data.validated_data["role"]
+            unit=access.unit, member=member, role=data["role"]
         )
         return Response(MembershipOutput(membership).data)
 
@@ -324,11 +319,8 @@ class MembershipDetailView(ApiView):
     @extend_schema(request=MembershipRoleInput, responses=MembershipOutput)
     def put(self, request, unit_id, member_id):
         membership = self._membership(unit_id, member_id)
-        data = self.MembershipRoleInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.ou_membership_change_role(
-            membership=membership, role=data.validated_data["role"]
-        )
+        data = validated(self.MembershipRoleInput, request.data)
+        membership = services.ou_membership_change_role(membership=membership, role=data["role"])
         return Response(MembershipOutput(membership).data)
 
     @extend_schema(responses={204: None})
@@ -355,9 +347,8 @@ class OrgMembersView(ApiView):
 
     @extend_schema(request=MemberCreateInput, responses={201: MemberOutput})
     def post(self, request):
-        data = self.MemberCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        member = services.member_create(org=request.org, **data.validated_data)
+        data = validated(self.MemberCreateInput, request.data)
+        member = services.member_create(org=request.org, **data)
         return Response(MemberOutput(member).data, status=status.HTTP_201_CREATED)
 
 
@@ -375,9 +366,8 @@ class OrgMemberDetailView(ApiView):
     @extend_schema(request=MemberUpdateInput, responses=MemberOutput)
     def put(self, request, member_id):
         member = _org_member_or_404(request, member_id)
-        data = self.MemberUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        member = services.member_update(member=member, **data.validated_data)
+        data = validated(self.MemberUpdateInput, request.data)
+        member = services.member_update(member=member, **data)
         return Response(MemberOutput(member).data)
 
     @extend_schema(responses={204: None})
@@ -419,10 +409,9 @@ class SecretsView(ApiView):
 
     @extend_schema(request=CredentialCreateInput, responses={201: CreatedOutput})
     def post(self, request):
-        data = self.CredentialCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.CredentialCreateInput, request.data)
         issued = services.api_credential_create(
-            unit=request.ou, name=data.validated_data["name"], created_by=request.member
+            unit=request.ou, name=data["name"], created_by=request.member
         )
         return Response(self.CreatedOutput(issued).data, status=status.HTTP_201_CREATED)
 
@@ -487,9 +476,7 @@ class AuditLogsView(ApiView):
         ),
     )
     def get(self, request):
-        query = self.AuditLogQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = dict(query.validated_data)
+        params = dict(validated(self.AuditLogQuery, request.query_params))
         limit, offset = params.pop("limit"), params.pop("offset")
         entries = audit_log_entries(org_id=request.org.id, unit_id=request.ou.id, **params)
         page = entries[offset : offset + limit]

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
 from leadvibe.api.pagination import PageParamsSerializer, envelope_response, page_request_from
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from scoring.api.abm import ABM_NOTE, AbmRequiredView
 from scoring.api.event_read_views import EngagementEventOutput
 from scoring.api.profile_views import fit_resources, properties_view
@@ -105,9 +105,7 @@ class AccountsView(AbmRequiredView):
     )
     def get(self, request):
         page = page_request_from(request.query_params)
-        query = self.AccountListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(self.AccountListQuery, request.query_params)
         level = params.get("intent_level")
         listing = accounts_list(
             ou=request.ou,
@@ -189,7 +187,6 @@ class AccountsDeleteView(AbmRequiredView):
         ),
     )
     def post(self, request):
-        data = self.AccountsDeleteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        deleted = accounts_delete(ou=request.ou, account_ids=data.validated_data["ids"])
+        data = validated(self.AccountsDeleteInput, request.data)
+        deleted = accounts_delete(ou=request.ou, account_ids=data["ids"])
         return Response(self.AccountsDeletedOutput(deleted).data)

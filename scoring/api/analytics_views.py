@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from orgunits.api.base import ApiView
 from scoring.selectors.analytics import (
     TOP_EVENT_TYPES,
@@ -57,9 +57,8 @@ class AnalyticsView(ApiView):
         ),
     )
     def get(self, request):
-        query = self.AnalyticsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        window = time_window(query.validated_data["range"], now=timezone.now())
+        query = validated(self.AnalyticsQuery, request.query_params)
+        window = time_window(query["range"], now=timezone.now())
         return Response(AnalyticsOutput(analytics_overview(ou=request.ou, window=window)).data)
 
 
@@ -119,9 +118,8 @@ class TopLeadsView(ApiView):
         ),
     )
     def get(self, request):
-        query = self.TopLeadsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        leads = top_leads(ou=request.ou, limit=query.validated_data["limit"])
+        query = validated(self.TopLeadsQuery, request.query_params)
+        leads = top_leads(ou=request.ou, limit=query["limit"])
         return Response(RankedLeadOutput(leads, many=True).data)
 
 
@@ -148,7 +146,6 @@ class RecentGainsView(ApiView):
         ),
     )
     def get(self, request):
-        query = self.RecentGainsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        gains = recent_gains(ou=request.ou, now=timezone.now(), **query.validated_data)
+        query = validated(self.RecentGainsQuery, request.query_params)
+        gains = recent_gains(ou=request.ou, now=timezone.now(), **query)
         return Response(self.GainOutput(gains, many=True).data)

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from leadvibe.api.csv_export import CSV_INJECTION_NOTE, csv_attachment
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.api.pagination import PageParamsSerializer, bare_list_response, page_request_from
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from orgunits.api.base import ApiView
 from scoring.ingestion.services.events import TIMESTAMP_BOUNDS
 from scoring.models import EngagementEvent
@@ -179,9 +179,7 @@ class OrderOutput(serializers.Serializer):
 
 
 def _event_filters(query_params) -> EventFilters:
-    query = EventFilterQuery(data=query_params)
-    query.is_valid(raise_exception=True)
-    params = query.validated_data
+    params = validated(EventFilterQuery, query_params)
     return EventFilters(
         metadata=params.get("metadata", []),
         logic=params["logic"],
@@ -245,9 +243,8 @@ class EventsDeleteView(ApiView):
         "counted.",
     )
     def post(self, request):
-        data = self.EventsDeleteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        deleted = events_delete(ou=request.ou, seqs=data.validated_data["ids"])
+        data = validated(self.EventsDeleteInput, request.data)
+        deleted = events_delete(ou=request.ou, seqs=data["ids"])
         return Response({"deleted": deleted})
 
 
@@ -414,9 +411,7 @@ class LeadActivityView(ApiView):
         ),
     )
     def get(self, request, lead_id):
-        query = self.LeadActivityQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(self.LeadActivityQuery, request.query_params)
         activity = lead_activity(
             ou=request.ou,
             lead_id=lead_id,
@@ -482,9 +477,8 @@ class OrdersView(ApiView):
     )
     def get(self, request):
         page = page_request_from(request.query_params)
-        query = self.OrdersQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        orders = orders_list(ou=request.ou, lead_id=query.validated_data.get("lead_id"))
+        query = validated(self.OrdersQuery, request.query_params)
+        orders = orders_list(ou=request.ou, lead_id=query.get("lead_id"))
         items = OrderOutput(page.slice(orders), many=True).data
         return bare_list_response(items, total=orders.count())
 
@@ -496,8 +490,6 @@ class OrdersView(ApiView):
         "the OU. Orders show in the lead's activity and are never scored.",
     )
     def post(self, request):
-        data = self.OrderCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        params = dict(data.validated_data)
+        params = dict(validated(self.OrderCreateInput, request.data))
         order = order_create(ou=request.ou, occurred_at=params.pop("timestamp", None), **params)
         return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED)

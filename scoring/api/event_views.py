@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from leadvibe.api.errors import application_error_body, validation_details
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
+from leadvibe.api.query import validated
 from leadvibe.exceptions import ApplicationError
 from orgunits.api.base import ApiView
 from scoring.api.event_read_views import events_list_response, events_list_schema
@@ -136,9 +137,8 @@ class EventBatchView(ApiView):
         + IDEMPOTENCY_DOC,
     )
     def post(self, request):
-        batch = self.EventBatchIn(data=request.data)
-        batch.is_valid(raise_exception=True)
-        items = _parse_items(batch.validated_data["events"])
+        batch = validated(self.EventBatchIn, request.data)
+        items = _parse_items(batch["events"])
         outcomes = events_ingest_batch(ou=request.ou, events=items)
         accepted = sum(1 for outcome in outcomes if isinstance(outcome, StoredEvent))
         body = {

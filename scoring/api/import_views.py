@@ -6,6 +6,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
+from leadvibe.api.query import validated
 from leadvibe.jobs import job_progress_share
 from orgunits.api.base import ApiView
 from scoring.ingestion.services.imports import (
@@ -81,11 +82,8 @@ class EventImportView(ApiView):
         ),
     )
     def post(self, request):
-        data = self.EventImportIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        job = import_job_create(
-            ou=request.ou, created_by=request.member, upload=data.validated_data["file"]
-        )
+        data = validated(self.EventImportIn, request.data)
+        job = import_job_create(ou=request.ou, created_by=request.member, upload=data["file"])
         body = {"message": "import queued", **EventImportJobOut(job).data}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 

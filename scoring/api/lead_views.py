@@ -22,7 +22,7 @@ from leadvibe.api.pagination import (
     page_request_from,
 )
 from leadvibe.api.parsers import JSONParser
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import MAX_SCORE_BOUND
 from scoring.api.event_read_views import SYNC_OVERLAP_TEXT, sync_cursor_check
@@ -250,9 +250,7 @@ class LeadsView(ApiView):
     )
     def get(self, request):
         page = page_request_from(request.query_params)
-        query = self.LeadListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(self.LeadListQuery, request.query_params)
         if "updated_since" in params:
             listing = leads_changed_since(
                 ou=request.ou,
@@ -292,13 +290,12 @@ class LeadsView(ApiView):
         description="409 when the OU already has a lead with this id.",
     )
     def post(self, request):
-        data = self.LeadCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.LeadCreateInput, request.data)
         lead = lead_create(
             ou=request.ou,
-            lead_id=data.validated_data["id"],
-            metadata=data.validated_data["metadata"],
-            account_id=data.validated_data.get("account_id"),
+            lead_id=data["id"],
+            metadata=data["metadata"],
+            account_id=data.get("account_id"),
         )
         return Response(LeadOutput(lead).data, status=status.HTTP_201_CREATED)
 
@@ -327,9 +324,8 @@ class LeadSearchView(ApiView):
         ),
     )
     def get(self, request):
-        query = self.LeadSearchQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        matches = leads_search(ou=request.ou, query=query.validated_data["q"])
+        query = validated(self.LeadSearchQuery, request.query_params)
+        matches = leads_search(ou=request.ou, query=query["q"])
         return Response(self.LeadSearchItemOutput(matches, many=True).data)
 
 
@@ -385,12 +381,11 @@ class LeadMergeView(ApiView):
         ),
     )
     def post(self, request):
-        data = self.LeadMergeInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.LeadMergeInput, request.data)
         result = lead_merge(
             ou=request.ou,
-            target_id=data.validated_data["targetLeadId"],
-            source_ids=data.validated_data["sourceLeadIds"],
+            target_id=data["targetLeadId"],
+            source_ids=data["sourceLeadIds"],
         )
         return Response(
             {
@@ -431,13 +426,12 @@ class LeadView(ApiView):
         description="409 for a merged lead.",
     )
     def put(self, request, lead_id):
-        data = self.LeadUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.LeadUpdateInput, request.data)
         lead = lead_update(
             ou=request.ou,
             lead_id=lead_id,
-            metadata=data.validated_data["metadata"],
-            account_id=data.validated_data.get("account_id", KEEP_ACCOUNT),
+            metadata=data["metadata"],
+            account_id=data.get("account_id", KEEP_ACCOUNT),
         )
         return Response(_detail(lead))
 

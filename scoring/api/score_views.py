@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from orgunits.api.base import ApiView
 from scoring.selectors.scores import (
     PRIMARY,
@@ -51,11 +51,8 @@ class LeadScoreView(ApiView):
         ),
     )
     def get(self, request, lead_id):
-        query = self.LeadScoreQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        view = lead_score_get(
-            ou=request.ou, lead_id=lead_id, ruleset_id=query.validated_data.get("ruleset_id")
-        )
+        query = validated(self.LeadScoreQuery, request.query_params)
+        view = lead_score_get(ou=request.ou, lead_id=lead_id, ruleset_id=query.get("ruleset_id"))
         return Response(LeadScoreOutput(view).data)
 
 
@@ -96,12 +93,11 @@ class LeadScoresBatchView(ApiView):
         ),
     )
     def post(self, request):
-        data = self.LeadScoresInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(self.LeadScoresInput, request.data)
         batch = lead_scores_batch(
             ou=request.ou,
-            lead_ids=data.validated_data["lead_ids"],
-            ruleset=data.validated_data["ruleset"],
+            lead_ids=data["lead_ids"],
+            ruleset=data["ruleset"],
         )
         headers = {"X-Ruleset-ID": batch.ruleset_id} if batch.ruleset_id else None
         return Response(self.BatchScoreOutput(batch.scores, many=True).data, headers=headers)
@@ -179,9 +175,7 @@ class LeadExplainView(ApiView):
         ),
     )
     def get(self, request, lead_id):
-        query = self.LeadExplainQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(self.LeadExplainQuery, request.query_params)
         explanation = lead_explain(
             ou=request.ou,
             lead_id=lead_id,

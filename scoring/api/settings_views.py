@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from leadvibe.api.fields import StrictBooleanField, StrictCharField
+from leadvibe.api.query import validated
 from orgunits.api.base import ApiView
 from orgunits.models import Member
 from scoring.api.config_fields import EventTypeField, WholeNumberField
@@ -109,9 +110,8 @@ class SurgePolicyView(ApiView):
         description=f"Fields left out keep their values. {SURGE_RULES}",
     )
     def put(self, request):
-        data = SurgePolicyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ou_settings.surge_policy_set(ou=request.ou, **data.validated_data)
+        data = validated(SurgePolicyInput, request.data)
+        ou_settings.surge_policy_set(ou=request.ou, **data)
         return Response(SurgePolicyOutput(surge_policy_view(ou=request.ou)).data)
 
 
@@ -152,13 +152,12 @@ class ScoringSettingsView(ApiView):
         ),
     )
     def put(self, request):
-        data = ScoringSettingsSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(ScoringSettingsSerializer, request.data)
         member = request.member
         ou_settings.scoring_settings_set(
             ou=request.ou,
             org_admin=member is not None and member.role == Member.OrgRole.ADMIN,
-            **data.validated_data,
+            **data,
         )
         return Response(ScoringSettingsSerializer(scoring_settings_get(ou=request.ou)).data)
 
@@ -224,13 +223,9 @@ class EventTypeSettingView(ApiView):
         ),
     )
     def put(self, request, event_type):
-        path = EventTypePath(data={"event_type": event_type})
-        path.is_valid(raise_exception=True)
-        data = EventTypeSettingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ou_settings.event_type_setting_set(
-            ou=request.ou, event_type=event_type, **data.validated_data
-        )
+        validated(EventTypePath, {"event_type": event_type})
+        data = validated(EventTypeSettingInput, request.data)
+        ou_settings.event_type_setting_set(ou=request.ou, event_type=event_type, **data)
         return Response(
             EventTypeSettingOutput(
                 event_type_setting_get(ou=request.ou, event_type=event_type)

@@ -22,7 +22,7 @@ from leadvibe.api.pagination import (
     bare_list_response,
     page_request_from,
 )
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from leadvibe.jobs import job_progress_share
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import PublicKeyField, WholeNumberField
@@ -243,15 +243,14 @@ class SegmentEventsView(ApiView):
         description="Newest first, in `[start, end)`; the total is in `X-Total-Count`.",
     )
     def get(self, request: Request, segment_id: str) -> Response:
-        params = SegmentEventParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = validated(SegmentEventParams, request.query_params)
         page = page_request_from(request.query_params)
         events = segment_events(
             ou=request.ou,  # type: ignore[attr-defined]
             segment_id=segment_id,
-            kind=params.validated_data.get("type"),
-            start=params.validated_data.get("start"),
-            end=params.validated_data.get("end"),
+            kind=params.get("type"),
+            start=params.get("start"),
+            end=params.get("end"),
         )
         items = MembershipEventOutput(
             events[page.offset : page.offset + page.limit], many=True
@@ -281,9 +280,8 @@ class SegmentPreviewView(ApiView):
         description=f"`count` of matching leads and a `sample` of up to 20, by score. {RULES_TEXT}",
     )
     def post(self, request: Request) -> Response:
-        data = SegmentPreviewInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        specs = [rules.RuleSpec(**rule) for rule in data.validated_data["rules"]]
+        data = validated(SegmentPreviewInput, request.data)
+        specs = [rules.RuleSpec(**rule) for rule in data["rules"]]
         rules_validate(ou=request.ou, rules=specs)  # type: ignore[attr-defined]
         preview = segment_preview(ou=request.ou, rules=specs)  # type: ignore[attr-defined]
         return Response(SegmentPreviewOutput(preview).data)

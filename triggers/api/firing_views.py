@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from leadvibe.api.csv_export import CSV_INJECTION_NOTE, csv_attachment
 from leadvibe.api.fields import RFC3339DateTimeField, StrictCharField
 from leadvibe.api.pagination import PageParamsSerializer, bare_list_response, page_request_from
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from leadvibe.exceptions import NotFoundError
 from orgunits.api.base import ApiView
 from orgunits.selectors import org_unit_get, ou_access_for
@@ -79,12 +79,6 @@ def _window(params: dict) -> TimeWindow:
     return TimeWindow(start=params.get("start"), end=params.get("end"))
 
 
-def _query(serializer: type[serializers.Serializer], query_params) -> dict:
-    query = serializer(data=query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
-
-
 # --- Emitted events -------------------------------------------------------------------------
 
 
@@ -126,7 +120,7 @@ class FiringOutput(serializers.Serializer):
 
 def _firings_asked(request, kinds: tuple[str, ...]):
     """The OU's firings of `kinds` that the query's filters select (400 on a bad filter)."""
-    params = _query(FiringQuery, request.query_params)
+    params = validated(FiringQuery, request.query_params)
     return firings_list(
         ou=request.ou,
         kinds=kinds,
@@ -248,7 +242,7 @@ class DeliveriesView(ApiView):
     )
     def get(self, request):
         page = page_request_from(request.query_params)
-        params = _query(DeliveryQuery, request.query_params)
+        params = validated(DeliveryQuery, request.query_params)
         deliveries = deliveries_list(ou=request.ou, **params)
         items = DeliveryOutput(page.slice(deliveries), many=True).data
         return bare_list_response(items, total=deliveries.count())
@@ -291,7 +285,7 @@ class SurgeEventsView(ApiView):
     )
     def get(self, request):
         page = page_request_from(request.query_params)
-        params = _query(SurgeEventQuery, request.query_params)
+        params = validated(SurgeEventQuery, request.query_params)
         surges = firings_list(
             ou=request.ou,
             kinds=(Firing.Kind.SURGE,),
@@ -387,7 +381,7 @@ class SurgeMetricsView(ApiView):
     )
     def get(self, request, unit_id):
         request.ou = self._visible_ou(request, unit_id)
-        params = _query(SurgeMetricsQuery, request.query_params)
+        params = validated(SurgeMetricsQuery, request.query_params)
         metrics = surge_metrics(
             ou=request.ou,
             start=params["start"],

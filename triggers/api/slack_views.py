@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadvibe.api.fields import RFC3339DateTimeField, StrictBooleanField, StrictCharField
-from leadvibe.api.query import QueryParameters
+from leadvibe.api.query import QueryParameters, validated
 from leadvibe.api.schema import NO_NUL, ErrorOut
 from orgunits.api.base import ApiView, Role
 from triggers.models import Trigger
@@ -64,9 +64,8 @@ class SlackAppView(ApiView):
         description="Org admins. The client secret is stored encrypted and never returned.",
     )
     def put(self, request):
-        data = self.SlackAppInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        slack.slack_app_set(org=request.org, **data.validated_data)
+        data = validated(self.SlackAppInput, request.data)
+        slack.slack_app_set(org=request.org, **data)
         return Response({"configured": True})
 
 
@@ -237,9 +236,7 @@ class SlackChannelsView(ApiView):
         ),
     )
     def get(self, request):
-        query = self.ChannelsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(self.ChannelsQuery, request.query_params)
         return Response(
             slack.slack_channels_list(
                 unit=request.ou,
@@ -272,9 +269,7 @@ class SlackUsersView(ApiView):
         ),
     )
     def get(self, request):
-        query = PageQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(PageQuery, request.query_params)
         return Response(
             slack.slack_users_list(
                 unit=request.ou, cursor=params.get("cursor"), limit=params.get("limit")
@@ -297,11 +292,8 @@ class SlackDefaultTargetView(ApiView):
         description="Used by Slack deliveries of triggers that name no target.",
     )
     def put(self, request):
-        data = SlackTargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        slack.slack_default_target_set(
-            unit=request.ou, kind=data.validated_data["kind"], target_id=data.validated_data["id"]
-        )
+        data = validated(SlackTargetInput, request.data)
+        slack.slack_default_target_set(unit=request.ou, kind=data["kind"], target_id=data["id"])
         return Response(SlackStatusOutput(slack.slack_status(unit=request.ou, installer=None)).data)
 
 
@@ -321,9 +313,7 @@ class SlackTestView(ApiView):
         description="To a user: in a direct message from the bot (opened first).",
     )
     def post(self, request):
-        data = self.SlackTestInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        params = data.validated_data
+        params = validated(self.SlackTestInput, request.data)
         slack.slack_test_message_send(
             unit=request.ou, kind=params["kind"], target_id=params["id"], text=params.get("text")
         )

@@ -20,6 +20,7 @@ from leadvibe.api.fields import (
     StrictCharField,
     WholeItemsField,
 )
+from leadvibe.api.query import validated
 from orgunits.api.base import ApiView
 from scoring.api.config_fields import (
     MAX_SCORE_BOUND,
@@ -369,14 +370,13 @@ class TriggerSimulateView(ApiView):
     trigger_kind: str
 
     def post(self, request, trigger_id):
-        data = SimulateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(SimulateInput, request.data)
         simulation = trigger_simulate(
             ou=request.ou,
             kind=self.trigger_kind,
             trigger_id=trigger_id,
-            lead_id=data.validated_data.get("lead_id"),
-            days=data.validated_data["days"],
+            lead_id=data.get("lead_id"),
+            days=data["days"],
         )
         return Response(simulation_body(simulation))
 
