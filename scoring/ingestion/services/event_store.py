@@ -364,6 +364,22 @@ _EVENT_TABLE = EngagementEvent._meta.db_table
 _PENDING = EngagementEvent.Status.PENDING.value
 
 
+def _event_values(stored: StoredEvent, lead: _Lead, now: datetime.datetime) -> tuple[Any, ...]:
+    """An event's own columns: lead_id, event_type, occurred_at, channel, metadata, source,
+    idempotency_key and idempotency_hash."""
+    event = stored.prepared
+    return (
+        lead.pk,
+        event.event_type,
+        event.occurred_at or now,
+        event.channel,
+        event.metadata_json,
+        event.source,
+        event.idempotency_key,
+        event.body_hash() if event.idempotency_key else None,
+    )
+
+
 def _events_insert(
     ou: OrgUnit, events: list[tuple[StoredEvent, _Lead]], now: datetime.datetime
 ) -> None:
@@ -373,21 +389,7 @@ def _events_insert(
         return
     columns: list[list[Any]] = [[] for _ in range(8)]
     for stored, lead in events:
-        event = stored.prepared
-        for column, value in zip(
-            columns,
-            (
-                lead.pk,
-                event.event_type,
-                event.occurred_at or now,
-                event.channel,
-                event.metadata_json,
-                event.source,
-                event.idempotency_key,
-                event.body_hash() if event.idempotency_key else None,
-            ),
-            strict=True,
-        ):
+        for column, value in zip(columns, _event_values(stored, lead, now), strict=True):
             column.append(value)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -424,20 +426,4 @@ def _events_copy(
         cursor.copy(f"COPY {_EVENT_TABLE} ({_COPY_COLUMNS}) FROM STDIN") as copy,
     ):
         for stored, lead in events:
-            event = stored.prepared
-            copy.write_row(
-                (
-                    ou.org_id,
-                    ou.id,
-                    now,
-                    _PENDING,
-                    lead.pk,
-                    event.event_type,
-                    event.occurred_at or now,
-                    event.channel,
-                    event.metadata_json,
-                    event.source,
-                    event.idempotency_key,
-                    event.body_hash() if event.idempotency_key else None,
-                )
-            )
+            copy.write_row((ou.org_id, ou.id, now, _PENDING, *_event_values(stored, lead, now)))
