@@ -66,3 +66,15 @@ def member_client_for(
     if org_role != "admin":
         make_membership(unit, member, role)
     return jwt_client_for(member, unit)
+
+
+def post_event(client: APIClient, event_type: str = "page_view", *, lead: str = "ann", **body):
+    """POST /events for the lead with external id `lead`; the 202 response's body."""
+    body = {
+        "event_type": event_type,
+        "aliases": [{"alias_kind": "external_id", "raw_value": lead}],
+        **body,
+    }
+    response = client.post("/api/v1/events", body, format="json")
+    assert response.status_code == 202, response.content
+    return response.json()

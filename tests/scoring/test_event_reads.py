@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from leadvibe.timefmt import to_rfc3339
+from tests.api_clients import post_event
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +37,6 @@ def ago(**delta) -> str:
     return to_rfc3339(timezone.now() - datetime.timedelta(**delta))
 
 
-def ingest(client, event_type="page_view", *, lead="ann", **body) -> dict:
-    body = {
-        "event_type": event_type,
-        "aliases": [{"alias_kind": "external_id", "raw_value": lead}],
-        **body,
-    }
-    response = client.post("/api/v1/events", body, format="json")
-    assert response.status_code == 202, response.content
-    return response.json()
-
-
 def create_order(client, **body):
     body = {"order_id": "o-1", "amount": "19.90", "currency": "eur", "items": [], **body}
     return client.post("/api/v1/orders", body, format="json")
@@ -65,9 +55,9 @@ def export_rows(response) -> list[dict]:
 
 
 def test_events_are_listed_newest_first_with_total_and_pages(client):
-    old = ingest(client, "signup", timestamp=ago(days=2))["event_id"]
-    new = ingest(client, "page_view", timestamp=ago(hours=1))["event_id"]
-    newer = ingest(client, "email_open", timestamp=ago(minutes=1))["event_id"]
+    old = post_event(client, "signup", timestamp=ago(days=2))["event_id"]
+    new = post_event(client, "page_view", timestamp=ago(hours=1))["event_id"]
+    newer = post_event(client, "email_open", timestamp=ago(minutes=1))["event_id"]
 
     first = client.get("/api/v1/events?limit=2")
     assert first.status_code == 200
@@ -78,7 +68,7 @@ def test_events_are_listed_newest_first_with_total_and_pages(client):
 
 
 def test_event_items_show_the_documented_fields_and_never_the_deprecated_alias(client):
-    lead_id = ingest(
+    lead_id = post_event(
         client,
         "webinar_attended",
         lead="x",
@@ -100,10 +90,10 @@ def test_event_items_show_the_documented_fields_and_never_the_deprecated_alias(c
 
 
 def test_metadata_filters_combine_with_and_or(client):
-    fall_num = ingest(client, metadata={"utm": "fall", "count": 3})["event_id"]
-    fall_text = ingest(client, metadata={"utm": "fall", "count": "3"})["event_id"]
-    spring = ingest(client, metadata={"utm": "spring", "vip": True})["event_id"]
-    link = ingest(client, metadata={"url": "https://x.test/a?b=c"})["event_id"]
+    fall_num = post_event(client, metadata={"utm": "fall", "count": 3})["event_id"]
+    fall_text = post_event(client, metadata={"utm": "fall", "count": "3"})["event_id"]
+    spring = post_event(client, metadata={"utm": "spring", "vip": True})["event_id"]
+    link = post_event(client, metadata={"url": "https://x.test/a?b=c"})["event_id"]
 
     def listed(query):
         response = client.get("/api/v1/events", QueryDict(query))
@@ -146,8 +136,8 @@ def test_bad_list_parameters_are_400_with_details(client, query, field):
 
 
 def test_another_ous_events_are_not_listed(client, other_client):
-    ingest(other_client, "secret_type", metadata={"k": "v"})
-    mine = ingest(client)["event_id"]
+    post_event(other_client, "secret_type", metadata={"k": "v"})
+    mine = post_event(client)["event_id"]
     response = client.get("/api/v1/events?metadata=k:v&logic=or&metadata=x:y")
     assert response.json() == []
     assert ids(client.get("/api/v1/events")) == [mine]
@@ -158,9 +148,9 @@ def test_another_ous_events_are_not_listed(client, other_client):
 
 
 def test_delete_removes_only_the_callers_events(client, other_client):
-    keep = ingest(client)["event_id"]
-    gone = [ingest(client)["event_id"] for _ in range(2)]
-    foreign = ingest(other_client)["event_id"]
+    keep = post_event(client)["event_id"]
+    gone = [post_event(client)["event_id"] for _ in range(2)]
+    foreign = post_event(other_client)["event_id"]
 
     response = client.post(
         "/api/v1/events/delete", {"ids": [*gone, foreign, "ev_999999999"]}, format="json"
@@ -182,7 +172,7 @@ def test_delete_refuses_malformed_ids(client, ids_value):
 
 
 def test_a_viewer_reads_events_but_cannot_delete_them(client, viewer_client):
-    ingest(client)
+    post_event(client)
     assert viewer_client.get("/api/v1/events").status_code == 200
     deleted = viewer_client.post("/api/v1/events/delete", {"ids": ["ev_1"]}, format="json")
     assert deleted.status_code == 403
@@ -193,10 +183,10 @@ def test_a_viewer_reads_events_but_cannot_delete_them(client, viewer_client):
 
 
 def test_types_channels_and_properties(client):
-    ingest(client, "page_view", metadata={"path": "/", "channel": "website"})
-    ingest(client, "page_view", metadata={"referrer": "x", "path": "/a"})
-    ingest(client, "email_open", metadata={"campaign": "c"})
-    ingest(client, "crm/deal won", metadata={"value": 1})
+    post_event(client, "page_view", metadata={"path": "/", "channel": "website"})
+    post_event(client, "page_view", metadata={"referrer": "x", "path": "/a"})
+    post_event(client, "email_open", metadata={"campaign": "c"})
+    post_event(client, "crm/deal won", metadata={"value": 1})
 
     assert client.get("/api/v1/events/types").json() == ["crm/deal won", "email_open", "page_view"]
     assert client.get("/api/v1/events/channels").json() == ["email", "web"]
@@ -210,7 +200,7 @@ def test_types_channels_and_properties(client):
 
 
 def test_properties_of_a_type_the_ou_never_saw_is_404(client, other_client):
-    ingest(other_client, "their_type", metadata={"k": 1})
+    post_event(other_client, "their_type", metadata={"k": 1})
     response = client.get("/api/v1/events/types/their_type/properties")
     assert response.status_code == 404
     assert response.json()["status"] == 404
@@ -225,10 +215,10 @@ def test_export_returns_exactly_what_was_ingested(client):
         "emoji": "café ☕ 日本",
         "nested": {"list": [1, 2.5, None, True]},
     }
-    first = ingest(
+    first = post_event(
         client, "form_submit", lead="a", metadata=tricky, timestamp="2025-08-14T12:00:00+02:00"
     )
-    second = ingest(client, '=HYPERLINK("x")', lead="b", timestamp="2025-08-15T12:00:00Z")
+    second = post_event(client, '=HYPERLINK("x")', lead="b", timestamp="2025-08-15T12:00:00Z")
     batch = client.post(
         "/api/v1/events/batch",
         {
@@ -278,7 +268,7 @@ def test_export_returns_exactly_what_was_ingested(client):
 
 def test_export_matches_the_list_item_for_item(client):
     for n in range(3):
-        ingest(client, f"type_{n}", lead=f"lead-{n}", metadata={"n": n, "utm": "x"})
+        post_event(client, f"type_{n}", lead=f"lead-{n}", metadata={"n": n, "utm": "x"})
     listed = client.get("/api/v1/events?metadata=utm:x").json()
     rows = export_rows(client.get("/api/v1/events/export?metadata=utm:x"))
     assert [{**row, "metadata": json.loads(row["metadata"])} for row in rows] == [
@@ -287,9 +277,9 @@ def test_export_matches_the_list_item_for_item(client):
 
 
 def test_export_filters_and_refuses_bad_filters_as_json(client, other_client):
-    ingest(client, metadata={"utm": "fall"})
-    ingest(client, metadata={"utm": "spring"})
-    ingest(other_client, metadata={"utm": "fall"})
+    post_event(client, metadata={"utm": "fall"})
+    post_event(client, metadata={"utm": "spring"})
+    post_event(other_client, metadata={"utm": "fall"})
 
     rows = export_rows(client.get("/api/v1/events/export?metadata=utm:fall"))
     assert [json.loads(row["metadata"]) for row in rows] == [{"utm": "fall"}]
@@ -307,9 +297,9 @@ def test_export_filters_and_refuses_bad_filters_as_json(client, other_client):
 
 
 def test_a_leads_events_newest_first_and_other_ous_leads_are_404(client, other_client):
-    lead = ingest(client, "a", lead="ann", timestamp=ago(hours=2))
-    later = ingest(client, "b", lead="ann", timestamp=ago(hours=1))
-    ingest(client, "c", lead="bob")
+    lead = post_event(client, "a", lead="ann", timestamp=ago(hours=2))
+    later = post_event(client, "b", lead="ann", timestamp=ago(hours=1))
+    post_event(client, "c", lead="bob")
 
     response = client.get(f"/api/v1/leads/{lead['lead_id']}/events?limit=1")
     assert response.status_code == 200
@@ -317,7 +307,7 @@ def test_a_leads_events_newest_first_and_other_ous_leads_are_404(client, other_c
     assert ids(response) == [later["event_id"]]
     assert set(response.json()[0]) == ITEM_KEYS
 
-    foreign = ingest(other_client, lead="ann")["lead_id"]
+    foreign = post_event(other_client, lead="ann")["lead_id"]
     assert client.get(f"/api/v1/leads/{foreign}/events").status_code == 404
     assert client.get("/api/v1/leads/nobody/events").json() == {"status": 404, "error": "Not Found"}
 
@@ -326,12 +316,12 @@ def test_a_leads_events_newest_first_and_other_ous_leads_are_404(client, other_c
 
 
 def test_activity_merges_events_and_orders_newest_first(client):
-    event_old = ingest(client, "page_view", timestamp=ago(hours=3))
+    event_old = post_event(client, "page_view", timestamp=ago(hours=3))
     lead_id = event_old["lead_id"]
     order = create_order(client, lead_id=lead_id, order_id="o-1", timestamp=ago(hours=2))
     assert order.status_code == 201
-    event_new = ingest(client, "email_open", timestamp=ago(hours=1))
-    ingest(client, "page_view", lead="someone-else")
+    event_new = post_event(client, "email_open", timestamp=ago(hours=1))
+    post_event(client, "page_view", lead="someone-else")
 
     response = client.get(f"/api/v1/leads/{lead_id}/activity")
     assert response.status_code == 200
@@ -353,10 +343,10 @@ def ids_of(items) -> list[str]:
 
 def test_activity_ranges_apply_to_events_and_orders(client):
     now = timezone.now()
-    ancient = ingest(client, "a", timestamp=ago(days=40))
+    ancient = post_event(client, "a", timestamp=ago(days=40))
     lead_id = ancient["lead_id"]
-    week_old = ingest(client, "b", timestamp=ago(days=10))
-    recent = ingest(client, "c", timestamp=ago(hours=2))
+    week_old = post_event(client, "b", timestamp=ago(days=10))
+    recent = post_event(client, "c", timestamp=ago(hours=2))
     create_order(client, lead_id=lead_id, order_id="old", timestamp=ago(days=10))
     create_order(client, lead_id=lead_id, order_id="new", timestamp=ago(minutes=5))
 
@@ -381,9 +371,9 @@ def test_activity_ranges_apply_to_events_and_orders(client):
 
 
 def test_activity_event_only_filters(client):
-    web = ingest(client, "page_view", timestamp=ago(minutes=1))
+    web = post_event(client, "page_view", timestamp=ago(minutes=1))
     lead_id = web["lead_id"]
-    email = ingest(client, "email_open", timestamp=ago(hours=5))
+    email = post_event(client, "email_open", timestamp=ago(hours=5))
     create_order(client, lead_id=lead_id, order_id="o-1", timestamp=ago(hours=5))
 
     def activity(query):
@@ -416,14 +406,14 @@ def test_activity_event_only_filters(client):
     ],
 )
 def test_activity_refuses_bad_filters(client, query, field):
-    lead_id = ingest(client)["lead_id"]
+    lead_id = post_event(client)["lead_id"]
     response = client.get(f"/api/v1/leads/{lead_id}/activity?{query}")
     assert response.status_code == 400
     assert field in response.json()["details"]
 
 
 def test_activity_of_another_ous_lead_is_404(client, other_client):
-    foreign = ingest(other_client)["lead_id"]
+    foreign = post_event(other_client)["lead_id"]
     assert client.get(f"/api/v1/leads/{foreign}/activity").status_code == 404
 
 
@@ -431,8 +421,8 @@ def test_activity_of_another_ous_lead_is_404(client, other_client):
 
 
 def test_create_and_list_orders(client):
-    ann = ingest(client, lead="ann")["lead_id"]
-    bob = ingest(client, lead="bob")["lead_id"]
+    ann = post_event(client, lead="ann")["lead_id"]
+    bob = post_event(client, lead="bob")["lead_id"]
 
     created = create_order(
         client,
@@ -467,13 +457,13 @@ def test_create_and_list_orders(client):
 
 
 def test_order_conflicts_unknown_leads_and_bad_input(client, other_client):
-    ann = ingest(client)["lead_id"]
+    ann = post_event(client)["lead_id"]
     assert create_order(client, lead_id=ann).status_code == 201
     duplicate = create_order(client, lead_id=ann)
     assert duplicate.status_code == 409
     assert duplicate.json()["status"] == 409
     assert create_order(client, lead_id="nobody").status_code == 404
-    foreign = ingest(other_client)["lead_id"]
+    foreign = post_event(other_client)["lead_id"]
     assert create_order(client, lead_id=foreign, order_id="o-2").status_code == 404
     # The same order id is free in another OU.
     assert create_order(other_client, lead_id=foreign).status_code == 201
@@ -499,7 +489,7 @@ def test_order_conflicts_unknown_leads_and_bad_input(client, other_client):
 
 
 def test_export_reads_through_a_server_side_cursor(client):
-    lead_id = ingest(client)["lead_id"]
+    lead_id = post_event(client)["lead_id"]
     events = [{"event_type": "bulk", "lead_id": lead_id} for _ in range(600)]
     client.post("/api/v1/events/batch", {"events": events}, format="json")
 

@@ -15,6 +15,7 @@ from scoring.selectors.lead_list import changed_lead_rows
 from scoring.services.decay_sweep import decay_sweep
 from scoring.services.leads import lead_create
 from scoring.services.pipeline import process_pending_events
+from tests.api_clients import post_event
 from tests.scoring.scoring_helpers import (
     ORIGIN,
     at_minute,
@@ -27,17 +28,6 @@ from tests.scoring.scoring_helpers import (
 pytestmark = pytest.mark.django_db
 
 DAY = 24 * 60
-
-
-def ingest(client, event_type="page_view", *, lead="ann", **body) -> dict:
-    body = {
-        "event_type": event_type,
-        "aliases": [{"alias_kind": "external_id", "raw_value": lead}],
-        **body,
-    }
-    response = client.post("/api/v1/events", body, format="json")
-    assert response.status_code == 202, response.content
-    return response.json()
 
 
 def listed(client, path, query="") -> list[dict]:
@@ -64,11 +54,13 @@ def stored_events(ou, *rows) -> list[str]:
 
 
 def test_the_feed_filters_by_lead_types_channel_and_time(client):
-    web = ingest(client, "page_view", lead="ann", timestamp="2026-01-05T09:00:00Z")["event_id"]
-    mail = ingest(client, "email_open", lead="ann", timestamp="2026-01-06T09:00:00Z")["event_id"]
-    demo = ingest(client, "demo_request", lead="bob", timestamp="2026-01-07T09:00:00Z")
-    talk = ingest(client, "webinar_attended", lead="bob", timestamp="2026-01-08T09:00:00Z")
-    ann = ingest(client, "page_view", lead="ann", timestamp="2026-01-09T09:00:00Z")["lead_id"]
+    web = post_event(client, "page_view", lead="ann", timestamp="2026-01-05T09:00:00Z")["event_id"]
+    mail = post_event(client, "email_open", lead="ann", timestamp="2026-01-06T09:00:00Z")[
+        "event_id"
+    ]
+    demo = post_event(client, "demo_request", lead="bob", timestamp="2026-01-07T09:00:00Z")
+    talk = post_event(client, "webinar_attended", lead="bob", timestamp="2026-01-08T09:00:00Z")
+    ann = post_event(client, "page_view", lead="ann", timestamp="2026-01-09T09:00:00Z")["lead_id"]
     latest = event_ids(client, "limit=1")[0]
 
     assert event_ids(client, f"lead_id={ann}") == [latest, mail, web]
@@ -92,8 +84,8 @@ def test_the_feed_filters_by_lead_types_channel_and_time(client):
 
 
 def test_another_ous_events_never_match_a_filter(client, other_client):
-    theirs = ingest(other_client, "page_view", lead="ann")
-    ingest(client, "email_open", lead="ann")
+    theirs = post_event(other_client, "page_view", lead="ann")
+    post_event(client, "email_open", lead="ann")
     assert event_ids(client, f"lead_id={theirs['lead_id']}&event_type=page_view") == []
     assert event_ids(client, "received_since=2000-01-01T00:00:00Z&event_type=page_view") == []
 
@@ -177,7 +169,7 @@ def test_a_sync_loses_nothing_while_events_arrive_and_others_are_deleted(client,
     # Meanwhile: the first event read is deleted, and a new one arrives.
     deleted = client.post("/api/v1/events/delete", {"ids": first[:1]}, format="json")
     assert deleted.json() == {"deleted": 1}
-    arrived = ingest(client, "email_open", lead="ann")["event_id"]
+    arrived = post_event(client, "email_open", lead="ann")["event_id"]
 
     rest = listed(
         client,
@@ -202,10 +194,10 @@ def test_event_items_show_their_score_delta_and_why_they_were_suppressed(client,
             event_types=[("page_view", True, "activate")],
         ),
     )
-    opened = ingest(client, "email_open", timestamp="2026-01-05T09:00:00Z")["event_id"]
-    viewed = ingest(client, "page_view", timestamp="2026-01-05T09:01:00Z")["event_id"]
-    demo = ingest(client, "demo", timestamp="2026-01-05T09:02:00Z")["event_id"]
-    again = ingest(client, "demo", timestamp="2026-01-05T09:03:00Z")["event_id"]
+    opened = post_event(client, "email_open", timestamp="2026-01-05T09:00:00Z")["event_id"]
+    viewed = post_event(client, "page_view", timestamp="2026-01-05T09:01:00Z")["event_id"]
+    demo = post_event(client, "demo", timestamp="2026-01-05T09:02:00Z")["event_id"]
+    again = post_event(client, "demo", timestamp="2026-01-05T09:03:00Z")["event_id"]
     assert [item["score_delta"] for item in listed(client, "/api/v1/events")] == [None] * 4
 
     process_pending_events()
