@@ -5,7 +5,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg.errors
 from django.db import OperationalError, connection, models, transaction
@@ -46,6 +46,15 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def keys_after(
+    queryset: models.QuerySet[Any], after: Any, limit: int, *, key: str = "id"
+) -> list[Any]:
+    """The next `limit` values of `key` above `after`, ascending: a chunk of a walk in key
+    order, which a resumed job continues from the last key it recorded."""
+    rows = queryset.filter(**{f"{key}__gt": after}).order_by(key)
+    return list(rows.values_list(key, flat=True)[:limit])
 
 
 def lost_lock_conflict(error: Exception) -> bool:

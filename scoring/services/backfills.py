@@ -23,60 +23,39 @@ their lead's key, which the chunk does not hold up.
 """
 
 from functools import partial
-from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 
-from leadvibe.db import atomic_retrying_conflicts
-from leadvibe.jobs import Heartbeat, JobHandler, job_enqueue
+from leadvibe.db import atomic_retrying_conflicts, keys_after
+from leadvibe.jobs import Heartbeat, JobHandler
 from orgunits.models import Member, OrgUnit
 from scoring.fit.services.scores import accounts_mappings_apply, leads_mappings_apply
 from scoring.models import Account, AccountBackfill, EngagementEvent, EventBackfill, Lead
-from scoring.models.jobs import BackfillJob
+from scoring.services.job_requests import job_pending_or_enqueued
 from scoring.services.lead_locks import leads_lock
 
 LEAD_CHUNK = 200
 ACCOUNT_CHUNK = 50
 
-B = TypeVar("B", bound=BackfillJob)
-
-
-def _backfill_start(model: type[B], *, ou: OrgUnit, member: Member | None) -> B:
-    """Record a job for the OU and send it to a worker after commit. While one is pending
-    (not yet started) for the OU, that one is answered: it will see every change made so
-    far."""
-    with transaction.atomic():
-        job: B | None = (
-            model.objects.for_ou(ou)
-            .select_for_update()
-            .filter(status=BackfillJob.Status.PENDING)
-            .first()
-        )
-        if job is None:
-            job = model.objects.create(org_id=ou.org_id, unit=ou, created_by=member)
-            job_enqueue(job)
-    return job
-
 
 def account_backfill_start(*, ou: OrgUnit, member: Member | None) -> AccountBackfill:
     """POST /admin/backfill/accounts."""
-    return _backfill_start(AccountBackfill, ou=ou, member=member)
+    return job_pending_or_enqueued(AccountBackfill, ou=ou, created_by=member)
 
 
 def event_backfill_start(*, ou: OrgUnit, member: Member | None) -> EventBackfill:
     """POST /admin/backfill/event-accounts."""
-    return _backfill_start(EventBackfill, ou=ou, member=member)
+    return job_pending_or_enqueued(EventBackfill, ou=ou, created_by=member)
 
 
 def _unmerged_leads(unit_id: str) -> QuerySet[Lead]:
-    leads: QuerySet[Lead] = Lead.objects.for_ou(unit_id).filter(merged_into__isnull=True)
-    return leads.order_by("id")
+    leads: QuerySet[Lead] = Lead.objects.for_ou(unit_id)
+    return leads.filter(merged_into__isnull=True)
 
 
 def _next_leads(unit_id: str, after: int) -> list[int]:
-    leads = _unmerged_leads(unit_id).filter(id__gt=after)
-    return list(leads.values_list("id", flat=True)[:LEAD_CHUNK])
+    return keys_after(_unmerged_leads(unit_id), after, LEAD_CHUNK)
 
 
 class AccountBackfillHandler(JobHandler[AccountBackfill]):
@@ -84,7 +63,7 @@ class AccountBackfillHandler(JobHandler[AccountBackfill]):
     model = AccountBackfill
 
     def run(self, job: AccountBackfill, heartbeat: Heartbeat) -> None:
-        accounts = Account.objects.for_ou(job.unit_id).order_by("id")
+        accounts = Account.objects.for_ou(job.unit_id)
         if job.progress_total is None:
             heartbeat(progress_total=_unmerged_leads(job.unit_id).count() + accounts.count())
         while chunk := _next_leads(job.unit_id, job.last_lead_pk):
@@ -92,9 +71,7 @@ class AccountBackfillHandler(JobHandler[AccountBackfill]):
         if job.last_account_pk == 0:
             # The lead chunks may have created accounts.
             heartbeat(progress_total=job.progress_done + accounts.count())
-        while chunk := list(
-            accounts.filter(id__gt=job.last_account_pk).values_list("id", flat=True)[:ACCOUNT_CHUNK]
-        ):
+        while chunk := keys_after(accounts, job.last_account_pk, ACCOUNT_CHUNK):
             atomic_retrying_conflicts(partial(_accounts_chunk, job, chunk, heartbeat))
 
 

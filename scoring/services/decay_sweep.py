@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leadvibe.db import keys_after
 from orgunits.models import OrgUnit
 from scoring.engine.config import SECOND_US
 from scoring.extension_points import DECAY_APPLIED, DecayApplied, DecayedLead
@@ -92,16 +93,12 @@ def ou_decay_sweep(*, unit_id: str, now: datetime.datetime) -> SweepResult:
         "negative": unit.org.allow_negative_scores,
     }
     shortest = min(rule.period_seconds for rule in rules)
-    candidates = (
-        LeadScoringState.objects.for_ou(unit_id)
-        .filter(last_activity_at__lte=now - datetime.timedelta(seconds=shortest))
-        .order_by("lead_id")
+    candidates = LeadScoringState.objects.for_ou(unit_id).filter(
+        last_activity_at__lte=now - datetime.timedelta(seconds=shortest)
     )
     chunks = []
     after = 0
-    while chunk := list(
-        candidates.filter(lead_id__gt=after).values_list("lead_id", flat=True)[:CHUNK]
-    ):
+    while chunk := keys_after(candidates, after, CHUNK, key="lead_id"):
         chunks.append(chunk)
         after = chunk[-1]
     if settings.DECAY_SWEEP_CONNECTIONS > 1 and len(chunks) > 1:

@@ -9,14 +9,13 @@ stopped. Replays are idempotent, so a chunk done twice changes nothing.
 
 from functools import partial
 
-from django.db import transaction
-
-from leadvibe.db import atomic_retrying_conflicts
-from leadvibe.jobs import Heartbeat, JobHandler, job_enqueue
+from leadvibe.db import atomic_retrying_conflicts, keys_after
+from leadvibe.jobs import Heartbeat, JobHandler
 from orgunits.models import Member, OrgUnit
 from scoring.extension_points import LEADS_RESCORED, LeadsRescored
 from scoring.models import Lead, RescoreJob, Ruleset
 from scoring.selectors.config import config_object_get
+from scoring.services.job_requests import job_pending_or_enqueued
 from scoring.services.scoring_stage import leads_replay
 
 CHUNK = 500
@@ -31,22 +30,9 @@ def rescore_start(*, ou: OrgUnit, member: Member | None, ruleset_id: str) -> Res
 def ou_rescore_start(
     *, ou: OrgUnit, member: Member | None = None, ruleset: Ruleset | None = None
 ) -> RescoreJob:
-    """Record a job for the OU and send it to a worker after commit. While one is pending
-    (not yet started) for the OU, that one is answered: it will see every change made so
-    far. `ruleset` only records what the job was asked for."""
-    with transaction.atomic():
-        job = (
-            RescoreJob.objects.for_ou(ou)
-            .select_for_update()
-            .filter(status=RescoreJob.Status.PENDING)
-            .first()
-        )
-        if job is None:
-            job = RescoreJob.objects.create(
-                org_id=ou.org_id, unit=ou, ruleset=ruleset, created_by=member
-            )
-            job_enqueue(job)
-    return job
+    """The OU's pending rescore, or a new one (scoring.services.job_requests). `ruleset` only
+    records what the job was asked for."""
+    return job_pending_or_enqueued(RescoreJob, ou=ou, ruleset=ruleset, created_by=member)
 
 
 class RescoreJobHandler(JobHandler[RescoreJob]):
@@ -54,12 +40,10 @@ class RescoreJobHandler(JobHandler[RescoreJob]):
     model = RescoreJob
 
     def run(self, job: RescoreJob, heartbeat: Heartbeat) -> None:
-        leads = Lead.objects.for_ou(job.unit_id).order_by("id")
+        leads = Lead.objects.for_ou(job.unit_id)
         if job.progress_total is None:
             heartbeat(progress_total=leads.count())
-        while chunk := list(
-            leads.filter(id__gt=job.last_lead_pk).values_list("id", flat=True)[:CHUNK]
-        ):
+        while chunk := keys_after(leads, job.last_lead_pk, CHUNK):
             atomic_retrying_conflicts(partial(_chunk_replay, job, chunk, heartbeat))
 
 
