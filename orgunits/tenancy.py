@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Self
 from django.db import models
 
 if TYPE_CHECKING:
-    from orgunits.models import OrgUnit
+    from orgunits.models import Member, OrgUnit
 
 
 class UnscopedQueryError(Exception):
@@ -150,3 +150,8 @@ class ConfigModel(PublicIdMixin, OUOwnedModel):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def authored(cls, *, ou: "OrgUnit", member: "Member | None", **fields: Any) -> Self:
+        """A new (unsaved) object of `ou` with `fields`, made by `member`."""
+        return cls(org_id=ou.org_id, unit=ou, created_by=member, updated_by=member, **fields)

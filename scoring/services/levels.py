@@ -47,16 +47,11 @@ def level_create(
     scoring_config_changed(ou)
     _check_range(ou=ou, kind=kind, candidate=LevelRange(name, min_score, max_score))
     _levels_changed(ou, kind)
-    return Level.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
-        kind=kind,
-        name=name,
-        min_score=min_score,
-        max_score=max_score,
-        created_by=member,
-        updated_by=member,
+    level = Level.authored(
+        ou=ou, member=member, kind=kind, name=name, min_score=min_score, max_score=max_score
     )
+    level.save()
+    return level
 
 
 @transaction.atomic

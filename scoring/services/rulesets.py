@@ -41,15 +41,13 @@ def ruleset_create(
     elif is_primary:
         rulesets.filter(is_primary=True).update(is_primary=False)
     ruleset = _saved(
-        Ruleset(
-            org_id=ou.org_id,
-            unit=ou,
+        Ruleset.authored(
+            ou=ou,
+            member=member,
             name=name,
             score_column=score_column,
             is_primary=is_primary,
             active=active,
-            created_by=member,
-            updated_by=member,
         )
     )
     if is_primary:
@@ -138,9 +136,9 @@ def rule_create(
     primary one when none is named (NoPrimaryRulesetError when it has no ruleset)."""
     scoring_config_changed(ou)
     _check_window(start_at, end_at)
-    return Rule.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
+    rule = Rule.authored(
+        ou=ou,
+        member=member,
         ruleset=_ruleset_for(ou=ou, ruleset_id=ruleset_id),
         event_type=event_type,
         weight=weight,
@@ -148,9 +146,9 @@ def rule_create(
         active=active,
         start_at=start_at,
         end_at=end_at,
-        created_by=member,
-        updated_by=member,
     )
+    rule.save()
+    return rule
 
 
 @transaction.atomic

@@ -54,9 +54,9 @@ def config_object_create(
 ) -> ConfigObject:
     """A configuration object of the OU made by `member`, the version bumped with it."""
     scoring_config_changed(ou)
-    return model.objects.create(
-        org_id=ou.org_id, unit=ou, created_by=member, updated_by=member, **fields
-    )
+    obj = model.authored(ou=ou, member=member, **fields)
+    obj.save()
+    return obj
 
 
 @transaction.atomic

@@ -85,15 +85,10 @@ def rules_validate(*, ou: OrgUnit, rules: list[RuleSpec]) -> None:
 def segment_create(
     *, ou: OrgUnit, member: Member | None, name: str, description: str = "", active: bool = True
 ) -> Segment:
-    segment = Segment.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
-        name=name,
-        description=description,
-        active=active,
-        created_by=member,
-        updated_by=member,
+    segment = Segment.authored(
+        ou=ou, member=member, name=name, description=description, active=active
     )
+    segment.save()
     return segments_list(ou=ou).get(pk=segment.pk)
 
 
@@ -128,9 +123,7 @@ def segment_rule_create(
             .select_for_update()
             .get(pk=segment_get(ou=ou, segment_id=segment_id).pk)
         )
-        rule = SegmentRule(
-            org_id=ou.org_id, unit=ou, segment=segment, created_by=member, updated_by=member
-        )
+        rule = SegmentRule.authored(ou=ou, member=member, segment=segment)
         for name, value in fields.items():
             setattr(rule, name, value)
         _rule_validate(ou, rule)

@@ -61,14 +61,8 @@ def fit_ruleset_create(
     elif is_primary:
         rulesets.filter(is_primary=True).update(is_primary=False)
     ruleset = _saved(
-        kind.ruleset_model(
-            org_id=ou.org_id,
-            unit=ou,
-            name=name,
-            enabled=enabled,
-            is_primary=is_primary,
-            created_by=member,
-            updated_by=member,
+        kind.ruleset_model.authored(
+            ou=ou, member=member, name=name, enabled=enabled, is_primary=is_primary
         )
     )
     if enabled:
@@ -179,18 +173,17 @@ def fit_rule_create(
         raise config_invalid(
             "ruleset_id", f"A ruleset holds at most {MAX_RULES_PER_RULESET} rules."
         )
-    rule = kind.rule_model.objects.create(
-        org_id=ou.org_id,
-        unit=ou,
+    rule = kind.rule_model.authored(
+        ou=ou,
+        member=member,
         ruleset=ruleset,
         property_name=property_name,
         condition=condition,
         comparison_value=value,
         weight=weight,
         ui_order=ui_order,
-        created_by=member,
-        updated_by=member,
     )
+    rule.save()
     if ruleset.enabled:
         fit_scores_recompute(ou=ou, kind=kind, ruleset_ids=[ruleset.pk])
     return rule
