@@ -52,7 +52,10 @@ function SurgePolicyForm({ policy }: { policy: SurgePolicy }) {
   const submit = form.onSubmit(async (submitted) => {
     setFailure(null);
     try {
-      await unwrap(api.PUT(SURGE_POLICY, { body: submitted.mode === "custom" ? submitted : { mode: submitted.mode, idle_reset_seconds: submitted.idle_reset_seconds } }));
+      // The API answers the idle reset in effect (the OU's session timeout when none was set): send it only when changed, so it is not pinned by accident.
+      const { idle_reset_seconds, ...rest } = submitted;
+      const changes = submitted.mode === "custom" ? rest : { mode: submitted.mode };
+      await unwrap(api.PUT(SURGE_POLICY, { body: form.isDirty("idle_reset_seconds") ? { ...changes, idle_reset_seconds } : changes }));
       await afterChange([SURGE_POLICY], "Surge policy saved. Rescore to apply it to past events.");
     } catch (error) {
       applyApiErrors(form, error);
