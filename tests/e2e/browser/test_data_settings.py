@@ -15,12 +15,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WRITE_CONTROLS = "[data-write-control]"
 # The stack shares two cores with everything else on the machine: first loads can be slow.
 LOADED = 20_000
+# Leads are found (or made) by their email alias; the last row's time is unreadable.
 CSV = (
-    "event_type,lead_id,timestamp,metadata\n"
-    'pricing_page_view,lead-ada,2026-11-30T09:00:00Z,"{""path"": ""/pricing""}"\n'
-    "demo_request,lead-ada,2026-11-30T09:05:00Z,\n"
-    "webinar_attended,lead-grace,2026-11-30T10:00:00Z,\n"
-    "pricing_page_view,lead-grace,not-a-time,\n"
+    "event_type,email,timestamp,metadata\n"
+    'pricing_page_view,ada@example.com,2026-11-30T09:00:00Z,"{""path"": ""/pricing""}"\n'
+    "demo_request,ada@example.com,2026-11-30T09:05:00Z,\n"
+    "webinar_attended,grace@example.com,2026-11-30T10:00:00Z,\n"
+    "pricing_page_view,grace@example.com,not-a-time,\n"
 )
 
 
@@ -50,12 +51,12 @@ def test_import_a_csv_then_list_filter_and_export_events(page: Page, stack: Stac
     page.get_by_role("tab", name="Events").click()
     events = page.get_by_role("table", name="Events")
     expect(events.get_by_role("row")).to_have_count(4, timeout=LOADED)  # the header and three events
-    expect(events).to_contain_text("lead-grace")
+    expect(events).to_contain_text("webinar_attended")
     page.get_by_label("Event types").click()
     page.get_by_role("option", name="demo_request").click()
     page.keyboard.press("Escape")
     expect(events.get_by_role("row")).to_have_count(2)
-    expect(events).to_contain_text("lead-ada")
+    expect(events).not_to_contain_text("webinar_attended")
     screenshot(page, "data-events-filtered-by-type")
 
     page.get_by_role("tab", name="Export").click()
@@ -64,7 +65,7 @@ def test_import_a_csv_then_list_filter_and_export_events(page: Page, stack: Stac
     download = download_info.value
     assert re.fullmatch(r"events-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
     exported = download.path().read_text()
-    assert "lead-grace" in exported and "demo_request" in exported
+    assert "webinar_attended" in exported and "demo_request" in exported
     screenshot(page, "data-export")
 
 
@@ -123,7 +124,7 @@ def test_settings_credentials_members_and_webhook_secret(page: Page, stack: Stac
 
     page.get_by_role("tab", name="Audit log").click()
     audit = page.get_by_role("table", name="Audit log")
-    expect(audit).to_contain_text("/api/v1/secrets", timeout=LOADED)
+    expect(audit).to_contain_text("/api/v1/secrets", timeout=2 * LOADED)
     page.get_by_label("Method").click()
     page.get_by_role("option", name="DELETE").click()
     expect(audit).to_contain_text("DELETE")

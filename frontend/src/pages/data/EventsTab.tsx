@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Code, Group, MultiSelect, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Anchor, Badge, Button, Code, Group, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -7,14 +7,13 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { DataTable, type Column } from "../../components/DataTable";
 import { RelativeTime } from "../../components/Time";
+import { EventFilterFields } from "./EventFilterFields";
 import {
-  CHANNELS,
   NO_FILTERS,
   formatDelta,
   hasPageFilters,
   narrowPage,
   toEventsQuery,
-  type Channel,
   type EngagementEvent,
   type EventFilters,
   type StatusFilter,
@@ -75,10 +74,6 @@ export function EventsTab() {
     setPage(1);
   };
 
-  const eventTypes = useQuery({
-    queryKey: ["/api/v1/events/types"],
-    queryFn: () => unwrap(api.GET("/api/v1/events/types")),
-  });
   const events = useQuery({
     queryKey: ["/api/v1/events", query],
     queryFn: async () => {
@@ -96,28 +91,8 @@ export function EventsTab() {
   return (
     <Stack gap="md">
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
-        <MultiSelect
-          label="Event types"
-          placeholder={filters.eventTypes.length ? undefined : "Any type"}
-          data={eventTypes.data ?? []}
-          value={filters.eventTypes}
-          onChange={(eventTypes) => update({ eventTypes })}
-          searchable
-          clearable
-        />
-        <TextInput label="Lead ID" placeholder="Any lead" value={filters.leadId} onChange={(event) => update({ leadId: event.currentTarget.value })} />
-        <Select
-          label="Channel"
-          placeholder="Any channel"
-          data={CHANNELS.map((channel) => ({ value: channel, label: channel }))}
-          value={filters.channel}
-          onChange={(channel) => update({ channel: channel as Channel | null })}
-          clearable
-        />
-        <Group grow gap="xs" align="flex-end">
-          <TextInput type="datetime-local" label="From" value={filters.since} onChange={(event) => update({ since: event.currentTarget.value })} />
-          <TextInput type="datetime-local" label="Until" value={filters.until} onChange={(event) => update({ until: event.currentTarget.value })} />
-        </Group>
+        <EventFilterFields filters={filters} update={update} />
+        <TextInput type="datetime-local" label="Until" value={filters.until} onChange={(event) => update({ until: event.currentTarget.value })} />
         <Select
           label="Status"
           data={[

@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Group, MultiSelect, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
@@ -6,14 +6,11 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 import { FormErrorAlert } from "../../components/formErrors";
 import { datedFileName, saveFile } from "./download";
-import { CHANNELS, NO_FILTERS, toEventsQuery, type Channel, type EventFilters } from "./eventFilters";
+import { EventFilterFields } from "./EventFilterFields";
+import { NO_FILTERS, toEventsQuery, type EventFilters } from "./eventFilters";
 
 function EventsExport() {
   const [filters, setFilters] = useState<EventFilters>(NO_FILTERS);
-  const eventTypes = useQuery({
-    queryKey: ["/api/v1/events/types"],
-    queryFn: () => unwrap(api.GET("/api/v1/events/types")),
-  });
   const download = useMutation({
     mutationFn: async () => {
       const blob = await unwrap(api.GET("/api/v1/events/export", { params: { query: toEventsQuery(filters) }, parseAs: "blob" }));
@@ -29,10 +26,7 @@ function EventsExport() {
           Every event of this OU that matches, newest first, streamed as CSV.
         </Text>
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <MultiSelect label="Event types" placeholder={filters.eventTypes.length ? undefined : "Any type"} data={eventTypes.data ?? []} value={filters.eventTypes} onChange={(eventTypes) => update({ eventTypes })} searchable clearable />
-          <TextInput label="Lead ID" placeholder="Any lead" value={filters.leadId} onChange={(event) => update({ leadId: event.currentTarget.value })} />
-          <Select label="Channel" placeholder="Any channel" data={[...CHANNELS]} value={filters.channel} onChange={(channel) => update({ channel: channel as Channel | null })} clearable />
-          <TextInput type="datetime-local" label="Occurred from" value={filters.since} onChange={(event) => update({ since: event.currentTarget.value })} />
+          <EventFilterFields filters={filters} update={update} />
         </SimpleGrid>
         <FormErrorAlert error={download.error} />
         <Group>
