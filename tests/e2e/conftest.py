@@ -1,6 +1,8 @@
 import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from leadvibe import embedded
@@ -14,10 +16,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture
-def server_env(django_db_setup, tmp_path, settings) -> dict:
+def server_environment(*, metrics_dir: Path) -> dict:
     """Environment for web/worker processes that use this test run's database and Redis."""
-    metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     return {
         **os.environ,
@@ -29,3 +29,8 @@ def server_env(django_db_setup, tmp_path, settings) -> dict:
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "WEB_THREADS": "2",
     }
+
+
+@pytest.fixture
+def server_env(django_db_setup, tmp_path) -> dict:
+    return server_environment(metrics_dir=tmp_path / "metrics")

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from leadvibe.embedded import free_port
+from leadvibe.redis_client import breaker, get_redis
+from tests.e2e.conftest import server_environment
 from tests.e2e.processes import PROJECT_ROOT, start_web, start_worker, stop_process
 from tests.factories import make_member, make_membership, make_org, make_unit
 
@@ -46,10 +49,38 @@ class Stack:
     password: str = PASSWORD
 
 
+@pytest.fixture(scope="module")
+def stack_env_overrides() -> dict[str, str]:
+    """What a test module adds to its servers' environment (a module overrides this)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def stack_base_url(
+    django_db_setup, tmp_path_factory, stack_env_overrides: dict[str, str]
+) -> Iterator[str]:
+    """The web server and a worker, started once per test module (a start costs seconds of a
+    shared machine); each test brings its own data."""
+    log_dir = tmp_path_factory.mktemp("stack")
+    env = {
+        **server_environment(metrics_dir=log_dir / "metrics"),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        **stack_env_overrides,
+    }
+    port = free_port()
+    web = start_web(env=env, port=port, log_dir=log_dir)
+    worker = start_worker(env=env, log_dir=log_dir)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(worker)
+        stop_process(web)
+
+
 @pytest.fixture
-def stack(server_env, settings, tmp_path) -> Iterator[Stack]:
-    """An organization with two OUs, an org admin (Owner of both) and a Viewer of both, and
-    the web server and a worker running on them."""
+def stack(stack_base_url: str, settings) -> Stack:
+    """An organization with two OUs, an org admin (Owner of both) and a Viewer of both, on the
+    module's running web server and worker."""
     # The servers run the production settings, which do not know the tests' fast hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     org = make_org("Acme Marketing")
@@ -59,21 +90,25 @@ def stack(server_env, settings, tmp_path) -> Iterator[Stack]:
     for unit in units:
         make_membership(unit, admin, role="Owner")
         make_membership(unit, viewer, role="Viewer")
-    env = {**server_env, "SECRET_KEY": settings.SECRET_KEY}
-    port = free_port()
-    web = start_web(env=env, port=port, log_dir=tmp_path)
-    worker = start_worker(env=env, log_dir=tmp_path)
-    try:
-        yield Stack(
-            base_url=f"http://127.0.0.1:{port}",
-            org_name=org.name,
-            ou_names=(units[0].name, units[1].name),
-            admin_email=admin.email,
-            viewer_email=viewer.email,
-        )
-    finally:
-        stop_process(worker)
-        stop_process(web)
+    return Stack(
+        base_url=stack_base_url,
+        org_name=org.name,
+        ou_names=(units[0].name, units[1].name),
+        admin_email=admin.email,
+        viewer_email=viewer.email,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis():
+    """Every test starts with an empty Redis, as elsewhere, but for the queue bindings the
+    module's servers declared once at their start: without them Celery drops the tasks they
+    send."""
+    breaker.reset()
+    redis = get_redis()
+    stale = [key for key in redis.scan_iter() if not key.startswith(b"_kombu.binding.")]
+    if stale:
+        redis.delete(*stale)
 
 
 @pytest.fixture(scope="session")
