@@ -63,6 +63,10 @@ function useFlashedLeads() {
   return { flashed, flash };
 }
 
+function isLeadList(data: unknown): data is LeadList {
+  return typeof data === "object" && data !== null && "leads" in data && Array.isArray(data.leads);
+}
+
 function ScoreCell({ score, flashed }: { score: number; flashed: boolean }) {
   return (
     <Text fw={600} className={flashed ? "lead-score-flash" : undefined} data-flashed={flashed || undefined} style={flashed ? { color: "var(--mantine-color-green-7)" } : undefined}>
@@ -99,6 +103,8 @@ export default function LeadsPage() {
   const levelBands = levels.data ?? [];
   const levelNames = levelBands.map((level) => level.name);
   const { flashed, flash } = useFlashedLeads();
+  // The lead page (and its chart library) is what comes next from here: fetch its code now.
+  useEffect(() => void import("./LeadPage"), []);
 
   const update = (change: Partial<LeadListState>) => {
     // Any filter change starts again at page 1.
@@ -138,8 +144,9 @@ export default function LeadsPage() {
   });
 
   useLiveEvent<ScoreUpdate>("score_update", (update) => {
-    queryClient.setQueriesData<LeadList>({ queryKey: ["/api/v1/leads"], exact: false }, (list) => {
-      if (!list || !("leads" in list) || !list.leads.some((lead) => lead.id === update.lead_id)) return list;
+    // The prefix also matches other answers under /api/v1/leads (a lead, a count): only lists change.
+    queryClient.setQueriesData({ queryKey: ["/api/v1/leads"] }, (list: unknown) => {
+      if (!isLeadList(list) || !list.leads.some((lead) => lead.id === update.lead_id)) return list;
       return {
         ...list,
         leads: list.leads.map((lead) =>
