@@ -53,7 +53,7 @@ def test_import_a_csv_then_list_filter_and_export_events(page: Page, stack: Stac
     # The header and three events.
     expect(events.get_by_role("row")).to_have_count(4, timeout=LOADED)
     expect(events).to_contain_text("webinar_attended")
-    page.get_by_label("Event types").click()
+    page.get_by_role("combobox", name="Event types").click()
     page.get_by_role("option", name="demo_request").click()
     page.keyboard.press("Escape")
     expect(events.get_by_role("row")).to_have_count(2)
