@@ -39,6 +39,20 @@ def leads_lock(*, lead_pks: Iterable[int], deleting: bool = False) -> None:
         )
 
 
+def leads_range_lock(*, unit_id: str, after: int, limit: int) -> tuple[int, int] | None:
+    """Wait for the locks of the OU's next `limit` leads by key after `after`, in id order
+    (step 1): their count and the last one's key, None when none is left. A chunk of a job
+    that walks an OU's leads."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), max(id) FROM (SELECT id FROM {_LEADS} "  # noqa: S608
+            "WHERE unit_id = %s AND id > %s ORDER BY id LIMIT %s FOR NO KEY UPDATE) AS chunk",
+            [unit_id, after, limit],
+        )
+        count, last = cursor.fetchone()
+    return (count, last) if count else None
+
+
 def scoring_states_lock(*, lead_pks: Iterable[int]) -> None:
     """Wait for the leads' existing scoring states, in lead id order (step 2); the caller
     holds the leads."""

@@ -19,6 +19,7 @@ commit by the transaction that moved it, in segment order; transactions of diffe
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -54,7 +55,7 @@ from segments.rules import (
     event_rule_matches,
     segment_predicate,
 )
-from segments.selectors import active_segments_rules, lead_facts, segment_context
+from segments.selectors import active_segments_rules, lead_facts, members_sql, segment_context
 
 Cause = SegmentMembershipEvent.Cause
 Kind = SegmentMembershipEvent.Kind
@@ -63,6 +64,10 @@ _MEMBERSHIP = SegmentMembership._meta.db_table
 _COUNTS = SegmentMemberCount._meta.db_table
 _SCORE_RULE_TYPES = frozenset({ENGAGEMENT_LEVEL, ENGAGEMENT_SCORE})
 _LEAD_SCORES = LeadScore._meta.db_table
+# The tail of an INSERT of count shares (alias `c`): a share that exists adds the new one.
+_COUNT_ADDED = (
+    "ON CONFLICT (segment_id, share) DO UPDATE SET members = c.members + EXCLUDED.members"
+)
 # The OU's primary ruleset (one at most), with the OU's key as its parameter.
 _PRIMARY_RULESET = f"SELECT id FROM {Ruleset._meta.db_table} WHERE unit_id = %s AND is_primary"  # noqa: S608
 
@@ -98,7 +103,7 @@ def membership_changes_apply(
             f"INSERT INTO {_COUNTS} AS c (segment_id, unit_id, share, members) "
             f"SELECT segment_id, %s, txid_current() %% {SegmentMemberCount.SHARES}, sum(n) "
             "FROM moved GROUP BY segment_id ORDER BY segment_id "
-            "ON CONFLICT (segment_id, share) DO UPDATE SET members = c.members + EXCLUDED.members",
+            f"{_COUNT_ADDED}",
             [
                 unit_id,
                 now,
@@ -126,6 +131,14 @@ def membership_changes_apply(
                 [(Kind.ENTERED if c.entered else Kind.EXITED).value for c in changes],
             ],
         )
+    _changes_announce(unit_id, changes, cause, now)
+
+
+def _changes_announce(
+    unit_id: str, changes: Sequence[MembershipChange], cause: str, now: datetime
+) -> None:
+    """Offer stored entries and exits to MEMBERSHIP_CHANGED and, once committed, to the live
+    stream."""
     MEMBERSHIP_CHANGED.publish(
         MembershipChanged(unit_id=unit_id, cause=cause, at=now, changes=tuple(changes))
     )
@@ -142,6 +155,75 @@ def membership_changes_apply(
         for c in changes
     ]
     transaction.on_commit(lambda: publish_live_events(unit_id, live_events))
+
+
+def segment_range_recompute(
+    *,
+    unit_id: str,
+    segment_pk: int,
+    rules: Sequence[RuleSpec],
+    lead_pk_range: tuple[int, int],
+    cause: str,
+) -> list[MembershipChange]:
+    """Make the segment's membership of the leads in `(after, up_to]` what the SQL back end
+    evaluates, in one statement: entries (with their scores), exits, the members' scores
+    (after a primary ruleset switch), the count share and the events. The caller holds the
+    leads. The change of a recompute of a million leads is never shipped through Python."""
+    context = segment_context(unit_id=unit_id)
+    members, member_params = members_sql(context=context, rules=rules, lead_pk_range=lead_pk_range)
+    now = timezone.now()
+    after, up_to = lead_pk_range
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH wanted AS ({members}), "  # noqa: S608
+            f"stored AS (SELECT lead_id, score FROM {_MEMBERSHIP} "
+            "WHERE segment_id = %s AND lead_id > %s AND lead_id <= %s), "
+            "entering AS (SELECT id AS lead_id FROM wanted EXCEPT SELECT lead_id FROM stored), "
+            "leaving AS (SELECT lead_id FROM stored EXCEPT SELECT id FROM wanted), "
+            f"entered AS (INSERT INTO {_MEMBERSHIP} "
+            "(segment_id, lead_id, unit_id, entered_at, score) "
+            "SELECT %s, e.lead_id, %s, %s, COALESCE(es.score, 0) FROM entering e "
+            f"LEFT JOIN {_LEAD_SCORES} es ON es.lead_id = e.lead_id "
+            f"AND es.ruleset_id = ({_PRIMARY_RULESET}) "
+            "ON CONFLICT (segment_id, lead_id) DO NOTHING RETURNING lead_id), "
+            f"exited AS (DELETE FROM {_MEMBERSHIP} m USING leaving x "
+            "WHERE m.segment_id = %s AND m.lead_id = x.lead_id RETURNING m.lead_id), "
+            f"rescored AS (UPDATE {_MEMBERSHIP} m SET score = COALESCE(es.score, 0) "
+            f"FROM stored st LEFT JOIN {_LEAD_SCORES} es ON es.lead_id = st.lead_id "
+            f"AND es.ruleset_id = ({_PRIMARY_RULESET}) "
+            "WHERE m.segment_id = %s AND m.lead_id = st.lead_id "
+            "AND st.score <> COALESCE(es.score, 0) "
+            "AND st.lead_id NOT IN (SELECT lead_id FROM leaving)), "
+            "changed AS (SELECT lead_id, TRUE AS entered FROM entered "
+            "UNION ALL SELECT lead_id, FALSE FROM exited), "
+            f"counted AS (INSERT INTO {_COUNTS} AS c (segment_id, unit_id, share, members) "
+            f"SELECT %s, %s, txid_current() %% {SegmentMemberCount.SHARES}, "
+            "sum(CASE WHEN entered THEN 1 ELSE -1 END) FROM changed HAVING count(*) > 0 "
+            f"{_COUNT_ADDED}), "
+            "named AS (SELECT c.lead_id, l.lead_id AS public_id, c.entered FROM changed c "
+            f"JOIN {Lead._meta.db_table} l ON l.id = c.lead_id), "
+            f"logged AS (INSERT INTO {SegmentMembershipEvent._meta.db_table} "
+            "(segment_id, lead_pk, lead_id, kind, unit_id, cause, at) "
+            "SELECT %s, lead_id, public_id, "
+            "CASE WHEN entered THEN %s ELSE %s END, %s, %s, %s FROM named) "
+            "SELECT lead_id, public_id, entered FROM named ORDER BY lead_id",
+            [
+                *member_params,
+                *(segment_pk, after, up_to),
+                *(segment_pk, unit_id, now, unit_id),
+                segment_pk,
+                *(unit_id, segment_pk),
+                *(segment_pk, unit_id),
+                *(segment_pk, Kind.ENTERED.value, Kind.EXITED.value, unit_id, cause, now),
+            ],
+        )
+        changes = [
+            MembershipChange(segment_pk, lead_pk, lead_id, entered)
+            for lead_pk, lead_id, entered in cursor.fetchall()
+        ]
+    if changes:
+        _changes_announce(unit_id, changes, cause, now)
+    return changes
 
 
 def member_scores_sync(*, unit_id: str, lead_pks: Collection[int]) -> None:
