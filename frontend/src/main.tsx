@@ -11,14 +11,14 @@ import { queryClient } from "./api/queryClient";
 import { SessionProvider } from "./auth/SessionContext";
 import { PageLoader } from "./shell/AppLayout";
 import { router } from "./routes";
-import { theme } from "./theme";
+import { cssVariablesResolver, theme } from "./theme";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root");
 
 createRoot(root).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <Notifications />
       <QueryClientProvider client={queryClient}>
         <SessionProvider>

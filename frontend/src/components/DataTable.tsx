@@ -41,6 +41,8 @@ export interface DataTableProps<Row> {
 }
 
 const SKELETON_ROWS = 5;
+/** The pager's arrow buttons carry icons only: their names for screen readers. */
+const PAGE_CONTROL_LABELS = { first: "First page", previous: "Previous page", next: "Next page", last: "Last page" } as const;
 
 function SortableHeader({ label, sortKey, sort, onSortChange }: { label: ReactNode; sortKey: string; sort?: SortState; onSortChange: (sort: SortState) => void }) {
   const active = sort?.by === sortKey;
@@ -134,7 +136,17 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
           <Text size="sm" c="dimmed">
             {total?.toLocaleString()} in all
           </Text>
-          {pageCount > 1 && <Pagination value={page} onChange={onPageChange} total={pageCount} size="sm" aria-label={`${caption} pages`} />}
+          {pageCount > 1 && (
+            <Pagination
+              value={page}
+              onChange={onPageChange}
+              total={pageCount}
+              size="sm"
+              aria-label={`${caption} pages`}
+              getControlProps={(control) => ({ "aria-label": PAGE_CONTROL_LABELS[control] })}
+              getItemProps={(item) => ({ "aria-label": `Page ${item}`, "aria-current": item === page ? "page" : undefined })}
+            />
+          )}
         </Group>
       )}
     </Stack>

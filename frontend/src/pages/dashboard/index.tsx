@@ -65,7 +65,9 @@ function countLeads(band: { min: number; max: number | null }) {
   const query = { limit: 1, min_score: band.min, ...(band.max === null ? {} : { max_score: band.max }) };
   return {
     queryKey: ["/api/v1/leads", query],
-    queryFn: async () => (await unwrap(api.GET("/api/v1/leads", { params: { query } }))).total,
+    // The cache holds the path's own answer: the leads page updates every cached lead list live.
+    queryFn: () => unwrap(api.GET("/api/v1/leads", { params: { query } })),
+    select: (list: { total: number }) => list.total,
   };
 }
 
