@@ -29,7 +29,11 @@ urlpatterns = [
     ),
     path(settings.API_PREFIX, include(api_patterns)),
     # Client-side routes of the admin app; whitenoise answers its files before this.
-    path("app", RedirectView.as_view(url="/app/", permanent=True, query_string=True)),
+    path(
+        "app",
+        RedirectView.as_view(url="/app/", permanent=True, query_string=True),
+        name="admin-app-root",
+    ),
     re_path(r"^app/(?P<client_path>.*)$", admin_app_index, name="admin-app"),
 ]
 

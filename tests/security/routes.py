@@ -104,6 +104,8 @@ TRIGGER_ROUTES = {
 ROUTES = {
     "root": Public(),
     "home": Public(),
+    "admin-app-root": Public(),
+    "admin-app": Public(),
     "healthz": Public(),
     "readyz": Public(),
     "metrics": Public(),
