@@ -35,6 +35,9 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOT_DIR = PROJECT_ROOT / "test-output" / "screenshots"
 PASSWORD = "a-long-password"
+# Skeletons and loaders of a page's queries (the live stream keeps the network busy: waiting
+# for the network to be idle never ends).
+LOADING = ".mantine-Skeleton-root, .mantine-Loader-root"
 # The machine is shared with other test runs: a page may take more than Playwright's 5 s.
 expect.set_options(timeout=20_000)
 
@@ -162,3 +165,9 @@ def screenshot(page: Page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
     return path
+
+
+def wait_until_loaded(page: Page) -> None:
+    """The page shows its heading and every query of it has answered."""
+    expect(page.get_by_role("heading").first).to_be_visible()
+    expect(page.locator(LOADING)).to_have_count(0)

@@ -13,15 +13,13 @@ from demo.services import demo_seed
 from orgunits.models import OrgUnit
 from scoring.models import EngagementEvent
 from segments.models import Segment
-from tests.e2e.browser.conftest import Stack, screenshot, sign_in
+from tests.e2e.browser.conftest import Stack, screenshot, sign_in, wait_until_loaded
 from tests.e2e.processes import wait_until
 from triggers.models import Trigger
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BLOCKING_IMPACTS = ("serious", "critical")
-# Skeletons and loaders of the page's queries; the page is read once they are gone.
-LOADING = ".mantine-Skeleton-root, .mantine-Loader-root"
 
 
 @dataclass(frozen=True)
@@ -115,11 +113,10 @@ def test_every_page_on_demo_data_is_captured_and_has_no_serious_axe_violation(
 
     for view in seeded_views(unit):
         page.goto(view.path)
-        expect(page.get_by_role("heading").first).to_be_visible()
+        wait_until_loaded(page)
         if view.tab:
             page.get_by_role("tab", name=view.tab).click()
-        page.wait_for_load_state("networkidle")
-        expect(page.locator(LOADING)).to_have_count(0)
+            wait_until_loaded(page)
         captured.append((screenshot(page, f"page-{view.name}"), view.description))
         found[view.name] = blocking_violations(axe, page)
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from orgunits.models import OrgUnit
 from tests.api_clients import credential_authorization
-from tests.e2e.browser.conftest import Stack, screenshot, sign_in
+from tests.e2e.browser.conftest import Stack, screenshot, sign_in, wait_until_loaded
 from tests.e2e.processes import wait_until
 from tests.factories import make_credential
 from tests.fakes.webhooks import WebhookReceiver
@@ -183,7 +183,6 @@ def test_the_marketers_day_from_sign_in_to_a_delivered_webhook(
     expect(page.get_by_test_id("active-ou")).to_contain_text("Viewer")
     for path in (*VIEWER_PATHS, trigger_path):
         page.goto(path)
-        expect(page.get_by_role("heading").first).to_be_visible()
-        page.wait_for_load_state("networkidle")
+        wait_until_loaded(page)
         expect(page.locator(WRITE_CONTROLS), path).to_have_count(0)
     screenshot(page, "scenario-11-viewer-reads-without-write-controls")
