@@ -33,7 +33,7 @@ from scoring.selectors.events import (
     TIME_RANGES,
     EventFilters,
     event_channels_list,
-    event_items,
+    event_items_page,
     event_type_properties,
     event_types_list,
     events_export_rows,
@@ -221,7 +221,8 @@ def events_list_response(request) -> Response:
     page = page_request_from(request.query_params)
     events = events_list(ou=request.ou, filters=_event_filters(request.query_params))
     items = EngagementEventOutput(
-        page.slice(event_items(ou=request.ou, events=events)), many=True
+        event_items_page(ou=request.ou, events=events, offset=page.offset, limit=page.limit),
+        many=True,
     ).data
     return bare_list_response(items, total=events.count())
 
@@ -322,7 +323,8 @@ class LeadEventsView(ApiView):
         page = page_request_from(request.query_params)
         events = lead_events(ou=request.ou, lead_id=lead_id)
         items = EngagementEventOutput(
-            page.slice(event_items(ou=request.ou, events=events)), many=True
+            event_items_page(ou=request.ou, events=events, offset=page.offset, limit=page.limit),
+            many=True,
         ).data
         return bare_list_response(items, total=events.count())
 

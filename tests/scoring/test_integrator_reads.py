@@ -216,6 +216,15 @@ def test_event_items_show_their_score_delta_and_why_they_were_suppressed(client,
     lead_id = items[demo]["lead_id"]
     own = listed(client, f"/api/v1/leads/{lead_id}/events")
     assert [item["score_delta"] for item in own] == [13, 10, 0, 3]
+    # Page by page (the page is picked before the deltas are computed): the same, in order.
+    for path in (f"/api/v1/leads/{lead_id}/events", "/api/v1/events"):
+        pages = [listed(client, path, f"limit=3&page={page}") for page in (1, 2)]
+        assert [(item["id"], item["score_delta"]) for item in pages[0] + pages[1]] == [
+            (again, 13),
+            (demo, 10),
+            (viewed, 0),
+            (opened, 3),
+        ]
 
 
 @pytest.mark.django_db(transaction=True)
