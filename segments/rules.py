@@ -30,6 +30,7 @@ Pure: no database, no Django.
 
 import json
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -395,16 +396,29 @@ def _rule_score_bounds(rule: RuleSpec, levels: LevelSets) -> ScoreBounds:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreRows:
+    """Where a kind of score is read: `table`'s row whose `key` column equals the SQL `owner`
+    (the lead's key, or its account's) under the primary `ruleset` (None: no score)."""
+
+    table: str
+    key: str
+    owner: str
+    ruleset: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class SqlSources:
-    """The SQL names the compiled expression reads: columns of the caller's joins and the
-    tables of events and match flags. Scores are NULL where the lead has none."""
+    """The SQL names the compiled expression reads: columns of the caller's joins, the score
+    rows, and the tables of events and match flags. Score rules are EXISTS tests on the score
+    rows, not comparisons of joined columns: an OR with another rule then hashes only the
+    matching scores, and a level alone is a semi-join, where a join reads every score."""
 
     lead_key: str
     lead_metadata: str
     account_metadata: str
-    engagement_score: str
-    profile_score: str
-    account_score: str
+    engagement_scores: ScoreRows
+    profile_scores: ScoreRows
+    account_scores: ScoreRows
     events_table: str
     matches_table: str
     # Saved rules read their match flags; False reads the events (preview, backfill).
@@ -467,14 +481,25 @@ def _rule_sql(rule: RuleSpec, levels: LevelSets, sources: SqlSources, sql: _Sql)
             f"WHERE e.lead_id = {sources.lead_key} AND {condition})"
         )
     if rule.rule_type == ENGAGEMENT_SCORE:
-        score = f"COALESCE({sources.engagement_score}, 0)"
+        number = _number(rule.value)
+        if number is None:  # refused when the rule is saved; a preview's holds for no lead
+            return "FALSE"
         op = {"equals": "=", "not_equals": "<>", **NUMERIC}[rule.operator]
-        return f"({score} {op} {sql.param(str(_number(rule.value)))}::numeric)"
-    score = {
-        ENGAGEMENT_LEVEL: sources.engagement_score,
-        PROFILE_LEVEL: sources.profile_score,
-        ACCOUNT_LEVEL: sources.account_score,
+        at_zero = _COMPARED[op](Decimal(0), number)  # a lead without a score has 0
+        rows = sources.engagement_scores
+        if rows.ruleset is None:
+            return "TRUE" if at_zero else "FALSE"
+        test = f"s.score {op} {sql.param(str(number))}::numeric"
+        if at_zero:  # every score row the lead has (none, or the primary's) holds
+            return f"NOT {_score_rows_sql(rows, f'NOT ({test})')}"
+        return _score_rows_sql(rows, test)
+    rows = {
+        ENGAGEMENT_LEVEL: sources.engagement_scores,
+        PROFILE_LEVEL: sources.profile_scores,
+        ACCOUNT_LEVEL: sources.account_scores,
     }[rule.rule_type]
+    if rows.ruleset is None:
+        return "FALSE"  # no score, no level
     # Comparisons of the score (not a CASE naming its level): the planner can then read a
     # level's leads from the score index instead of naming the level of every lead.
     ranges = levels.of(rule.rule_type)
@@ -483,15 +508,34 @@ def _rule_sql(rule: RuleSpec, levels: LevelSets, sources: SqlSources, sql: _Sql)
     for index, level in enumerate(ranges):
         if (level.name.lower() == wanted) != (rule.operator == "equals"):
             continue
-        within = _range_sql(score, level, sql)
+        within = _range_sql("s.score", level, sql)
         # The first level containing the score names it: earlier overlapping ones win.
         earlier = [
-            _range_sql(score, other, sql) for other in ranges[:index] if other.overlaps(level)
+            _range_sql("s.score", other, sql) for other in ranges[:index] if other.overlaps(level)
         ]
         held.append(f"({within} AND NOT ({' OR '.join(earlier)}))" if earlier else within)
     if not held:
         return "FALSE"
-    return f"({score} IS NOT NULL AND ({' OR '.join(held)}))"
+    return _score_rows_sql(rows, " OR ".join(held))
+
+
+def _score_rows_sql(rows: ScoreRows, test: str) -> str:
+    """Whether the owner has a score row of the primary ruleset passing `test` (on `s.score`).
+    The ruleset's key is written as a literal: the test's parameters are already taken."""
+    return (
+        f"EXISTS (SELECT 1 FROM {rows.table} s WHERE s.{rows.key} = {rows.owner} "  # noqa: S608
+        f"AND s.ruleset_id = {int(rows.ruleset or 0)} AND ({test}))"
+    )
+
+
+_COMPARED: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
 
 
 def _range_sql(score: str, level: LevelRange, sql: _Sql) -> str:

@@ -46,6 +46,7 @@ from segments.rules import (
     LeadFacts,
     LevelSets,
     RuleSpec,
+    ScoreRows,
     SqlSources,
     engagement_score_bounds,
     segment_sql,
@@ -217,14 +218,20 @@ def segment_context(*, unit_id: str) -> SegmentContext:
     )
 
 
-def _sources(*, from_matches: bool = True) -> SqlSources:
+def _sources(context: SegmentContext, *, from_matches: bool = True) -> SqlSources:
     return SqlSources(
         lead_key="l.id",
         lead_metadata="l.metadata",
         account_metadata="a.metadata",
-        engagement_score="es.score",
-        profile_score="ps.score",
-        account_score="acs.score",
+        engagement_scores=ScoreRows(
+            LeadScore._meta.db_table, "lead_id", "l.id", context.engagement_ruleset
+        ),
+        profile_scores=ScoreRows(
+            LeadProfileScore._meta.db_table, "lead_id", "l.id", context.profile_ruleset
+        ),
+        account_scores=ScoreRows(
+            AccountScore._meta.db_table, "account_id", "l.account_id", context.account_ruleset
+        ),
         events_table=EngagementEvent._meta.db_table,
         matches_table=SegmentEventMatch._meta.db_table,
         event_rules_from_matches=from_matches,
@@ -265,7 +272,7 @@ def members_sql(
     """A query of the keys (`l.id`) of the leads the rules hold for (in `(after, up_to]` when
     given), and its parameters."""
     condition, condition_params = segment_sql(
-        rules, context.levels, _sources(from_matches=from_matches)
+        rules, context.levels, _sources(context, from_matches=from_matches)
     )
     joined, params = _leads_joined(context)
     sql = f"SELECT l.id {joined} AND {condition}"
@@ -305,7 +312,9 @@ def segment_preview(*, ou: OrgUnit, rules: Sequence[RuleSpec]) -> Preview:
     (the ranking index's order, the same as the sample's); only when fewer match there are
     all matches sorted."""
     context = segment_context(unit_id=ou.pk)
-    condition, condition_params = segment_sql(rules, context.levels, _sources(from_matches=False))
+    condition, condition_params = segment_sql(
+        rules, context.levels, _sources(context, from_matches=False)
+    )
     joined, params = _leads_joined(context)
     matching, matching_params = f"{joined} AND {condition}", [*params, *condition_params]
     bounds = engagement_score_bounds(rules, context.levels)
