@@ -28,6 +28,53 @@ RULES = config_spec(
     [("page_view", 2, None, True), ("demo_request", 10, None, True)], surge=("off", [], "1")
 )
 BIG_LEAD_EVENTS = 10_000
+# The lead page is interactive when its header, scores, first timeline row and chart are drawn
+# and the timeline answers a key: each time is in ms after the click, taken in the browser
+# (each animation frame checks the DOM), so the test's own polling does not count.
+RECORD_TIME_TO_INTERACTIVE = """() => {
+  const times = { long_tasks: [] };
+  window.leadPageTimes = times;
+  new PerformanceObserver((list) => {
+    for (const task of list.getEntries()) {
+      if (times.clicked !== undefined && times.interactive === undefined)
+        times.long_tasks.push(Math.round(task.duration));
+    }
+  }).observe({ type: "longtask" });
+  const since = () => performance.now() - times.clicked;
+  const seen = {
+    header: () => [...document.querySelectorAll("h1, h2")].some((h) => h.textContent === "Big"),
+    scores: () => /[0-9]/.test(document.querySelector("[data-testid=lead-scores]")?.innerText),
+    first_row: () => document.querySelector("[data-testid=event-timeline] [role=option]"),
+    chart: () => document.querySelector("[data-testid=score-history-chart] .recharts-curve"),
+  };
+  const keyAnswered = () =>
+    document.querySelectorAll("[data-testid=event-timeline] [role=option]")[1]
+      ?.getAttribute("aria-selected") === "true";
+  const check = () => {
+    for (const [name, isSeen] of Object.entries(seen))
+      if (times[name] === undefined && isSeen()) times[name] = since();
+    const allSeen = Object.keys(seen).every((name) => times[name] !== undefined);
+    if (times.pressed === undefined && allSeen) {
+      const timeline = document.querySelector("[data-testid=event-timeline]");
+      timeline.focus();
+      timeline.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+      times.pressed = since();
+    }
+    if (times.pressed !== undefined && keyAnswered()) times.interactive = since();
+    else requestAnimationFrame(check);
+  };
+  document.addEventListener("click", () => {
+    times.clicked = performance.now();
+    requestAnimationFrame(check);
+  }, { capture: true, once: true });
+}"""
+RESOURCES_SINCE_CLICK = """() => performance.getEntriesByType("resource")
+  .filter((entry) => entry.responseEnd >= window.leadPageTimes.clicked)
+  .map((entry) => [
+    entry.name.replace(location.origin, ""),
+    Math.round(entry.startTime - window.leadPageTimes.clicked),
+    Math.round(entry.duration),
+  ])"""
 
 
 def active_unit(page: Page) -> OrgUnit:
@@ -109,25 +156,31 @@ def test_a_lead_with_10000_events_is_virtualized_and_timed(page: Page, stack: St
     seed_leads(unit, {"big": BIG_LEAD_EVENTS})
     print(f"seeded and scored {BIG_LEAD_EVENTS} events in {time.perf_counter() - seeding:.1f} s")
 
-    page.goto("/app/leads")
+    # Through the app, not a reload: the reloaded page's live stream would hold a server
+    # thread until its next heartbeat, and the lead page's code could queue behind it.
+    page.get_by_role("link", name="Leads", exact=True).click()
     link = page.get_by_role("link", name="Big", exact=True)
     expect(link).to_be_visible(timeout=30_000)
+    page.evaluate(RECORD_TIME_TO_INTERACTIVE)
     started = time.perf_counter()
     link.click()
+    page.wait_for_function("() => window.leadPageTimes.interactive !== undefined")
+    waited = time.perf_counter() - started
     timeline = page.get_by_role("listbox", name=f"Events, newest first ({BIG_LEAD_EVENTS:,})")
     expect(timeline.get_by_role("option").first).to_be_visible()
-    interactive = time.perf_counter() - started
-    expect(page.get_by_test_id("score-history-chart").locator("path").first).to_be_visible()
-    expect(page.get_by_text(f"{BIG_LEAD_EVENTS:,} events, drawn as")).to_be_visible()
+    every_event = re.compile(rf"^{BIG_LEAD_EVENTS:,} events, drawn as \d+ points$")
+    expect(page.get_by_text(every_event)).to_be_visible()
     complete = time.perf_counter() - started
+    times = page.evaluate("window.leadPageTimes")
     print(
-        f"lead page with {BIG_LEAD_EVENTS} events: interactive in {interactive:.2f} s, "
-        f"every event loaded and charted in {complete:.2f} s"
+        f"lead page with {BIG_LEAD_EVENTS} events: interactive {times['interactive']:.0f} ms "
+        f"after the click (in the browser; {waited:.2f} s as the test waited), every event "
+        f"loaded and charted in {complete:.2f} s"
     )
-    for name, start, duration in page.evaluate(
-        "performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/'))"
-        ".map(e => [e.name.split('/api/v1/')[1], Math.round(e.startTime), Math.round(e.duration)])"
-    )[-40:]:
+    for milestone in ("header", "scores", "first_row", "chart", "interactive"):
+        print(f"  {milestone:<12} {times[milestone]:>6.0f} ms")
+    print(f"  long tasks until interactive: {times['long_tasks']}")
+    for name, start, duration in page.evaluate(RESOURCES_SINCE_CLICK):
         print(f"  {start:>7} ms +{duration:>5} ms  {name}")
     # Only the rows in view are in the DOM.
     assert timeline.get_by_role("option").count() < 40

@@ -21,7 +21,7 @@ import { LeadMergeDialog } from "./LeadMergeDialog";
 import { LevelBadge, useEngagementLevels } from "./levels";
 import { levelOf } from "./listParams";
 import { ScoreHistoryChart } from "./ScoreHistoryChart";
-import { useLeadEventHistory } from "./useLeadEventHistory";
+import { useChartedEvents, useLeadEventHistory } from "./useLeadEventHistory";
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -83,6 +83,7 @@ export default function LeadPage() {
     })),
   });
   const history = useLeadEventHistory(leadId);
+  const chartedEvents = useChartedEvents(leadId, history.data);
 
   const primaryIndex = activeRulesets.findIndex((ruleset) => ruleset.is_primary);
   // undefined until known: the chart is anchored at the current primary score.
@@ -233,10 +234,10 @@ export default function LeadPage() {
         <Section title="Score history">
           {history.error ? (
             <QueryError error={history.error} what="events" />
-          ) : !history.data || primaryScore === undefined ? (
+          ) : !history.data || !chartedEvents || primaryScore === undefined ? (
             <Skeleton height={260} />
           ) : (
-            <ScoreHistoryChart events={history.data.events} currentScore={primaryScore} complete={history.data.complete} />
+            <ScoreHistoryChart events={chartedEvents} currentScore={primaryScore} complete={history.data.complete} />
           )}
         </Section>
 

@@ -1,5 +1,5 @@
 import { Badge, Group, Paper, Stack, Text } from "@mantine/core";
-import { useMemo } from "react";
+import { memo, useMemo } from "react";
 import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis, type TooltipContentProps } from "recharts";
 import type { NameType, ValueType } from "recharts/types/component/DefaultTooltipContent";
 import { formatDate, formatDateTime } from "../../components/time";
@@ -37,8 +37,12 @@ function PointTooltip({ active, payload }: TooltipContentProps<ValueType, NameTy
   );
 }
 
-/** The primary score after each event; decays and suppressed events as markers. */
-export function ScoreHistoryChart({ events, currentScore, complete }: { events: readonly HistoryEvent[]; currentScore: number; complete: boolean }) {
+/**
+ * The primary score after each event; decays and suppressed events as markers. Memoized: a
+ * Recharts redraw costs a long task, and the lead page re-renders whenever one of its queries
+ * answers.
+ */
+export const ScoreHistoryChart = memo(function ScoreHistoryChart({ events, currentScore, complete }: { events: readonly HistoryEvent[]; currentScore: number; complete: boolean }) {
   const data = useMemo(() => scoreHistoryChartData(events, currentScore), [events, currentScore]);
   if (data.eventCount === 0) {
     return (
@@ -79,4 +83,4 @@ export function ScoreHistoryChart({ events, currentScore, complete }: { events: 
       </div>
     </Stack>
   );
-}
+});
