@@ -68,6 +68,11 @@ def stack_base_url(
     env = {
         **server_environment(metrics_dir=log_dir / "metrics"),
         "SECRET_KEY": django_settings.SECRET_KEY,
+        # The web server answers the app's live stream here, a thread per open stream; a
+        # reloaded page's old stream keeps its thread until a heartbeat finds it gone. So:
+        # threads to spare, and heartbeats every 2 s.
+        "WEB_THREADS": "16",
+        "LIVE_STREAM_HEARTBEAT_SECONDS": "2",
         **stack_env_overrides,
     }
     port = free_port()
