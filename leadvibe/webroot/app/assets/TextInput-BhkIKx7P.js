@@ -1,1 +1,0 @@
-import{Kt as e,rn as t,st as n,tn as r}from"./index-BlZ8FyP1.js";var i=t(),a=e(e=>{let t=r([`Input`,`InputWrapper`,`TextInput`],null,e);return(0,i.jsx)(n,{component:`input`,...t,__staticSelector:`TextInput`})});a.classes=n.classes,a.displayName=`@mantine/core/TextInput`;export{a as t};

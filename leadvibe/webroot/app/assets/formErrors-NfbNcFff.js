@@ -1,1 +1,0 @@
-import{t as e}from"./Alert-DxUo5opb.js";import{p as t,rn as n}from"./index-BlZ8FyP1.js";var r=n();function i(e,n){let{message:r,fieldErrors:i}=t(n);return e.setErrors(i),r}function a({error:n,title:i=`Not saved`}){return n?(0,r.jsx)(e,{color:`red`,role:`alert`,title:i,children:t(n).message}):null}export{i as n,a as t};

@@ -1,1 +1,0 @@
-import{C as e,c as t,m as n}from"./index-BlZ8FyP1.js";var r=new Set([`completed`,`failed`]);function i(e){return e!==void 0&&r.has(e.status)}function a(r,{intervalMs:a=1e3}={}){return e({queryKey:[r??``,`job`],enabled:r!==null,queryFn:()=>n(t.GET(r)),refetchInterval:e=>!i(e.state.data)&&a,staleTime:0})}export{a as n,i as t};
