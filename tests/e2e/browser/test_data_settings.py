@@ -129,7 +129,7 @@ def test_settings_credentials_members_and_webhook_secret(page: Page, stack: Stac
     # Entries reach the log by a periodic flush this stack does not run: it may still be empty.
     audit = page.get_by_role("table", name="Audit log")
     expect(audit.or_(page.get_by_text("Nothing audited yet"))).to_be_visible(timeout=LOADED)
-    page.get_by_label("Method").click()
+    page.get_by_role("combobox", name="Method").click()
     page.get_by_role("option", name="DELETE").click()
     no_match = page.get_by_text("No entries match these filters")
     expect(audit.or_(no_match)).to_be_visible(timeout=LOADED)

@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/errors";
 
-const LEVEL_COLORS = ["blue", "yellow", "orange", "red", "grape", "pink"] as const;
+// Shade 9 of each (the light variant's text, theme.ts) meets 4.5:1 on its tint; yellow and orange do not.
+const LEVEL_COLORS = ["blue", "teal", "violet", "red", "grape", "pink"] as const;
 
 export function useEngagementLevels() {
   return useQuery({

@@ -1,1 +1,0 @@
-import{an as e,g as t,ot as n,st as r}from"./index-DDCHQr6R.js";import{t as i}from"./PageHeader-C5ibSQ2o.js";var a=e();function o(){return(0,a.jsxs)(a.Fragment,{children:[(0,a.jsx)(i,{title:`Page not found`}),(0,a.jsxs)(r,{children:[`Nothing lives at this address. `,(0,a.jsx)(n,{component:t,to:`/dashboard`,children:`Go to the dashboard`}),`.`]})]})}export{o as default};

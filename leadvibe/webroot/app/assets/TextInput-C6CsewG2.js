@@ -1,0 +1,1 @@
+import{Jt as e,an as t,lt as n,rn as r}from"./index-CEd8vD8B.js";var i=t(),a=e(e=>{let t=r([`Input`,`InputWrapper`,`TextInput`],null,e);return(0,i.jsx)(n,{component:`input`,...t,__staticSelector:`TextInput`})});a.classes=n.classes,a.displayName=`@mantine/core/TextInput`;export{a as t};

@@ -1,0 +1,1 @@
+import{t as e}from"./Alert-BESIKDES.js";import{an as t,m as n}from"./index-CEd8vD8B.js";var r=t();function i(e,t){let{message:r,fieldErrors:i}=n(t);return e.setErrors(i),r}function a({error:t,title:i=`Not saved`}){return t?(0,r.jsx)(e,{color:`red`,role:`alert`,title:i,children:n(t).message}):null}export{i as n,a as t};

@@ -1,1 +1,0 @@
-import{t as e}from"./Alert-4fg3XRq3.js";import{an as t,m as n}from"./index-DDCHQr6R.js";var r=t();function i(e,t){let{message:r,fieldErrors:i}=n(t);return e.setErrors(i),r}function a({error:t,title:i=`Not saved`}){return t?(0,r.jsx)(e,{color:`red`,role:`alert`,title:i,children:n(t).message}):null}export{i as n,a as t};

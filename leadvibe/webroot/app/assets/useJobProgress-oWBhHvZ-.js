@@ -1,1 +1,0 @@
-import{h as e,l as t,w as n}from"./index-DDCHQr6R.js";var r=new Set([`completed`,`failed`]);function i(e){return e!==void 0&&r.has(e.status)}function a(r,{intervalMs:a=1e3}={}){return n({queryKey:[r??``,`job`],enabled:r!==null,queryFn:()=>e(t.GET(r)),refetchInterval:e=>!i(e.state.data)&&a,staleTime:0})}export{a as n,i as t};
