@@ -96,7 +96,13 @@ def _assert_demo_data_is_scored(base: str, credentials: tuple[str, str], started
     deadline = 60 - (time.monotonic() - started)
     leads = _until(
         lambda: get("leads", limit=500)["leads"],
-        lambda leads: len(leads) == 300 and all(lead["engagement_level"] for lead in leads),
+        # Every lead has a level once its first event is scored; the worker goes on scoring
+        # the later ones, which lift the hottest leads: wait for the levels they reach too.
+        lambda leads: (
+            len(leads) == 300
+            and all(lead["engagement_level"] for lead in leads)
+            and {lead["engagement_level"] for lead in leads} >= {"Cold", "Warm", "Hot", "Very Hot"}
+        ),
         deadline,
     )
     assert len(leads) == 300
